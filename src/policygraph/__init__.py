@@ -1,0 +1,9 @@
+"""policygraph: trace Japanese government reform mandates to measured outcomes.
+
+Library entry points::
+
+    from policygraph.project import Project
+    from policygraph.build import build, build_in_memory
+    from policygraph.trace import trace
+"""
+__version__ = "0.1.0"

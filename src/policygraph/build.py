@@ -1,0 +1,70 @@
+"""The build stage: records → checked corpus → RDF graph → files in build/."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import RDF, Graph
+
+from .graph import CLASSES, build_graph, load_ontology
+from .output import write_atomically
+from .project import Project
+from .records import Corpus, load_corpus
+
+#: Output formats: file name → rdflib serializer name.
+FORMATS = {"policygraph.ttl": "turtle", "policygraph.nt": "nt", "policygraph.jsonld": "json-ld"}
+
+
+@dataclass
+class BuildResult:
+    corpus: Corpus
+    graph: Graph
+    files: list[Path]
+
+    @property
+    def class_counts(self) -> dict[str, int]:
+        return count_classes(self.graph)
+
+
+def count_classes(graph: Graph) -> dict[str, int]:
+    """Instances per policygraph class, in the graph (not in the records)."""
+    counts = Counter()
+    for name, cls in CLASSES.items():
+        counts[name] = sum(1 for _ in graph.subjects(RDF.type, cls))
+    return {k: v for k, v in counts.items() if v}
+
+
+def build_in_memory(project: Project) -> tuple[Corpus, Graph]:
+    """Load, check and convert; raise PolicygraphError on any problem. Writes nothing."""
+    corpus = load_corpus(project)
+    ontology = load_ontology(project.ontology)
+    return corpus, build_graph(corpus, ontology)
+
+
+def build(project: Project, out_dir: Path | None = None) -> BuildResult:
+    """Build the graph and write Turtle, N-Triples and JSON-LD into `out_dir` (default build/).
+
+    Every check runs before anything is written; the files are then written atomically.
+    """
+    corpus, graph = build_in_memory(project)
+    out = out_dir or project.build_dir
+    payload = {out / name: graph.serialize(format=fmt, encoding="utf-8") for name, fmt in FORMATS.items()}
+    write_atomically(payload)
+    return BuildResult(corpus, graph, sorted(payload))
+
+
+def latest_input_mtime(project: Project) -> float:
+    paths = [project.ontology, *project.records_dir.glob("*.yaml"), *project.sources_dir.glob("*")]
+    return max(p.stat().st_mtime for p in paths if p.exists())
+
+
+def load_graph(project: Project, graph_file: Path | None = None) -> tuple[Graph, str]:
+    """The built graph if it is up to date, else a fresh in-memory build. Returns (graph, where)."""
+    path = graph_file or project.build_dir / "policygraph.nt"
+    if path.is_file() and (graph_file or path.stat().st_mtime >= latest_input_mtime(project)):
+        g = Graph()
+        g.parse(path, format="nt" if path.suffix == ".nt" else None)
+        return g, str(path)
+    _, g = build_in_memory(project)
+    return g, "data/ (in memory; run `policygraph build` to write build/)"

@@ -1,0 +1,302 @@
+"""Build the RDF graph: ontology + records → one rdflib Graph."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
+
+from .errors import EXIT_VIOLATIONS, PolicygraphError, Problem
+from .models import (KPI, Assessment, Baseline, Body, Directive, EvidencedRecord, Measure, Observation,
+                     PolicyDocument, ProgressReport, Projection, ReformItem, ScheduleStep, SourceText, Target,
+                     fiscal_year_end, fiscal_year_start)
+from .records import Corpus
+
+PG = Namespace("https://w3id.org/policygraph/ontology#")
+PGR = Namespace("https://w3id.org/policygraph/id/")
+
+PREFIXES = {"pg": PG, "pgr": PGR, "prov": PROV, "org": ORG, "skos": SKOS, "dcterms": DCTERMS,
+            "xsd": XSD, "rdfs": RDFS}
+
+DIRECTIVE_KINDS = {"cabinet_decision": PG.CabinetDecision, "party_proposal": PG.PartyProposal,
+                   "council_finding": PG.CouncilFinding, "guideline": PG.Guideline}
+DOCUMENT_KINDS = {"cabinet_decision": PG.CabinetDecisionDocument, "party_proposal": PG.PartyProposalDocument,
+                  "council_finding": PG.CouncilFindingDocument, "guideline": PG.GuidelineDocument,
+                  "roadmap": PG.RoadmapDocument, "progress_report": PG.ProgressReportDocument,
+                  "policy_evaluation": PG.PolicyEvaluationDocument, "briefing": PG.BriefingDocument}
+COMPARATORS = {"ge": PG.AtLeast, "le": PG.AtMost, "approx": PG.Approximately, "eq": PG.Exactly,
+               "rank_le": PG.RankAtLeast}
+STATUSES = {"preliminary": PG.Preliminary, "final": PG.Final, "unstated": PG.Unstated}
+TIERS = {1: PG.Tier1, 2: PG.Tier2}
+GRADE_SCHEMES = {"roadmap": PG.RoadmapGradeScheme, "evaluation": PG.EvaluationGradeScheme}
+CLASSES = {name: PG[name] for name in (
+    "SourceText", "Body", "PolicyDocument", "Directive", "ReformItem", "ScheduleStep", "ProgressReport",
+    "Measure", "KPI", "Baseline", "Target", "Observation", "Projection", "Assessment")}
+
+
+def iri(record_id: str) -> URIRef:
+    return PGR[record_id]
+
+
+def load_ontology(path) -> Graph:
+    g = Graph()
+    try:
+        g.parse(path, format="turtle")
+    except Exception as exc:  # rdflib raises many parser types
+        raise PolicygraphError.single(f"ontology does not parse: {exc}", file=path) from exc
+    return g
+
+
+def notations(ontology: Graph, scheme: URIRef) -> dict[str, URIRef]:
+    return {str(n): c for c in ontology.subjects(SKOS.inScheme, scheme) for n in ontology.objects(c, SKOS.notation)}
+
+
+class _Builder:
+    def __init__(self, corpus: Corpus, ontology: Graph):
+        self.corpus = corpus
+        self.ontology = ontology
+        self.g = Graph()
+        for prefix, ns in PREFIXES.items():
+            self.g.bind(prefix, ns)
+        self.units = notations(ontology, PG.UnitScheme)
+        self.grades = {key: notations(ontology, scheme) for key, scheme in GRADE_SCHEMES.items()}
+        self.problems: list[Problem] = []
+        self.fiscal_years: set[int] = set()
+
+    # small helpers ---------------------------------------------------------------
+    def add(self, s, p, o):
+        if o is not None:
+            self.g.add((s, p, o))
+
+    def lit(self, value, datatype=None):
+        if value is None:
+            return None
+        if isinstance(value, Decimal):
+            return Literal(value, datatype=XSD.decimal)
+        return Literal(value, datatype=datatype) if datatype else Literal(value)
+
+    def label(self, node, ja: str, en: str):
+        self.g.add((node, RDFS.label, Literal(ja, lang="ja")))
+        self.g.add((node, RDFS.label, Literal(en, lang="en")))
+
+    def fy(self, year: int | None) -> URIRef | None:
+        if year is None:
+            return None
+        self.fiscal_years.add(year)
+        return PGR[f"fy-{year}"]
+
+    def unit(self, rec, value: str | None) -> URIRef | None:
+        if value is None:
+            return None
+        if value not in self.units:
+            located = self.corpus.records[rec.id]
+            self.problems.append(located.problem(
+                f"unknown unit; the ontology's UnitScheme has {', '.join(sorted(self.units))}", "unit", value=value))
+        return self.units.get(value)
+
+    def refs(self, node, prop, ids):
+        for rid in ids:
+            self.g.add((node, prop, iri(rid)))
+
+    # records ---------------------------------------------------------------------
+    def build(self) -> Graph:
+        for located in self.corpus.records.values():
+            rec = located.record
+            node = iri(rec.id)
+            self.g.add((node, RDF.type, CLASSES[rec.type]))
+            self.g.add((node, PG.identifier, Literal(rec.id)))
+            if rec.note:
+                self.g.add((node, PG.curationNote, Literal(rec.note)))
+            getattr(self, f"_{rec.type}")(rec, node)
+            if isinstance(rec, EvidencedRecord):
+                self._evidence(rec, node)
+        for year in self.fiscal_years:
+            node = PGR[f"fy-{year}"]
+            self.g.add((node, RDF.type, PG.FiscalYear))
+            self.label(node, f"{year}年度", f"FY{year}")
+            self.g.add((node, PG.beginDate, Literal(fiscal_year_start(year), datatype=XSD.date)))
+            self.g.add((node, PG.endDate, Literal(fiscal_year_end(year), datatype=XSD.date)))
+        if self.problems:
+            raise PolicygraphError(self.problems, EXIT_VIOLATIONS)
+        return self.g
+
+    def _evidence(self, rec: EvidencedRecord, node):
+        located = self.corpus.records[rec.id]
+        for i, ev in enumerate(rec.evidence, start=1):
+            ex = URIRef(f"{node}/evidence/{i}")
+            self.g.add((node, PG.hasEvidence, ex))
+            self.g.add((ex, RDF.type, PG.SourceExcerpt))
+            source = self.corpus.evidence_source(located, i - 1)
+            self.g.add((ex, PROV.wasQuotedFrom, iri(source)))
+            self.g.add((ex, PG.locator, Literal(ev.locator)))
+            self.g.add((ex, PG.quote, Literal(ev.quote)))
+            self.add(ex, PG.reading, self.lit(ev.reading))
+            match = self.corpus.matches.get((rec.id, i - 1))
+            if match:
+                self.g.add((ex, PG.sourceLine, Literal(match.match.line)))
+
+    def _SourceText(self, rec: SourceText, node):
+        self.label(node, rec.label.ja, rec.label.en)
+        self.g.add((node, PG.fileName, Literal(rec.file)))
+        self.g.add((node, PG.sha256, Literal(rec.sha256)))
+
+    def _Body(self, rec: Body, node):
+        self.label(node, rec.label.ja, rec.label.en)
+        for alias in rec.aliases:
+            self.g.add((node, SKOS.altLabel, Literal(alias, lang="ja")))
+        if rec.parent:
+            self.g.add((node, ORG.subOrganizationOf, iri(rec.parent)))
+
+    def _PolicyDocument(self, rec: PolicyDocument, node):
+        self.label(node, rec.label.ja, rec.label.en)
+        self.g.add((node, DCTERMS.title, Literal(rec.label.ja, lang="ja")))
+        for alias in rec.aliases:
+            self.g.add((node, SKOS.altLabel, Literal(alias, lang="ja")))
+        self.g.add((node, PG.documentKind, DOCUMENT_KINDS[rec.kind]))
+        self.add(node, DCTERMS.issued, self.lit(rec.issued, XSD.date))
+        self.add(node, PG.dateText, self.lit(rec.date_text))
+        if rec.publisher:
+            self.g.add((node, DCTERMS.publisher, iri(rec.publisher)))
+        self.refs(node, PG.hasSourceText, rec.source_texts)
+        self.refs(node, PG.cites, rec.cites)
+        if rec.revision_of:
+            self.g.add((node, PG.revisionOf, iri(rec.revision_of)))
+        if rec.grade_scheme:
+            self.g.add((node, PG.gradeScheme, GRADE_SCHEMES[rec.grade_scheme]))
+
+    def _Directive(self, rec: Directive, node):
+        self.label(node, rec.label.ja, rec.label.en)
+        self.g.add((node, PG.directiveKind, DIRECTIVE_KINDS[rec.kind]))
+        self.g.add((node, PG.statedIn, iri(rec.document)))
+        self.g.add((iri(rec.document), PG.hasDirective, node))
+        self.add(node, PG.number, self.lit(rec.number))
+        self.add(node, PG.text, self.lit(rec.text))
+        self.refs(node, PG.isCarriedBy, rec.carried_by)
+
+    def _ReformItem(self, rec: ReformItem, node):
+        self.label(node, rec.label.ja, rec.label.en)
+        self.add(node, PG.number, self.lit(rec.number))
+        self.refs(node, PG.reportedIn, rec.documents)
+        self.refs(node, PG.responsibleBody, rec.responsible)
+
+    def _ScheduleStep(self, rec: ScheduleStep, node):
+        self.label(node, rec.label.ja, rec.label.en)
+        self.g.add((iri(rec.reform_item), PG.hasStep, node))
+        self.g.add((node, PG.reportedIn, iri(rec.document)))
+        self.g.add((node, PG.periodText, Literal(rec.period)))
+        first, last = rec.first_fy, rec.last_fy or rec.first_fy
+        if first:
+            for year in range(first, (last or first) + 1):
+                self.g.add((node, PG.fiscalYear, self.fy(year)))
+        self.g.add((node, PG.text, Literal(rec.text)))
+        self.refs(node, PG.responsibleBody, rec.responsible)
+
+    def _ProgressReport(self, rec: ProgressReport, node):
+        target = self.corpus.get(rec.reports_on)
+        name = getattr(target, "label", None)
+        self.label(node, f"進捗状況: {name.ja if name else rec.reports_on}",
+                   f"Progress report: {name.en if name else rec.reports_on}")
+        self.g.add((node, PG.reportsOn, iri(rec.reports_on)))
+        self.g.add((node, PG.reportedIn, iri(rec.document)))
+        self.add(node, PG.asOf, self.lit(rec.as_of, XSD.date))
+        self.add(node, PG.dateText, self.lit(rec.date_text))
+        self.add(node, PG.statusText, self.lit(rec.status))
+        self.g.add((node, PG.text, Literal(rec.text)))
+        self.add(node, PG.nextSteps, self.lit(rec.next_steps))
+        self.refs(node, PG.responsibleBody, rec.responsible)
+
+    def _Measure(self, rec: Measure, node):
+        self.label(node, rec.label.ja, rec.label.en)
+        self.g.add((node, PG.reportedIn, iri(rec.document)))
+        self.refs(node, PG.implements, rec.implements)
+        self.g.add((node, PG.text, Literal(rec.text)))
+        self.refs(node, PG.responsibleBody, rec.responsible)
+        self.add(node, PG.value, self.lit(rec.value))
+        self.add(node, PG.unit, self.unit(rec, rec.unit))
+
+    def _KPI(self, rec: KPI, node):
+        self.label(node, rec.label.ja, rec.label.en)
+        for alias in rec.aliases:
+            self.g.add((node, SKOS.altLabel, Literal(alias, lang="ja")))
+        if rec.tier:
+            self.g.add((node, PG.tier, TIERS[rec.tier]))
+        self.add(node, PG.number, self.lit(rec.number))
+        for item in rec.reform_items:
+            self.g.add((iri(item), PG.measuredBy, node))
+        self.refs(node, PG.reportedIn, rec.documents)
+        self.refs(node, PG.responsibleBody, rec.responsible)
+
+    def _statement(self, rec, node, prop, kind_ja: str, kind_en: str, when: str):
+        kpi = self.corpus.get(rec.kpi)
+        self.g.add((iri(rec.kpi), prop, node))
+        shown = rec.value_text or (f"{rec.value}{rec.unit or ''}" if rec.value is not None else "")
+        self.label(node, f"{kpi.label.ja} {kind_ja} {shown}{f' ({when})' if when else ''}",
+                   f"{kind_en} of {kpi.label.en}: {shown}{f' ({when})' if when else ''}")
+        self.g.add((node, PG.reportedIn, iri(rec.document)))
+        self.add(node, PG.value, self.lit(rec.value))
+        self.add(node, PG.unit, self.unit(rec, rec.unit))
+        self.add(node, PG.valueText, self.lit(rec.value_text))
+
+    def _Baseline(self, rec: Baseline, node):
+        when = rec.date_text or (f"{rec.fiscal_year}年度" if rec.fiscal_year else str(rec.date or ""))
+        self._statement(rec, node, PG.hasBaseline, "基準値", "Baseline", when)
+        self.add(node, PG.fiscalYear, self.fy(rec.fiscal_year))
+        self.add(node, PG.referenceDate, self.lit(rec.date, XSD.date))
+        self.add(node, PG.dateText, self.lit(rec.date_text))
+
+    def _Target(self, rec: Target, node):
+        when = rec.deadline_text or (f"{rec.deadline_fy}年度まで" if rec.deadline_fy else "")
+        self._statement(rec, node, PG.hasTarget, "目標値", "Target", when)
+        self.add(node, PG.comparator, COMPARATORS.get(rec.comparator) if rec.comparator else None)
+        self.add(node, PG.relativeFactor, self.lit(rec.relative_factor))
+        if rec.relative_to:
+            self.g.add((node, PG.relativeTo, iri(rec.relative_to)))
+        self.add(node, PG.deadlineFiscalYear, self.fy(rec.deadline_fy))
+        self.add(node, PG.deadline, self.lit(rec.due, XSD.date))
+        self.add(node, PG.deadlineText, self.lit(rec.deadline_text))
+        self.add(node, PG.fiscalYear, self.fy(rec.fiscal_year))
+
+    def _Observation(self, rec: Observation, node):
+        self._statement(rec, node, PG.hasObservation, "実績値", "Observation", rec.date.isoformat())
+        self.g.add((node, PG.referenceDate, Literal(rec.date, datatype=XSD.date)))
+        self.add(node, PG.dateText, self.lit(rec.date_text))
+        self.g.add((node, PG.observationStatus, STATUSES[rec.status]))
+
+    def _Projection(self, rec: Projection, node):
+        when = rec.date_text or (str(rec.date) if rec.date else "")
+        self._statement(rec, node, PG.hasProjection, rec.kind, "Projection", when)
+        self.add(node, PG.referenceDate, self.lit(rec.date, XSD.date))
+        self.add(node, PG.fiscalYear, self.fy(rec.fiscal_year))
+        self.add(node, PG.dateText, self.lit(rec.date_text))
+        self.g.add((node, PG.statusText, Literal(rec.kind)))
+
+    def _Assessment(self, rec: Assessment, node):
+        kpi = self.corpus.get(rec.kpi)
+        doc = self.corpus.get(rec.document)
+        self.g.add((iri(rec.kpi), PG.hasAssessment, node))
+        self.label(node, f"{kpi.label.ja} 区分 {rec.grade}", f"Grade of {kpi.label.en}: {rec.grade}")
+        self.g.add((node, PG.reportedIn, iri(rec.document)))
+        self.add(node, PG.asOf, self.lit(rec.as_of, XSD.date))
+        self.add(node, PG.dateText, self.lit(rec.date_text))
+        scheme = getattr(doc, "grade_scheme", None)
+        located = self.corpus.records[rec.id]
+        if scheme is None:
+            self.problems.append(located.problem("the document gives no grade_scheme, so a grade cannot be read",
+                                                 "document", value=rec.document))
+        elif rec.grade not in self.grades[scheme]:
+            self.problems.append(located.problem(
+                f"grade not in the {scheme} legend ({', '.join(self.grades[scheme])})", "grade", value=rec.grade))
+        else:
+            self.g.add((node, PG.grade, self.grades[scheme][rec.grade]))
+
+
+def build_graph(corpus: Corpus, ontology: Graph, include_ontology: bool = True) -> Graph:
+    """Records → RDF. The result includes the ontology unless told otherwise."""
+    data = _Builder(corpus, ontology).build()
+    if include_ontology:
+        for triple in ontology:
+            data.add(triple)
+        for prefix, ns in ontology.namespaces():
+            if prefix and prefix not in dict(data.namespaces()):
+                data.bind(prefix, ns)
+    return data

@@ -1,0 +1,267 @@
+"""Record models: what a curator writes in data/records/*.yaml.
+
+Each record has a stable id (it becomes the IRI https://w3id.org/policygraph/id/<id>), a type,
+cross-references by id, and evidence: source text, locator and verbatim quote.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+RecordId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", max_length=120)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+FiscalYearNumber = Annotated[int, Field(ge=1868, le=2100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Label(_Strict):
+    ja: NonEmpty
+    en: NonEmpty
+
+
+class Evidence(_Strict):
+    """A source passage: which source text, where in it, and the verbatim quote."""
+
+    source: RecordId | None = Field(None, description="SourceText id; defaults to the file's `source`.")
+    locator: NonEmpty = Field(description="Where the quote stands, as the document shows it.")
+    quote: NonEmpty = Field(description="Verbatim text of the source (compared after NFKC and without white space).")
+    reading: NonEmpty | None = Field(
+        None, description="Corrected reading where the source misprints (OCR); the quote stays as printed."
+    )
+
+
+class Record(_Strict):
+    id: RecordId
+    note: str | None = Field(None, description="Curation note (why a link or a reading was chosen).")
+
+
+class EvidencedRecord(Record):
+    evidence: Annotated[list[Evidence], Field(min_length=1)]
+
+
+class SourceText(Record):
+    type: Literal["SourceText"]
+    label: Label
+    file: NonEmpty
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Body(EvidencedRecord):
+    type: Literal["Body"]
+    label: Label
+    aliases: list[NonEmpty] = []
+    parent: RecordId | None = Field(None, description="Body this one is a sub-unit of (org:subOrganizationOf).")
+
+
+DocumentKind = Literal[
+    "cabinet_decision", "party_proposal", "council_finding", "guideline",
+    "roadmap", "progress_report", "policy_evaluation", "briefing",
+]
+
+
+class PolicyDocument(EvidencedRecord):
+    type: Literal["PolicyDocument"]
+    label: Label
+    aliases: list[NonEmpty] = []
+    kind: DocumentKind
+    issued: dt.date | None = None
+    date_text: NonEmpty | None = Field(None, description="The date as printed, or what is known of it.")
+    publisher: RecordId | None = None
+    source_texts: list[RecordId] = Field(default_factory=list, description="SourceText ids holding this document.")
+    cites: list[RecordId] = []
+    revision_of: RecordId | None = None
+    grade_scheme: Literal["roadmap", "evaluation"] | None = None
+
+
+DirectiveKind = Literal["cabinet_decision", "party_proposal", "council_finding", "guideline"]
+
+
+class Directive(EvidencedRecord):
+    type: Literal["Directive"]
+    label: Label
+    document: RecordId
+    kind: DirectiveKind
+    number: NonEmpty | None = None
+    text: NonEmpty | None = None
+    carried_by: list[RecordId] = []
+
+
+class ReformItem(EvidencedRecord):
+    type: Literal["ReformItem"]
+    label: Label
+    number: NonEmpty | None = None
+    documents: Annotated[list[RecordId], Field(min_length=1)]
+    responsible: list[RecordId] = []
+
+
+class ScheduleStep(EvidencedRecord):
+    type: Literal["ScheduleStep"]
+    label: Label
+    reform_item: RecordId
+    document: RecordId
+    period: NonEmpty = Field(description="As printed: ～2016年度, 2017年度, 2018年度～2019年度, 2020年度～.")
+    first_fy: FiscalYearNumber | None = None
+    last_fy: FiscalYearNumber | None = None
+    row: int | None = Field(None, ge=1, description="Row of the roadmap table, counted from the item's first row.")
+    text: NonEmpty
+    responsible: list[RecordId] = []
+
+    @model_validator(mode="after")
+    def _fy_order(self):
+        if self.first_fy and self.last_fy and self.first_fy > self.last_fy:
+            raise ValueError("first_fy is after last_fy")
+        return self
+
+
+class ProgressReport(EvidencedRecord):
+    type: Literal["ProgressReport"]
+    reports_on: RecordId
+    document: RecordId
+    as_of: dt.date | None = None
+    date_text: NonEmpty | None = None
+    status: NonEmpty | None = Field(None, description="As printed without brackets, e.g. 順調.")
+    text: NonEmpty
+    next_steps: NonEmpty | None = None
+    responsible: list[RecordId] = []
+
+
+class Measure(EvidencedRecord):
+    type: Literal["Measure"]
+    label: Label
+    document: RecordId
+    implements: list[RecordId] = []
+    text: NonEmpty
+    responsible: list[RecordId] = []
+    value: Decimal | None = None
+    unit: NonEmpty | None = None
+
+
+class KPI(EvidencedRecord):
+    type: Literal["KPI"]
+    label: Label
+    aliases: list[NonEmpty] = []
+    tier: Literal[1, 2] | None = None
+    number: NonEmpty | None = None
+    reform_items: list[RecordId] = []
+    documents: Annotated[list[RecordId], Field(min_length=1)]
+    responsible: list[RecordId] = []
+
+
+class _Statement(EvidencedRecord):
+    kpi: RecordId
+    document: RecordId
+    value: Decimal | None = None
+    unit: NonEmpty | None = None
+    value_text: NonEmpty | None = Field(None, description="The value as printed: 約1,000団体, 3割圧縮.")
+
+    @model_validator(mode="after")
+    def _unit_with_value(self):
+        if self.value is not None and self.unit is None:
+            raise ValueError("a value needs a unit")
+        return self
+
+
+class Baseline(_Statement):
+    type: Literal["Baseline"]
+    fiscal_year: FiscalYearNumber | None = None
+    date: dt.date | None = None
+    date_text: NonEmpty | None = None
+
+
+Comparator = Literal["ge", "le", "approx", "eq", "rank_le"]
+
+
+class Target(_Statement):
+    type: Literal["Target"]
+    comparator: Comparator | None = None
+    relative_factor: Decimal | None = Field(None, gt=0, description="倍増 2, 半減 0.5, 3割圧縮 0.7.")
+    relative_to: RecordId | None = Field(None, description="Baseline id a relative target is computed from.")
+    deadline_fy: FiscalYearNumber | None = Field(None, description="Fiscal year by whose end the target is due.")
+    deadline: dt.date | None = Field(None, description="Defaults to the last day of deadline_fy.")
+    deadline_text: NonEmpty | None = None
+    fiscal_year: FiscalYearNumber | None = Field(None, description="For a yearly target: the year it is set for.")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.value is None and self.relative_factor is None:
+            raise ValueError("a target needs a value or a relative_factor")
+        if self.deadline and self.deadline_fy and self.deadline != fiscal_year_end(self.deadline_fy):
+            raise ValueError(f"deadline {self.deadline} is not the end of FY{self.deadline_fy}")
+        return self
+
+    @property
+    def due(self) -> dt.date | None:
+        return self.deadline or (fiscal_year_end(self.deadline_fy) if self.deadline_fy else None)
+
+
+class Observation(_Statement):
+    type: Literal["Observation"]
+    value: Decimal
+    date: dt.date = Field(description="Reference date of the value (H28.4.1 → 2016-04-01).")
+    date_text: NonEmpty | None = None
+    status: Literal["preliminary", "final", "unstated"]
+
+
+class Projection(_Statement):
+    type: Literal["Projection"]
+    kind: Literal["見込み", "予定"]
+    date: dt.date | None = None
+    fiscal_year: FiscalYearNumber | None = None
+    date_text: NonEmpty | None = None
+
+
+class Assessment(EvidencedRecord):
+    type: Literal["Assessment"]
+    kpi: RecordId
+    document: RecordId
+    grade: NonEmpty = Field(description="Grade as printed (A, B, N, F; イ, ロ, ハ, 一).")
+    as_of: dt.date | None = None
+    date_text: NonEmpty | None = None
+
+
+MODELS: dict[str, type[Record]] = {
+    m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    for m in (SourceText, Body, PolicyDocument, Directive, ReformItem, ScheduleStep, ProgressReport,
+              Measure, KPI, Baseline, Target, Observation, Projection, Assessment)
+}
+
+#: For each type, the fields that hold references and the types they may point to.
+REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
+    "Body": {"parent": ("Body",)},
+    "PolicyDocument": {"publisher": ("Body",), "source_texts": ("SourceText",), "cites": ("PolicyDocument",),
+                       "revision_of": ("PolicyDocument",)},
+    "Directive": {"document": ("PolicyDocument",), "carried_by": ("ReformItem",)},
+    "ReformItem": {"documents": ("PolicyDocument",), "responsible": ("Body",)},
+    "ScheduleStep": {"reform_item": ("ReformItem",), "document": ("PolicyDocument",), "responsible": ("Body",)},
+    "ProgressReport": {"reports_on": ("ScheduleStep", "Directive"), "document": ("PolicyDocument",),
+                       "responsible": ("Body",)},
+    "Measure": {"document": ("PolicyDocument",), "implements": ("ReformItem", "Directive"), "responsible": ("Body",)},
+    "KPI": {"reform_items": ("ReformItem",), "documents": ("PolicyDocument",), "responsible": ("Body",)},
+    "Baseline": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
+    "Target": {"kpi": ("KPI",), "document": ("PolicyDocument",), "relative_to": ("Baseline",)},
+    "Observation": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
+    "Projection": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
+    "Assessment": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
+}
+
+
+def fiscal_year_end(year: int) -> dt.date:
+    """Last day of a Japanese fiscal year: FY2017 ends 2018-03-31."""
+    return dt.date(year + 1, 3, 31)
+
+
+def fiscal_year_start(year: int) -> dt.date:
+    return dt.date(year, 4, 1)
+
+
+class RecordFile(_Strict):
+    """The top level of a data file."""
+
+    source: RecordId | None = Field(None, description="Default SourceText id for the evidence in this file.")
+    records: list[dict]

@@ -1,0 +1,204 @@
+"""Load and check records: YAML → pydantic models → references and quotes checked.
+
+Every problem is collected (not just the first) and names its file, line and field.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
+from .models import MODELS, REFERENCES, EvidencedRecord, Record, SourceText
+from .project import Project
+from .sources import Match, SourceIndex
+from .yamlload import LineDict, LineList, line_of, load_yaml
+
+
+@dataclass(frozen=True)
+class Located:
+    """A record with the place it was read from."""
+
+    record: Record
+    file: Path
+    line: int
+    raw: LineDict
+
+    def line_of(self, *loc) -> int:
+        return line_of(self.raw, loc) or self.line
+
+    def problem(self, message: str, *loc, value=None) -> Problem:
+        return Problem(message, file=self.file, line=self.line_of(*loc),
+                       field=_dotted(loc) or None, record=self.record.id, value=value)
+
+
+@dataclass(frozen=True)
+class EvidenceMatch:
+    source: str  # SourceText id
+    match: Match
+
+
+@dataclass
+class Corpus:
+    project: Project
+    records: dict[str, Located] = field(default_factory=dict)
+    #: (record id, evidence index) → where the quote was found
+    matches: dict[tuple[str, int], EvidenceMatch] = field(default_factory=dict)
+    default_sources: dict[Path, str] = field(default_factory=dict)
+
+    def of_type(self, *types: str) -> list[Record]:
+        return [loc.record for loc in self.records.values() if loc.record.type in types]
+
+    def get(self, record_id: str) -> Record:
+        return self.records[record_id].record
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for loc in self.records.values():
+            counts[loc.record.type] += 1
+        return dict(sorted(counts.items()))
+
+    def evidence_source(self, located: Located, index: int) -> str | None:
+        ev = located.record.evidence[index]  # type: ignore[attr-defined]
+        return ev.source or self.default_sources.get(located.file)
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def record_files(project: Project) -> list[Path]:
+    files = sorted(p for p in project.records_dir.glob("*.yaml") if not p.name.startswith("."))
+    if not files:
+        raise PolicygraphError.single("no record files (*.yaml) found", EXIT_INPUT, file=project.records_dir)
+    return files
+
+
+def load_corpus(project: Project, files: list[Path] | None = None) -> Corpus:
+    """Read every data file, validate every record, resolve every reference and verify every quote.
+
+    Raises PolicygraphError listing all problems: exit 2 for unreadable or malformed files,
+    exit 1 for records that break a rule.
+    """
+    corpus = Corpus(project)
+    problems: list[Problem] = []
+    for path in files or record_files(project):
+        data = load_yaml(path)  # malformed YAML stops here, exit 2
+        problems += _read_file(corpus, path, data)
+    if any(p.field == "(file)" for p in problems):
+        raise PolicygraphError(problems, EXIT_INPUT)
+    problems += _check_references(corpus)
+    problems += _check_quotes(corpus)
+    if problems:
+        raise PolicygraphError(problems, EXIT_VIOLATIONS)
+    return corpus
+
+
+def _read_file(corpus: Corpus, path: Path, data) -> list[Problem]:
+    if not isinstance(data, LineDict) or not isinstance(data.get("records"), LineList):
+        return [Problem("a data file is a mapping with a list `records` (and optionally `source`)",
+                        file=path, line=getattr(data, "line", 1), field="(file)")]
+    unknown = set(data) - {"source", "records"}
+    problems = [Problem(f"unknown top-level key {k!r}", file=path, line=data.key_lines[k], field=k)
+                for k in sorted(unknown, key=str)]
+    if data.get("source") is not None:
+        corpus.default_sources[path] = str(data["source"])
+    for i, raw in enumerate(data["records"]):
+        line = data["records"].item_lines[i]
+        if not isinstance(raw, LineDict):
+            problems.append(Problem("a record is a mapping", file=path, line=line, field=f"records[{i}]"))
+            continue
+        rtype = raw.get("type")
+        model = MODELS.get(rtype) if isinstance(rtype, str) else None
+        if model is None:
+            problems.append(Problem(f"unknown record type; expected one of {', '.join(MODELS)}",
+                                    file=path, line=raw.key_lines.get("type", raw.line), field="type",
+                                    record=raw.get("id") if isinstance(raw.get("id"), str) else None,
+                                    value=rtype))
+            continue
+        try:
+            record = model.model_validate(dict(raw))
+        except ValidationError as exc:
+            rid = raw.get("id") if isinstance(raw.get("id"), str) else None
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                problems.append(Problem(err["msg"], file=path, line=line_of(raw, loc) or raw.line,
+                                        field=_dotted(loc) or None, record=rid,
+                                        value=err.get("input") if loc else None))
+            continue
+        if record.id in corpus.records:
+            first = corpus.records[record.id]
+            problems.append(Problem(f"duplicate id (first defined at {first.file}:{first.line})",
+                                    file=path, line=raw.key_lines.get("id", raw.line), field="id",
+                                    record=record.id))
+            continue
+        corpus.records[record.id] = Located(record, path, raw.line, raw)
+    return problems
+
+
+def _check_references(corpus: Corpus) -> list[Problem]:
+    problems = []
+    for located in corpus.records.values():
+        rec = located.record
+        for fname, allowed in REFERENCES.get(rec.type, {}).items():
+            value = getattr(rec, fname)
+            targets = value if isinstance(value, list) else ([value] if value else [])
+            for j, target in enumerate(targets):
+                loc = (fname, j) if isinstance(value, list) else (fname,)
+                if target not in corpus.records:
+                    problems.append(located.problem("unknown id", *loc, value=target))
+                elif corpus.get(target).type not in allowed:
+                    problems.append(located.problem(
+                        f"refers to a {corpus.get(target).type}; expected {' or '.join(allowed)}", *loc, value=target))
+        if rec.type == "Target" and rec.relative_to and rec.relative_to in corpus.records:
+            base = corpus.get(rec.relative_to)
+            if getattr(base, "kpi", None) != rec.kpi:
+                problems.append(located.problem("relative_to names a baseline of another KPI", "relative_to",
+                                                value=rec.relative_to))
+    return problems
+
+
+def _check_quotes(corpus: Corpus) -> list[Problem]:
+    problems = []
+    indexes: dict[str, SourceIndex] = {}
+    for st in corpus.of_type("SourceText"):
+        assert isinstance(st, SourceText)
+        located = corpus.records[st.id]
+        path = corpus.project.sources_dir / st.file
+        if not path.is_file():
+            problems.append(located.problem("source file not found in data/sources/", "file", value=st.file))
+            continue
+        index = SourceIndex(path)
+        if index.sha256 != st.sha256:
+            problems.append(located.problem("source file changed: its SHA-256 differs from the record "
+                                            "(never edit a source; record misreadings in the data)",
+                                            "sha256", value=index.sha256))
+        indexes[st.id] = index
+    for located in corpus.records.values():
+        rec = located.record
+        if not isinstance(rec, EvidencedRecord):
+            continue
+        for i, ev in enumerate(rec.evidence):
+            source = ev.source or corpus.default_sources.get(located.file)
+            if source is None:
+                problems.append(located.problem("evidence names no source (set `source` here or at file level)",
+                                                "evidence", i))
+                continue
+            if source not in indexes:
+                if source not in corpus.records or corpus.get(source).type != "SourceText":
+                    problems.append(located.problem("unknown source text id", "evidence", i, "source", value=source))
+                continue
+            match = indexes[source].find(ev.quote)
+            if match is None:
+                problems.append(located.problem(f"quote not found in source {source}",
+                                                "evidence", i, "quote", value=ev.quote))
+            else:
+                corpus.matches[(rec.id, i)] = EvidenceMatch(source, match)
+    return problems

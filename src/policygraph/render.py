@@ -1,0 +1,114 @@
+"""Terminal rendering of trace results (rich), readable with Japanese text."""
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+KIND_JA = {"baselines": "基準値 baseline", "targets": "目標 target", "observations": "実績 observation",
+           "projections": "見込み projection", "assessments": "区分 grade"}
+STATUS = {"preliminary": "速報値", "final": "確報値", "unstated": "—"}
+COMPARATOR = {"ge": "≥", "le": "≤", "approx": "≈", "eq": "=", "rank_le": "順位≤"}
+
+
+def _quote(evidence: list[dict], limit: int = 1) -> Text:
+    text = Text(overflow="fold")
+    for ev in evidence[:limit]:
+        text.append(f"「{ev['quote']}」", style="italic")
+        text.append(f" [{ev['file'][:3]}:{ev.get('line') or '?'} {ev['locator']}]", style="dim")
+        if ev.get("reading"):
+            text.append(f" (読み: {ev['reading']})", style="yellow")
+    if len(evidence) > limit:
+        text.append(f" (+{len(evidence) - limit} more)", style="dim")
+    return text
+
+
+def _short(label: str, width: int = 20) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _value(fact: dict) -> str:
+    parts = []
+    if fact.get("comparator"):
+        parts.append(COMPARATOR.get(fact["comparator"], fact["comparator"]))
+    if fact.get("value") is not None:
+        v = fact["value"]
+        parts.append(f"{v:,}" if isinstance(v, int) else str(v))
+        parts.append(fact.get("unit") or "")
+    if fact.get("relative_factor") is not None:
+        parts.append(f"(×{fact['relative_factor']} of base)")
+    if fact.get("grade"):
+        parts.append(fact["grade"])
+    shown = " ".join(p for p in parts if p)
+    if fact.get("value_text") and fact.get("value") is None:
+        shown = f"{shown} {fact['value_text']}".strip()
+    return shown
+
+
+def _when(fact: dict) -> str:
+    if fact.get("deadline"):
+        return f"by {fact['deadline']}"
+    if fact.get("date"):
+        return fact["date"] + (f" ({fact['date_text']})" if fact.get("date_text") else "")
+    return fact.get("deadline_text") or fact.get("fiscal_year") or fact.get("date_text") or ""
+
+
+def kpi_table(kpi: dict) -> Table:
+    tier = {1: "第一階層", 2: "第二階層"}.get(kpi["tier"], "階層なし")
+    bodies = "、".join(b["label"] for b in kpi["bodies"]) or "担当なし (no responsible body)"
+    title = f"KPI {kpi['label']} ({kpi['label_en']}) — {tier} — {bodies}"
+    table = Table(title=title, title_justify="left", show_lines=True, expand=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("value", max_width=24)
+    table.add_column("date / deadline", max_width=24)
+    table.add_column("status", max_width=8)
+    table.add_column("document", max_width=22)
+    table.add_column("evidence", min_width=40, ratio=1)
+    empty = []
+    for key in ("baselines", "targets", "observations", "projections", "assessments"):
+        if not kpi[key]:
+            empty.append(KIND_JA[key].split()[1])
+        for fact in kpi[key]:
+            status = STATUS.get(fact.get("status"), fact.get("status") or "")
+            table.add_row(KIND_JA[key], _value(fact), _when(fact), status, _short(fact["document_label"]),
+                          _quote(fact["evidence"]))
+    if empty:
+        table.caption = f"none recorded: {', '.join(empty)}"
+        table.caption_justify = "left"
+    return table
+
+
+def render_trace(result: dict, console: Console) -> None:
+    root = result["root"]
+    console.print(Panel(f"[bold]{root['label']}[/bold]  ({root['type']} {root['id']})", title="trace"))
+    items: dict[str, dict] = {}
+    for d in result["directives"]:
+        carried = ", ".join(f"{i['number'] or ''}{i['id']}" for i in d["reform_items"]) or "[red]none[/red]"
+        console.print(Text.assemble(("■ ", "bold"), (d["label"], "bold"), f"  [{d['kind']}] {d['document_label']}"))
+        console.print(Text("   ").append(_quote(d["evidence"])))
+        console.print(f"   → carried by: {carried}")
+        for item in d["reform_items"]:
+            items.setdefault(item["id"], item)
+    for item in items.values():
+        bodies = "、".join(b["label"] for b in item["bodies"]) or "—"
+        console.print()
+        console.print(Panel(Group(Text(f"{item['number'] or ''} {item['label']}", style="bold"),
+                                  Text(item["label_en"], style="dim"), Text(f"responsible: {bodies}"),
+                                  _quote(item["evidence"])), title=f"reform item {item['id']}"))
+        if item["steps"]:
+            steps = Table(title="schedule steps 改革工程", title_justify="left", expand=True)
+            steps.add_column("period", no_wrap=True)
+            steps.add_column("step")
+            steps.add_column("progress")
+            for s in item["steps"]:
+                prog = Text()
+                for p in s["progress"]:
+                    who = "、".join(b["label"] for b in p["bodies"])
+                    prog.append(f"【{who}】（{p['status'] or '—'}） {_short(p['document_label'])}\n")
+                steps.add_row(s["period"], s["label"], prog or Text("—", style="dim"))
+            console.print(steps)
+        if not item["kpis"]:
+            console.print("[red]no KPI measures this reform item[/red]")
+        for kpi in item["kpis"]:
+            console.print(kpi_table(kpi))

@@ -1,0 +1,81 @@
+"""Source texts and quote matching: NFKC normalisation, white space removed, offsets kept."""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+
+def normalize(text: str) -> str:
+    """NFKC, then every white-space character removed: the form quotes are compared in."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
+
+
+@dataclass(frozen=True)
+class Match:
+    line: int  # 1-based line of the source where the quote begins
+    end_line: int
+    start: int  # offsets into the original text
+    end: int
+
+
+class SourceIndex:
+    """A source text with its normalised form and a map back to original lines."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.raw = path.read_bytes()
+        self.text = self.raw.decode("utf-8")
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    @cached_property
+    def _normalized(self) -> tuple[str, list[int]]:
+        # NFKC may change length per character (e.g. ㍻ → 平成), so normalise character by
+        # character and remember which original offset produced each normalised character.
+        chars: list[str] = []
+        offsets: list[int] = []
+        for i, ch in enumerate(self.text):
+            for out in unicodedata.normalize("NFKC", ch):
+                if not out.isspace():
+                    chars.append(out)
+                    offsets.append(i)
+        return "".join(chars), offsets
+
+    @property
+    def normalized(self) -> str:
+        return self._normalized[0]
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        for i, ch in enumerate(self.text):
+            if ch == "\n":
+                starts.append(i + 1)
+        return starts
+
+    def line_of_offset(self, offset: int) -> int:
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def find_all(self, quote: str, limit: int = 20) -> list[Match]:
+        """Every place the quote occurs (normalised comparison), first `limit` of them."""
+        needle = normalize(quote)
+        if not needle:
+            return []
+        norm, offsets = self._normalized
+        found: list[Match] = []
+        pos = norm.find(needle)
+        while pos != -1 and len(found) < limit:
+            start, end = offsets[pos], offsets[pos + len(needle) - 1] + 1
+            found.append(Match(self.line_of_offset(start), self.line_of_offset(end - 1), start, end))
+            pos = norm.find(needle, pos + 1)
+        return found
+
+    def find(self, quote: str) -> Match | None:
+        hits = self.find_all(quote, limit=1)
+        return hits[0] if hits else None

@@ -1,0 +1,191 @@
+"""Trace: from a directive or a document down to every KPI it reaches, with evidence.
+
+All graph access goes through the named queries in queries/ (trace, trace-kpi, trace-steps,
+evidence, responsible, trace-roots); this module only resolves the target and assembles rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rdflib import Graph, URIRef
+
+from .errors import EXIT_INPUT, PolicygraphError
+from .graph import PG, PGR
+from .sparql import QueryLibrary, run
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    node: URIRef
+    id: str
+    kind: str  # "Directive" or "PolicyDocument"
+    label: str
+
+
+def resolve_target(graph: Graph, queries: QueryLibrary, target: str) -> Candidate:
+    """A directive or document by id, exact label, or label substring (NFKC, case-insensitive).
+
+    Raises PolicygraphError (exit 2) when nothing or more than one thing matches, listing candidates.
+    """
+    rows = run(graph, queries.get("trace-roots"))
+    by_node: dict[URIRef, Candidate] = {}
+    labels: dict[URIRef, list[str]] = {}
+    for r in rows:
+        node = r["node"]
+        labels.setdefault(node, []).append(str(r["label"]))
+        if node not in by_node or (r["label"].language == "ja" and by_node[node].label.isascii()):
+            by_node[node] = Candidate(node, str(r["id"]), str(r["class"]).rsplit("#", 1)[-1], str(r["label"]))
+    needle = _fold(target)
+    if not needle:
+        raise PolicygraphError.single("TARGET is empty", EXIT_INPUT, field="TARGET")
+    for tier in (
+        lambda n: by_node[n].id == target.strip(),
+        lambda n: any(_fold(lbl) == needle for lbl in labels[n]),
+        lambda n: any(needle in _fold(lbl) for lbl in labels[n]) or needle in by_node[n].id,
+    ):
+        hits = sorted((by_node[n] for n in by_node if tier(n)), key=lambda c: c.id)
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            listing = "\n".join(f"  {c.id:45} {c.kind:15} {c.label}" for c in hits)
+            raise PolicygraphError.single(
+                f"{target!r} matches {len(hits)} directives or documents; give one id:\n{listing}",
+                EXIT_INPUT, field="TARGET")
+    raise PolicygraphError.single(f"no directive or document matches {target!r} "
+                                  "(by id, label or alias)", EXIT_INPUT, field="TARGET")
+
+
+def _py(value):
+    """RDF term → plain JSON-friendly value."""
+    if value is None:
+        return None
+    if isinstance(value, URIRef):
+        s = str(value)
+        return s[len(str(PGR)):] if s.startswith(str(PGR)) else s
+    v = value.toPython()
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return v if isinstance(v, (int, float, bool)) else str(v)
+
+
+class Tracer:
+    def __init__(self, graph: Graph, queries: QueryLibrary):
+        self.graph = graph
+        self.queries = queries
+        self._evidence: dict[URIRef, list[dict]] = {}
+
+    def q(self, name: str, **params) -> list[dict]:
+        return run(self.graph, self.queries.get(name), **params)
+
+    def evidence(self, node: URIRef) -> list[dict]:
+        if node not in self._evidence:
+            self._evidence[node] = [
+                {"source": _py(r["source"]), "file": _py(r["file"]), "line": _py(r["line"]),
+                 "locator": _py(r["locator"]), "quote": _py(r["quote"]),
+                 **({"reading": _py(r["reading"])} if r["reading"] is not None else {})}
+                for r in self.q("evidence", node=node)]
+        return self._evidence[node]
+
+    def bodies(self, node: URIRef) -> list[dict]:
+        return [{"id": _py(r["body"]), "label": _py(r["bodyJa"]), "label_en": _py(r["bodyEn"]),
+                 "part_of": _py(r["parentJa"])} for r in self.q("responsible", node=node)]
+
+    def steps(self, item: URIRef) -> list[dict]:
+        steps: dict[URIRef, dict] = {}
+        for r in self.q("trace-steps", item=item):
+            step = steps.setdefault(r["step"], {
+                "id": _py(r["step"]), "label": _py(r["stepJa"]), "period": _py(r["period"]),
+                "evidence": self.evidence(r["step"]), "progress": []})
+            if r["report"] is not None:
+                step["progress"].append({
+                    "id": _py(r["report"]), "status": _py(r["status"]), "text": _py(r["reportText"]),
+                    "next_steps": _py(r["nextSteps"]), "document": _py(r["reportDocument"]),
+                    "document_label": _py(r["reportDocumentJa"]), "bodies": self.bodies(r["report"]),
+                    "evidence": self.evidence(r["report"])})
+        return list(steps.values())
+
+    def kpi(self, kpi: URIRef, row: dict) -> dict:
+        out = {"id": _py(kpi), "label": _py(row["kpiJa"]), "label_en": _py(row["kpiEn"]),
+               "tier": int(row["tier"]) if row["tier"] is not None else None,
+               "bodies": self.bodies(kpi), "evidence": self.evidence(kpi),
+               "baselines": [], "targets": [], "observations": [], "projections": [], "assessments": []}
+        for r in self.q("trace-kpi", kpi=kpi):
+            fact = {"id": _py(r["statement"]), "document": _py(r["document"]),
+                    "document_label": _py(r["documentJa"])}
+            for key in ("value", "unit", "valueText", "date", "dateText", "fiscalYear", "deadline",
+                        "deadlineText", "comparator", "factor", "status", "gradeLabel"):
+                if r[key] is not None:
+                    fact[_SNAKE.get(key, key)] = _py(r[key])
+            fact["evidence"] = self.evidence(r["statement"])
+            out[f"{_py(r['kind'])}s"].append(fact)
+        graded = sorted(out["assessments"], key=lambda a: a.get("date") or "")
+        out["latest_grade"] = graded[-1] if graded else None
+        return out
+
+    def trace(self, root: Candidate) -> dict:
+        rows = self.q("trace", root=root.node)
+        directives: dict[URIRef, dict] = {}
+        items: dict[tuple, dict] = {}
+        for r in rows:
+            d = directives.setdefault(r["directive"], {
+                "id": _py(r["directive"]), "label": _py(r["directiveJa"]), "label_en": _py(r["directiveEn"]),
+                "kind": _py(r["directiveKind"]), "document": _py(r["document"]),
+                "document_label": _py(r["documentJa"]), "evidence": self.evidence(r["directive"]),
+                "reform_items": []})
+            if r["item"] is None:
+                continue
+            key = (r["directive"], r["item"])
+            if key not in items:
+                items[key] = {"id": _py(r["item"]), "number": _py(r["itemNumber"]), "label": _py(r["itemJa"]),
+                              "label_en": _py(r["itemEn"]), "bodies": self.bodies(r["item"]),
+                              "evidence": self.evidence(r["item"]), "steps": self._steps_cached(r["item"]),
+                              "kpis": []}
+                d["reform_items"].append(items[key])
+            if r["kpi"] is not None:
+                items[key]["kpis"].append(self._kpi_cached(r["kpi"], r))
+        return {"root": {"id": root.id, "type": root.kind, "label": root.label},
+                "directives": list(directives.values())}
+
+    # Items and KPIs recur under many directives: compute each once.
+    def _steps_cached(self, item):
+        cache = self.__dict__.setdefault("_steps", {})
+        if item not in cache:
+            cache[item] = self.steps(item)
+        return cache[item]
+
+    def _kpi_cached(self, kpi, row):
+        cache = self.__dict__.setdefault("_kpis", {})
+        if kpi not in cache:
+            cache[kpi] = self.kpi(kpi, row)
+        return cache[kpi]
+
+
+_SNAKE = {"valueText": "value_text", "dateText": "date_text", "fiscalYear": "fiscal_year",
+          "deadlineText": "deadline_text", "gradeLabel": "grade", "factor": "relative_factor"}
+
+
+def trace(graph: Graph, queries: QueryLibrary, target: str) -> dict:
+    """Trace TARGET (id or label of a directive or document). Example:
+
+    >>> trace(graph, QueryLibrary(Path("queries")), "未来投資戦略2017")["directives"][0]["reform_items"][0]["number"]
+    '⑮'
+    """
+    root = resolve_target(graph, queries, target)
+    return Tracer(graph, queries).trace(root)
+
+
+def kpis_reached(result: dict) -> dict[str, dict]:
+    """Every distinct KPI in a trace result, by id."""
+    return {k["id"]: k for d in result["directives"] for i in d["reform_items"] for k in i["kpis"]}
+
+
+__all__ = ["trace", "resolve_target", "kpis_reached", "Candidate", "PG"]

@@ -1,0 +1,39 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from policygraph.build import build_in_memory
+from policygraph.project import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return Project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def built(project):
+    """(corpus, graph) of the real records, built once per session."""
+    return build_in_memory(project)
+
+
+@pytest.fixture(scope="session")
+def graph(built):
+    return built[1]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Project:
+    """A writable copy of the real project (ontology, records, sources, queries) to break on purpose."""
+    for name in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    return Project(tmp_path)

@@ -1,0 +1,122 @@
+"""trace over the real corpus, through the CLI as a user runs it."""
+import json
+import re
+
+import pytest
+
+from policygraph.cli import app
+from policygraph.trace import kpis_reached
+
+
+@pytest.fixture(scope="module")
+def future_trace():
+    from typer.testing import CliRunner
+    result = CliRunner().invoke(app, ["trace", "未来投資戦略2017", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_trace_reaches_the_cloud_kpi_with_its_chain(future_trace):
+    assert future_trace["root"]["id"] == "doc-future-investment-2017"
+    [directive] = future_trace["directives"]
+    assert directive["kind"] == "cabinet_decision"
+    assert "クラウド導入市区町村の拡大(約1,000団体)" in directive["evidence"][0]["quote"]
+    [item] = directive["reform_items"]
+    assert item["number"] == "⑮"
+    assert {b["label"] for b in item["bodies"]} == {"総務省地域力創造グループ", "内閣官房 情報通信技術(IT)総合戦略室"}
+    assert len(item["steps"]) >= 10
+    statuses = {p["status"] for s in item["steps"] for p in s["progress"]}
+    assert statuses == {"順調"}
+
+
+def test_cloud_kpi_baseline_target_observations_grade(future_trace):
+    kpi = kpis_reached(future_trace)["kpi-cloud-municipalities"]
+    assert kpi["label"] == "クラウド導入市区町村数" and kpi["tier"] == 1
+    assert {(b["value"], b["unit"], b["fiscal_year"]) for b in kpi["baselines"]} == {(550, "団体", "2014年度")}
+    roadmap_target = next(t for t in kpi["targets"] if t["document"] == "doc-roadmap-2016")
+    assert roadmap_target["value"] == 1000 and roadmap_target["comparator"] == "approx"
+    assert roadmap_target["deadline"] == "2018-03-31"  # 2017年度までに
+    assert roadmap_target["relative_factor"] == 2  # 倍増
+    observed = {(o["value"], o["date"]) for o in kpi["observations"]}
+    for expected in ((728, "2015-04-01"), (842, "2016-04-01"), (950, "2017-04-01"), (1067, "2018-04-01")):
+        assert expected in observed
+    assert all(o["unit"] == "団体" and o["evidence"][0]["quote"] for o in kpi["observations"])
+    # 842 at 2016-04-01 is reported by two documents, each with its own evidence.
+    docs_842 = {o["document"] for o in kpi["observations"] if o["value"] == 842}
+    assert docs_842 == {"doc-cloud-briefing-2017", "doc-evaluation-2019"}
+    assert kpi["latest_grade"]["grade"] == "イ"
+    assert kpi["latest_grade"]["document"] == "doc-evaluation-2019"
+
+
+def test_operating_cost_kpi_has_target_and_no_observation(future_trace):
+    kpi = kpis_reached(future_trace)["kpi-local-system-operating-cost"]
+    assert kpi["tier"] == 2
+    assert kpi["targets"], "the 3割圧縮 target is missing"
+    assert all(t["relative_factor"] == 0.7 for t in kpi["targets"])
+    assert any("3割圧縮" in t.get("value_text", "") for t in kpi["targets"])
+    assert kpi["observations"] == []
+
+
+def test_every_fact_in_the_trace_carries_a_quote(future_trace):
+    def walk(node):
+        if isinstance(node, dict):
+            if "document" in node and "id" in node and node["id"] != future_trace["root"]["id"]:
+                assert node.get("evidence"), f"{node['id']} has no evidence in the trace"
+                for ev in node["evidence"]:
+                    assert ev["quote"] and ev["locator"] and ev["file"]
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(future_trace)
+
+
+def test_table_format_shows_the_thread_with_quotes(runner):
+    result = runner.invoke(app, ["trace", "未来投資戦略2017"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for text in ("クラウド導入市区町村数", "1,067", "2018-04-01", "地方公共団体の情報システム運用コスト",
+                 ):
+        assert text in out, text
+    # The operating-cost KPI's table says plainly that no observation is recorded.
+    assert re.search(r"KPI 地方公共団体の情報システム運用コスト[\s\S]*none recorded: baseline, observation", out)
+    # Quotes fold inside a table cell over several lines: read the evidence column (the last cell
+    # of each table line) top to bottom, white space taken out.
+    flat = "".join(re.sub(r"\s", "", line.split("│")[-2]) for line in out.splitlines() if line.count("│") >= 3)
+    for quote in ("「本年度末までのクラウド導入市区町村の拡大(約1,000団体)」", "「950団体(H29.4.1時点)」",
+                  "「【目標：3割圧縮（目標期限を集中改革期間中に設定）】」"):
+        assert re.sub(r"\s", "", quote) in flat, quote
+
+
+def test_trace_by_directive_id_and_by_alias(runner):
+    by_id = runner.invoke(app, ["trace", "dir-honebuto-2017-cloud", "-f", "json"])
+    assert by_id.exit_code == 0
+    assert json.loads(by_id.stdout)["directives"][0]["id"] == "dir-honebuto-2017-cloud"
+    by_alias = runner.invoke(app, ["trace", "骨太の方針2017", "-f", "json"])
+    assert json.loads(by_alias.stdout)["root"]["id"] == "doc-honebuto-2017"
+
+
+def test_guideline_reaches_no_kpi(runner):
+    result = runner.invoke(app, ["trace", "dir-guideline-1", "-f", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["directives"][0]["reform_items"] == []
+
+
+def test_ambiguous_target_lists_candidates_and_fails(runner):
+    result = runner.invoke(app, ["trace", "2017"])
+    assert result.exit_code == 2
+    assert "matches" in result.stderr
+    assert "doc-future-investment-2017" in result.stderr and "doc-honebuto-2017" in result.stderr
+
+
+def test_unknown_target_fails(runner):
+    result = runner.invoke(app, ["trace", "存在しない文書"])
+    assert result.exit_code == 2
+    assert "no directive or document matches" in result.stderr
+
+
+def test_hostile_target_is_just_text(runner):
+    result = runner.invoke(app, ["trace", '" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o '])
+    assert result.exit_code == 2
+    assert "no directive or document matches" in result.stderr
