@@ -121,5 +121,11 @@ def trace(
         _console(stderr=True).print(f"(graph: {where})", style="dim")
 
 
+# Commands of later stages live in their own modules (one per capability) and register here.
+from . import cli_corpus, cli_queries, cli_validate, cli_viz  # noqa: E402
+
+for _module in (cli_corpus, cli_queries, cli_validate, cli_viz):
+    _module.register(app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -19,7 +19,9 @@ PREFIXES = {"pg": PG, "pgr": PGR, "prov": PROV, "org": ORG, "skos": SKOS, "dcter
             "xsd": XSD, "rdfs": RDFS}
 
 DIRECTIVE_KINDS = {"cabinet_decision": PG.CabinetDecision, "party_proposal": PG.PartyProposal,
-                   "council_finding": PG.CouncilFinding, "guideline": PG.Guideline}
+                   "council_finding": PG.CouncilFinding, "guideline": PG.Guideline, "policy_goal": PG.PolicyGoal}
+ITEM_KINDS = {"reform_item": PG.RoadmapItem, "policy_means": PG.PolicyMeans}
+BOXES = {"measures": PG.MeasuresBox, "kpi_examples": PG.KPIExamplesBox}
 DOCUMENT_KINDS = {"cabinet_decision": PG.CabinetDecisionDocument, "party_proposal": PG.PartyProposalDocument,
                   "council_finding": PG.CouncilFindingDocument, "guideline": PG.GuidelineDocument,
                   "roadmap": PG.RoadmapDocument, "progress_report": PG.ProgressReportDocument,
@@ -31,7 +33,8 @@ TIERS = {1: PG.Tier1, 2: PG.Tier2}
 GRADE_SCHEMES = {"roadmap": PG.RoadmapGradeScheme, "evaluation": PG.EvaluationGradeScheme}
 CLASSES = {name: PG[name] for name in (
     "SourceText", "Body", "PolicyDocument", "Directive", "ReformItem", "ScheduleStep", "ProgressReport",
-    "Measure", "KPI", "Baseline", "Target", "Observation", "Projection", "Assessment")}
+    "Measure", "KPI", "Baseline", "Target", "Observation", "Projection", "Assessment", "Placeholder",
+    "BudgetLine")}
 
 
 def iri(record_id: str) -> URIRef:
@@ -172,9 +175,12 @@ class _Builder:
         self.add(node, PG.number, self.lit(rec.number))
         self.add(node, PG.text, self.lit(rec.text))
         self.refs(node, PG.isCarriedBy, rec.carried_by)
+        if rec.part_of:
+            self.g.add((node, PG.partOf, iri(rec.part_of)))
 
     def _ReformItem(self, rec: ReformItem, node):
         self.label(node, rec.label.ja, rec.label.en)
+        self.g.add((node, PG.itemKind, ITEM_KINDS[rec.kind]))
         self.add(node, PG.number, self.lit(rec.number))
         self.refs(node, PG.reportedIn, rec.documents)
         self.refs(node, PG.responsibleBody, rec.responsible)
@@ -204,6 +210,24 @@ class _Builder:
         self.g.add((node, PG.text, Literal(rec.text)))
         self.add(node, PG.nextSteps, self.lit(rec.next_steps))
         self.refs(node, PG.responsibleBody, rec.responsible)
+
+    def _Placeholder(self, rec, node):
+        target = self.corpus.get(rec.of)
+        box_ja = {"measures": "施策", "kpi_examples": "考えられるKPIの例"}[rec.box]
+        box_en = {"measures": "measures", "kpi_examples": "KPI examples"}[rec.box]
+        self.label(node, f"{target.label.ja}: 空欄（{box_ja}）", f"{target.label.en}: empty box ({box_en})")
+        self.g.add((node, PG.placeholderFor, iri(rec.of)))
+        self.g.add((node, PG.reportedIn, iri(rec.document)))
+        self.g.add((node, PG.box, BOXES[rec.box]))
+
+    def _BudgetLine(self, rec, node):
+        self.label(node, f"{rec.category} {rec.fiscal_year}年度 {rec.value}{rec.unit}",
+                   f"{rec.category} FY{rec.fiscal_year}: {rec.value} {rec.unit}")
+        self.g.add((node, PG.reportedIn, iri(rec.document)))
+        self.g.add((node, PG.budgetCategory, Literal(rec.category)))
+        self.g.add((node, PG.fiscalYear, self.fy(rec.fiscal_year)))
+        self.g.add((node, PG.value, self.lit(rec.value)))
+        self.add(node, PG.unit, self.unit(rec, rec.unit))
 
     def _Measure(self, rec: Measure, node):
         self.label(node, rec.label.ja, rec.label.en)

@@ -79,22 +79,25 @@ class PolicyDocument(EvidencedRecord):
     grade_scheme: Literal["roadmap", "evaluation"] | None = None
 
 
-DirectiveKind = Literal["cabinet_decision", "party_proposal", "council_finding", "guideline"]
+DirectiveKind = Literal["cabinet_decision", "party_proposal", "council_finding", "guideline", "policy_goal"]
 
 
 class Directive(EvidencedRecord):
     type: Literal["Directive"]
     label: Label
     document: RecordId
-    kind: DirectiveKind
+    kind: DirectiveKind = Field(description="policy_goal is a 施策目標 of a policy evaluation.")
     number: NonEmpty | None = None
     text: NonEmpty | None = None
     carried_by: list[RecordId] = []
+    part_of: RecordId | None = Field(None, description="Enclosing directive, e.g. a guideline's expected action ①–⑤.")
 
 
 class ReformItem(EvidencedRecord):
     type: Literal["ReformItem"]
     label: Label
+    kind: Literal["reform_item", "policy_means"] = Field(
+        "reform_item", description="A roadmap 改革項目, or a 施策手段 of a policy evaluation.")
     number: NonEmpty | None = None
     documents: Annotated[list[RecordId], Field(min_length=1)]
     responsible: list[RecordId] = []
@@ -120,6 +123,8 @@ class ScheduleStep(EvidencedRecord):
 
 
 class ProgressReport(EvidencedRecord):
+    """What a document reports on a step, a directive, or a KPI (e.g. 次回の把握時期と今後の方針)."""
+
     type: Literal["ProgressReport"]
     reports_on: RecordId
     document: RecordId
@@ -129,6 +134,27 @@ class ProgressReport(EvidencedRecord):
     text: NonEmpty
     next_steps: NonEmpty | None = None
     responsible: list[RecordId] = []
+
+
+class Placeholder(EvidencedRecord):
+    """A box the source leaves empty (003's "（Ｐ）"): recorded absence, evidence of a gap."""
+
+    type: Literal["Placeholder"]
+    of: RecordId = Field(description="The directive whose box is empty.")
+    document: RecordId
+    box: Literal["measures", "kpi_examples"] = Field(
+        description="measures: ＜総務省における…施策＞; kpi_examples: ＜考えられるＫＰＩの例＞.")
+
+
+class BudgetLine(EvidencedRecord):
+    """One cell of a budget table: a category and fiscal year with its amount."""
+
+    type: Literal["BudgetLine"]
+    document: RecordId
+    category: NonEmpty = Field(description="As printed: 当初予算(a), 補正予算(b), 繰越し等(c), 合計(a+b+c), 執行額.")
+    fiscal_year: FiscalYearNumber
+    value: Decimal
+    unit: NonEmpty
 
 
 class Measure(EvidencedRecord):
@@ -228,7 +254,7 @@ class Assessment(EvidencedRecord):
 MODELS: dict[str, type[Record]] = {
     m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in (SourceText, Body, PolicyDocument, Directive, ReformItem, ScheduleStep, ProgressReport,
-              Measure, KPI, Baseline, Target, Observation, Projection, Assessment)
+              Measure, KPI, Baseline, Target, Observation, Projection, Assessment, Placeholder, BudgetLine)
 }
 
 #: For each type, the fields that hold references and the types they may point to.
@@ -236,10 +262,10 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "Body": {"parent": ("Body",)},
     "PolicyDocument": {"publisher": ("Body",), "source_texts": ("SourceText",), "cites": ("PolicyDocument",),
                        "revision_of": ("PolicyDocument",)},
-    "Directive": {"document": ("PolicyDocument",), "carried_by": ("ReformItem",)},
+    "Directive": {"document": ("PolicyDocument",), "carried_by": ("ReformItem",), "part_of": ("Directive",)},
     "ReformItem": {"documents": ("PolicyDocument",), "responsible": ("Body",)},
     "ScheduleStep": {"reform_item": ("ReformItem",), "document": ("PolicyDocument",), "responsible": ("Body",)},
-    "ProgressReport": {"reports_on": ("ScheduleStep", "Directive"), "document": ("PolicyDocument",),
+    "ProgressReport": {"reports_on": ("ScheduleStep", "Directive", "KPI"), "document": ("PolicyDocument",),
                        "responsible": ("Body",)},
     "Measure": {"document": ("PolicyDocument",), "implements": ("ReformItem", "Directive"), "responsible": ("Body",)},
     "KPI": {"reform_items": ("ReformItem",), "documents": ("PolicyDocument",), "responsible": ("Body",)},
@@ -248,6 +274,8 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "Observation": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
     "Projection": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
     "Assessment": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
+    "Placeholder": {"of": ("Directive",), "document": ("PolicyDocument",)},
+    "BudgetLine": {"document": ("PolicyDocument",)},
 }
 
 

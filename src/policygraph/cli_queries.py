@@ -1,0 +1,8 @@
+"""Query commands: query, queries, gaps."""
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""

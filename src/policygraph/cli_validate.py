@@ -1,0 +1,8 @@
+"""Validation commands: validate, docs."""
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
