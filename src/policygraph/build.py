@@ -35,11 +35,23 @@ def count_classes(graph: Graph) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
+def _derive_stages():
+    """Stages that add derived facts to the built graph, in order: (name, function(corpus, graph)).
+
+    Each stage reads the graph and adds triples; none edits records. A stage raises
+    PolicygraphError when the graph fails its checks.
+    """
+    return []
+
+
 def build_in_memory(project: Project) -> tuple[Corpus, Graph]:
-    """Load, check and convert; raise PolicygraphError on any problem. Writes nothing."""
+    """Load, check, convert and derive; raise PolicygraphError on any problem. Writes nothing."""
     corpus = load_corpus(project)
     ontology = load_ontology(project.ontology)
-    return corpus, build_graph(corpus, ontology)
+    graph = build_graph(corpus, ontology)
+    for _name, stage in _derive_stages():
+        stage(corpus, graph)
+    return corpus, graph
 
 
 def build(project: Project, out_dir: Path | None = None) -> BuildResult:

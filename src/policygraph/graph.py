@@ -31,10 +31,11 @@ COMPARATORS = {"ge": PG.AtLeast, "le": PG.AtMost, "approx": PG.Approximately, "e
 STATUSES = {"preliminary": PG.Preliminary, "final": PG.Final, "unstated": PG.Unstated}
 TIERS = {1: PG.Tier1, 2: PG.Tier2}
 GRADE_SCHEMES = {"roadmap": PG.RoadmapGradeScheme, "evaluation": PG.EvaluationGradeScheme}
+#: Record type → ontology class. The names agree except Placeholder, whose class says what it records.
 CLASSES = {name: PG[name] for name in (
     "SourceText", "Body", "PolicyDocument", "Directive", "ReformItem", "ScheduleStep", "ProgressReport",
-    "Measure", "KPI", "Baseline", "Target", "Observation", "Projection", "Assessment", "Placeholder",
-    "BudgetLine")}
+    "Measure", "KPI", "Baseline", "Target", "Observation", "Projection", "Assessment", "BudgetLine")}
+CLASSES["Placeholder"] = PG.EmptyPlaceholder
 
 
 def iri(record_id: str) -> URIRef:

@@ -215,8 +215,9 @@ class Target(_Statement):
 
     @model_validator(mode="after")
     def _consistent(self):
-        if self.value is None and self.relative_factor is None:
-            raise ValueError("a target needs a value or a relative_factor")
+        # A purely qualitative target (増加、進捗検証) is kept as printed in value_text.
+        if self.value is None and self.relative_factor is None and self.value_text is None:
+            raise ValueError("a target needs a value, a relative_factor or a value_text")
         if self.deadline and self.deadline_fy and self.deadline != fiscal_year_end(self.deadline_fy):
             raise ValueError(f"deadline {self.deadline} is not the end of FY{self.deadline_fy}")
         return self
