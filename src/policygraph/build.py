@@ -5,9 +5,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, Graph
+from rdflib import OWL, RDF, TIME, Graph
 
-from .graph import CLASSES, build_graph, load_ontology
+from .graph import CLASSES, PREFIXES, build_graph, load_ontology
 from .output import write_atomically
 from .project import Project
 from .records import Corpus, load_corpus
@@ -61,9 +61,17 @@ def build(project: Project, out_dir: Path | None = None) -> BuildResult:
     """
     corpus, graph = build_in_memory(project)
     out = out_dir or project.build_dir
-    payload = {out / name: graph.serialize(format=fmt, encoding="utf-8") for name, fmt in FORMATS.items()}
+    payload = {out / name: _serialize(graph, fmt) for name, fmt in FORMATS.items()}
     write_atomically(payload)
     return BuildResult(corpus, graph, sorted(payload))
+
+
+def _serialize(graph: Graph, fmt: str) -> bytes:
+    if fmt == "json-ld":
+        # Compact JSON-LD with our prefixes as @context, so keys read pg:hasTarget, not full IRIs.
+        context = {prefix: str(ns) for prefix, ns in {**PREFIXES, "owl": OWL, "rdf": RDF, "time": TIME}.items()}
+        return graph.serialize(format=fmt, context=context, auto_compact=True, encoding="utf-8")
+    return graph.serialize(format=fmt, encoding="utf-8")
 
 
 def latest_input_mtime(project: Project) -> float:

@@ -51,11 +51,16 @@ def _project(root: Path | None):
     return Project.locate(root)
 
 
-@app.callback()
-def main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False):
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         typer.echo(__version__)
         raise typer.Exit(0)
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                               callback=_print_version)] = False):
+    """Trace Japanese government reform mandates to measured outcomes."""
 
 
 @app.command()
