@@ -135,3 +135,12 @@ def test_hostile_label_is_stored_as_plain_text(runner, project_copy, tmp_path):
     from rdflib import Graph, Literal
     g = Graph().parse(tmp_path / "o" / "policygraph.nt", format="nt")
     assert (None, None, Literal(hostile, lang="ja")) in g
+
+
+def test_data_file_without_records_list(runner, project_copy, out):
+    path = project_copy.records_dir / "zz-extra.yaml"
+    path.write_text("source: src-001\nrecord:\n  - id: x\n", encoding="utf-8")
+    result = _build(runner, project_copy, out)
+    assert result.exit_code == 2
+    assert f"{path}:1: a data file is a mapping with a list `records`" in result.stderr
+    _assert_nothing_written(out)

@@ -91,9 +91,10 @@ def load_corpus(project: Project, files: list[Path] | None = None) -> Corpus:
     problems: list[Problem] = []
     for path in files or record_files(project):
         data = load_yaml(path)  # malformed YAML stops here, exit 2
+        if not isinstance(data, LineDict) or not isinstance(data.get("records"), LineList):
+            raise PolicygraphError.single("a data file is a mapping with a list `records` (and optionally "
+                                          "`source`)", EXIT_INPUT, file=path, line=getattr(data, "line", 1))
         problems += _read_file(corpus, path, data)
-    if any(p.field == "(file)" for p in problems):
-        raise PolicygraphError(problems, EXIT_INPUT)
     problems += _check_references(corpus)
     problems += _check_quotes(corpus)
     if problems:
@@ -101,10 +102,7 @@ def load_corpus(project: Project, files: list[Path] | None = None) -> Corpus:
     return corpus
 
 
-def _read_file(corpus: Corpus, path: Path, data) -> list[Problem]:
-    if not isinstance(data, LineDict) or not isinstance(data.get("records"), LineList):
-        return [Problem("a data file is a mapping with a list `records` (and optionally `source`)",
-                        file=path, line=getattr(data, "line", 1), field="(file)")]
+def _read_file(corpus: Corpus, path: Path, data: LineDict) -> list[Problem]:
     unknown = set(data) - {"source", "records"}
     problems = [Problem(f"unknown top-level key {k!r}", file=path, line=data.key_lines[k], field=k)
                 for k in sorted(unknown, key=str)]

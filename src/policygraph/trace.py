@@ -81,7 +81,10 @@ class Tracer:
     def __init__(self, graph: Graph, queries: QueryLibrary):
         self.graph = graph
         self.queries = queries
+        # Items, KPIs and evidence recur under many directives: each is queried once.
         self._evidence: dict[URIRef, list[dict]] = {}
+        self._steps: dict[URIRef, list[dict]] = {}
+        self._kpis: dict[URIRef, dict] = {}
 
     def q(self, name: str, **params) -> list[dict]:
         return run(self.graph, self.queries.get(name), **params)
@@ -147,26 +150,23 @@ class Tracer:
             if key not in items:
                 items[key] = {"id": _py(r["item"]), "number": _py(r["itemNumber"]), "label": _py(r["itemJa"]),
                               "label_en": _py(r["itemEn"]), "bodies": self.bodies(r["item"]),
-                              "evidence": self.evidence(r["item"]), "steps": self._steps_cached(r["item"]),
+                              "evidence": self.evidence(r["item"]), "steps": self._steps_of(r["item"]),
                               "kpis": []}
                 d["reform_items"].append(items[key])
             if r["kpi"] is not None:
-                items[key]["kpis"].append(self._kpi_cached(r["kpi"], r))
+                items[key]["kpis"].append(self._kpi_of(r["kpi"], r))
         return {"root": {"id": root.id, "type": root.kind, "label": root.label},
                 "directives": list(directives.values())}
 
-    # Items and KPIs recur under many directives: compute each once.
-    def _steps_cached(self, item):
-        cache = self.__dict__.setdefault("_steps", {})
-        if item not in cache:
-            cache[item] = self.steps(item)
-        return cache[item]
+    def _steps_of(self, item: URIRef) -> list[dict]:
+        if item not in self._steps:
+            self._steps[item] = self.steps(item)
+        return self._steps[item]
 
-    def _kpi_cached(self, kpi, row):
-        cache = self.__dict__.setdefault("_kpis", {})
-        if kpi not in cache:
-            cache[kpi] = self.kpi(kpi, row)
-        return cache[kpi]
+    def _kpi_of(self, kpi: URIRef, row: dict) -> dict:
+        if kpi not in self._kpis:
+            self._kpis[kpi] = self.kpi(kpi, row)
+        return self._kpis[kpi]
 
 
 _SNAKE = {"valueText": "value_text", "dateText": "date_text", "fiscalYear": "fiscal_year",
