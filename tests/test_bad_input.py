@@ -144,3 +144,22 @@ def test_data_file_without_records_list(runner, project_copy, out):
     assert result.exit_code == 2
     assert f"{path}:1: a data file is a mapping with a list `records`" in result.stderr
     _assert_nothing_written(out)
+
+
+def test_value_not_printed_in_its_quote(runner, project_copy, out):
+    # A misread number: the quote verifies, but it prints 842, not 843.
+    path = _edit(project_copy, "004-evaluation-2019.yaml", "    value: 842\n", "    value: 843\n")
+    result = _build(runner, project_copy, out)
+    assert result.exit_code == 1
+    line = _line_of(path, "value: 843")
+    assert f"{path}:{line}: record obs-cloud-municipalities-2016-04-01-eval, field value: the value is not " \
+           f"printed in any of its quotes" in result.stderr, result.stderr
+    _assert_nothing_written(out)
+
+
+def test_values_printed_with_man_multiplier_are_recognised():
+    from decimal import Decimal
+
+    from policygraph.records import _printed_forms
+    assert "7693万" in _printed_forms(Decimal(76930000))
+    assert "1500" in _printed_forms(Decimal(1500)) and "0.2" in _printed_forms(Decimal("0.20"))

@@ -5,6 +5,7 @@ Every problem is collected (not just the first) and names its file, line and fie
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
 from .models import MODELS, REFERENCES, EvidencedRecord, Record, SourceText
 from .project import Project
-from .sources import Match, SourceIndex
+from .sources import Match, SourceIndex, normalize
 from .yamlload import LineDict, LineList, line_of, load_yaml
 
 
@@ -97,6 +98,7 @@ def load_corpus(project: Project, files: list[Path] | None = None) -> Corpus:
         problems += _read_file(corpus, path, data)
     problems += _check_references(corpus)
     problems += _check_quotes(corpus)
+    problems += _check_values(corpus)
     if problems:
         raise PolicygraphError(problems, EXIT_VIOLATIONS)
     return corpus
@@ -199,4 +201,41 @@ def _check_quotes(corpus: Corpus) -> list[Problem]:
                                                 "evidence", i, "quote", value=ev.quote))
             else:
                 corpus.matches[(rec.id, i)] = EvidenceMatch(source, match)
+    return problems
+
+
+# Japanese multipliers a source may print a number with (7,693万人 = 76,930,000).
+_MULTIPLIERS = {"万": Decimal(10) ** 4, "億": Decimal(10) ** 8, "兆": Decimal(10) ** 12}
+
+
+def _printed_forms(value: Decimal) -> set[str]:
+    def plain(d: Decimal) -> str:
+        s = format(d.normalize(), "f")
+        return s.rstrip("0").rstrip(".") if "." in s else s
+    forms = {plain(value)}
+    for mark, factor in _MULTIPLIERS.items():
+        if value >= factor:
+            forms.add(plain(value / factor) + mark)
+    return forms
+
+
+def _check_values(corpus: Corpus) -> list[Problem]:
+    """A stated number must be printed in its evidence: the quote holds the value (commas ignored,
+    万/億/兆 understood), or the record keeps the printed form in value_text, quoted, with a note
+    saying how it was read (全団体 → 100%)."""
+    problems = []
+    for located in corpus.records.values():
+        rec = located.record
+        value = getattr(rec, "value", None)
+        if value is None or not isinstance(rec, EvidencedRecord):
+            continue
+        quoted = "".join(normalize(ev.quote) for ev in rec.evidence).replace(",", "")
+        if any(form in quoted for form in _printed_forms(Decimal(value))):
+            continue
+        value_text = getattr(rec, "value_text", None)
+        if value_text and normalize(value_text).replace(",", "") in quoted and rec.note:
+            continue
+        problems.append(located.problem(
+            "the value is not printed in any of its quotes; quote the passage that prints it, or keep the "
+            "printed form in value_text (quoted) and explain the reading in a note", "value", value=str(value)))
     return problems
