@@ -21,6 +21,8 @@ class BuildResult:
     corpus: Corpus
     graph: Graph
     files: list[Path]
+    #: One-line notes for the user, e.g. that OWL checks fell back to owlrl for want of Java.
+    notes: tuple[str, ...] = ()
 
     @property
     def class_counts(self) -> dict[str, int]:
@@ -41,7 +43,9 @@ def _derive_stages():
     Each stage reads the graph and adds triples; none edits records. A stage raises
     PolicygraphError when the graph fails its checks.
     """
-    return []
+    from . import attainment  # attainment reads reasoned facts: keep it after any reasoning stage
+    from . import reason
+    return [("reasoning", reason.materialise), ("attainment", attainment.materialise)]
 
 
 def build_in_memory(project: Project) -> tuple[Corpus, Graph]:
@@ -59,11 +63,14 @@ def build(project: Project, out_dir: Path | None = None) -> BuildResult:
 
     Every check runs before anything is written; the files are then written atomically.
     """
+    from .validate import check_graph, raise_for_problems
     corpus, graph = build_in_memory(project)
+    checks = check_graph(project, corpus, graph)  # SHACL and OWL, as `policygraph validate` runs them
+    raise_for_problems(checks)
     out = out_dir or project.build_dir
     payload = {out / name: _serialize(graph, fmt) for name, fmt in FORMATS.items()}
     write_atomically(payload)
-    return BuildResult(corpus, graph, sorted(payload))
+    return BuildResult(corpus, graph, sorted(payload), tuple(checks.notes))
 
 
 def _serialize(graph: Graph, fmt: str) -> bytes:
@@ -85,6 +92,9 @@ def load_graph(project: Project, graph_file: Path | None = None) -> tuple[Graph,
     if path.is_file() and (graph_file or path.stat().st_mtime >= latest_input_mtime(project)):
         g = Graph()
         g.parse(path, format="nt" if path.suffix == ".nt" else None)
+        from . import reason
+        if (None, reason.PG.reaches, None) not in g:  # a file written before the reasoning stage existed
+            reason.materialise(None, g)
         return g, str(path)
     _, g = build_in_memory(project)
     return g, "data/ (in memory; run `policygraph build` to write build/)"

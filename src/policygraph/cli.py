@@ -71,8 +71,9 @@ def build(
 ):
     """Validate the records and write the graph as Turtle, N-Triples and JSON-LD.
 
-    Every record is checked (types, references, dates, quotes against the sources) before anything
-    is written; the files are then replaced atomically.
+    Every record is checked (types, references, dates, quotes against the sources), then the graph
+    (SHACL shapes, OWL consistency), as `policygraph validate` does, before anything is written; the
+    files are then replaced atomically.
 
     Example: policygraph build --out build/
     """
@@ -84,6 +85,8 @@ def build(
             result = do_build(project, out)
     except PolicygraphError as exc:
         _fail(exc)
+    for note in result.notes:
+        typer.echo(f"policygraph: {note}", err=True)
     console.print(f"built {len(result.graph):,} triples from {len(result.corpus.records)} records")
     for name, count in result.class_counts.items():
         console.print(f"  {name:16} {count:6,}")

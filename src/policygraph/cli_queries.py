@@ -1,8 +1,275 @@
 """Query commands: query, queries, gaps."""
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+from rich.table import Table
+from rich.text import Text
+
+from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+class EngineName(str, Enum):
+    rdflib = "rdflib"
+    oxigraph = "oxigraph"
+
+
+# The option group every query command shares, defined once.
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv, tsv or json.")]
+EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: rdflib (default) or oxigraph; "
+                                                  "both give the same rows.")]
+GraphOption = Annotated[Optional[Path], typer.Option("--graph", help="A built graph file to query (default: "
+                        "build/policygraph.nt if up to date, else an in-memory build).", dir_okay=False)]
+AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Judge attainment and deadlines as of this "
+                       "date (YYYY-MM-DD) instead of the date the graph was built.")]
+
+
+def _load(root: Path | None, graph_file: Path | None, as_of: str | None):
+    """(project, graph, where), with attainment materialised (again if --as-of is given)."""
+    from . import attainment
+    from .build import load_graph
+    from .cli import _project
+    from .graph import PG
+    project = _project(root)
+    if graph_file is not None and not graph_file.is_file():
+        raise PolicygraphError.single("graph file not found", EXIT_INPUT, file=graph_file)
+    when = None
+    if as_of is not None:
+        try:
+            when = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field="--as-of", value=as_of) from None
+    graph, where = load_graph(project, graph_file)
+    if when is not None or next(graph.triples((None, PG.attainmentAsOf, None)), None) is None:
+        attainment.materialise(None, graph, when)
+    return project, graph, where
+
+
+def _resolve_query(project, name_or_file: str):
+    from .sparql import NamedQuery, QueryLibrary
+    path = Path(name_or_file)
+    if name_or_file.endswith(".rq") or "/" in name_or_file:
+        if not path.is_file():
+            raise PolicygraphError.single("query file not found", EXIT_INPUT, file=path)
+        query = NamedQuery.read(path)
+    else:
+        query = QueryLibrary(project.queries_dir).get(name_or_file)
+    query.prepared()  # syntax errors (with line and column) before any graph is loaded
+    return query
+
+
+def _params(pairs: list[str]) -> dict:
+    from .sparql import parse_param
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise PolicygraphError.single("a parameter is NAME=VALUE", EXIT_INPUT, field="--param", value=pair)
+        out[key.strip()] = parse_param(value)
+    return out
+
+
+def _cell(value) -> object:
+    from .trace import _py
+    return _py(value)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    return str(value)
+
+
+def _delimited(columns: list[str], rows: list[dict], delimiter: str) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    return buf.getvalue()
+
+
+def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "") -> None:
+    """Rows of plain values (already converted) in the chosen format, on stdout."""
+    from .cli import _console
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt in (OutputFormat.csv, OutputFormat.tsv):
+        typer.echo(_delimited(columns, rows, "," if fmt is OutputFormat.csv else "\t"), nl=False)
+    else:
+        table = Table(title=Text(title) if title else None, show_lines=False, title_justify="left")
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for r in rows:
+            table.add_row(*(Text(_text(r.get(c))) for c in columns))
+        _console().print(table)
+
+
+def query(
+    name: Annotated[str, typer.Argument(help="A query name from `policygraph queries`, or a path to a .rq file.")],
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE, repeatable. A record "
+                     "id or http(s) IRI is bound as an IRI, YYYY-MM-DD as a date, anything else as text; values "
+                     "are bound, never pasted into the query.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    engine: EngineOption = EngineName.rdflib,
+    as_of: AsOfOption = None,
+    graph_file: GraphOption = None,
+    root: Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: $POLICYGRAPH_ROOT, "
+                                                 "the current folder, or this checkout).", file_okay=False)] = None,
+):
+    """Run a named query (or a SPARQL file) over the graph and print its rows.
+
+    Parameters declared in the query's `# param:` header are bound with --param; a broken query
+    reports the parser's line and column (exit 2).
+
+    Example: policygraph query kpi-history --param kpi=kpi-cloud-municipalities --format csv
+    """
+    from .cli import _console, _fail
+    from .engines import engine_for
+    try:
+        from .cli import _project
+        project = _project(root)
+        q = _resolve_query(project, name)
+        params = _params(param or [])
+        from .sparql import bindings
+        bindings(q, params)  # unknown parameter names fail before the graph is loaded
+        _, graph, where = _load(root, graph_file, as_of)
+        rows = engine_for(engine.value, graph).run(q, **params)
+    except PolicygraphError as exc:
+        _fail(exc)
+    columns = list(rows[0]) if rows else _projected(q.text)
+    plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
+    _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)")
+    if fmt is OutputFormat.table:
+        _console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
+
+
+def _projected(text: str) -> list[str]:
+    import re
+    head = text.split("WHERE", 1)[0]
+    select = re.split(r"\bSELECT\b", head, maxsplit=1, flags=re.I)
+    if len(select) < 2:
+        return []
+    found = []
+    for m in re.finditer(r"\(.*?\bAS\s+\?(\w+)\s*\)|\?(\w+)", select[1], flags=re.I | re.S):
+        name = m.group(1) or m.group(2)
+        if name not in found:
+            found.append(name)
+    return found
+
+
+def queries(
+    root: Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: $POLICYGRAPH_ROOT, "
+                                                 "the current folder, or this checkout).", file_okay=False)] = None,
+    fmt: FormatOption = OutputFormat.table,
+):
+    """List the named queries in queries/ with their titles and parameters.
+
+    Gap queries (names ending in -gap) are the ones `policygraph gaps` runs.
+
+    Example: policygraph queries --format json
+    """
+    from .cli import _fail, _project
+    from .sparql import QueryLibrary
+    try:
+        library = QueryLibrary(_project(root).queries_dir)
+        rows = []
+        for n in library.names():
+            q = library.get(n)
+            rows.append({"name": n, "title": q.title, "params": ", ".join(q.params),
+                         "gap": n.endswith("-gap"), "description": q.description})
+    except PolicygraphError as exc:
+        _fail(exc)
+    columns = ["name", "title", "params"] if fmt is OutputFormat.table else list(rows[0]) if rows else []
+    _emit(columns, rows, fmt, title=f"{len(rows)} queries")
+
+
+def gaps(
+    fmt: FormatOption = OutputFormat.table,
+    fail_on_gaps: Annotated[bool, typer.Option("--fail-on-gaps", help="Exit 1 when any gap is found (for CI of "
+                                               "a data repository).")] = False,
+    engine: EngineOption = EngineName.rdflib,
+    as_of: AsOfOption = None,
+    graph_file: GraphOption = None,
+    root: Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: $POLICYGRAPH_ROOT, "
+                                                 "the current folder, or this checkout).", file_okay=False)] = None,
+):
+    """Run every gap query (queries/*-gap.rq) and report the gaps grouped by kind, with quotes.
+
+    Each row names the node (label and id), the document and the verbatim source quote that shows
+    the gap. With --fail-on-gaps the exit code is 1 when any row is found.
+
+    Example: policygraph gaps --format json --fail-on-gaps
+    """
+    from .cli import _console, _fail
+    from .engines import engine_for
+    from .gaps import gap_queries, run_gaps
+    from .sparql import QueryLibrary
+    try:
+        project, graph, where = _load(root, graph_file, as_of)
+        library = QueryLibrary(project.queries_dir)
+        kinds = gap_queries(library)
+        rows = run_gaps(graph, library, engine_for(engine.value, graph))
+    except PolicygraphError as exc:
+        _fail(exc)
+    from .graph import PG
+    when = next(graph.objects(None, PG.attainmentAsOf), None)
+    by_kind = {q.name: [r for r in rows if r.kind == q.name] for q in kinds}
+    if fmt is OutputFormat.json:
+        report = {"as_of": str(when) if when else None, "engine": engine.value, "total": len(rows),
+                  "gaps": [{"kind": q.name, "title": q.title, "description": q.description,
+                            "count": len(by_kind[q.name]), "rows": [r.as_dict() for r in by_kind[q.name]]}
+                           for q in kinds]}
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    elif fmt in (OutputFormat.csv, OutputFormat.tsv):
+        columns = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
+        plain = [{c: v for c, v in r.as_dict().items() if c in columns} for r in rows]
+        typer.echo(_delimited(columns, plain, "," if fmt is OutputFormat.csv else "\t"), nl=False)
+    else:
+        console = _console()
+        console.print(Text.assemble(("Coverage gaps", "bold"), f": {len(rows)} rows in "
+                                    f"{sum(1 for k in by_kind.values() if k)} of {len(kinds)} kinds (as of {when})"))
+        for q in kinds:
+            found = by_kind[q.name]
+            console.print(Text.assemble("\n", (q.title, "bold"), " ", (f"({q.name})", "dim"),
+                                        f": {len(found) or 'none'}"))
+            if not found:
+                continue
+            table = Table(show_header=True, show_lines=True)
+            table.add_column("node", overflow="fold", max_width=40)
+            table.add_column("文書 document", overflow="fold", max_width=30)
+            table.add_column("引用 quote", overflow="fold")
+            for r in found:
+                node_id = r.node.rsplit("/", 1)[-1]
+                where_text = f" [{r.file[:3]}:{r.line or '?'} {r.locator}]" if r.file else ""
+                table.add_row(Text.assemble(r.label, "\n", (node_id, "dim")), Text(r.document),
+                              Text.assemble(f"「{r.quote}」", (where_text, "dim")) if r.quote else Text(""))
+            console.print(table)
+        _console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
+    if fail_on_gaps and rows:
+        raise typer.Exit(EXIT_VIOLATIONS)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.command("query")(query)
+    app.command("queries")(queries)
+    app.command("gaps")(gaps)

@@ -1,8 +1,74 @@
 """Validation commands: validate, docs."""
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from .errors import PolicygraphError
+
+RootOption = Annotated[Optional[Path], typer.Option(
+    "--root", help="Project folder (with ontology/ and data/). Default: $POLICYGRAPH_ROOT, the current "
+                   "folder, or this checkout.", file_okay=False)]
+
+
+class Reasoner(str, Enum):
+    auto = "auto"
+    hermit = "hermit"
+    owlrl = "owlrl"
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    from .cli import _console, _fail, _project
+
+    @app.command()
+    def validate(
+        reasoner: Annotated[Reasoner, typer.Option(
+            "--reasoner", help="OWL reasoner: auto (HermiT if Java is on the PATH, else owlrl), hermit, "
+                               "or owlrl.")] = Reasoner.auto,
+        root: RootOption = None,
+    ):
+        """Check records, SHACL shapes and OWL consistency in one run; write nothing.
+
+        Records are checked with pydantic (types, dates), references and quotes; the built graph
+        with the shapes in ontology/shapes.ttl (pySHACL) and with the OWL axioms of the ontology
+        (HermiT, or owlrl without Java). Each violation names its file, line, record, field, the
+        rule in plain words and the offending value. Exit codes: 0 valid, 1 violations, 2 input error.
+
+        Example: policygraph validate --reasoner hermit
+        """
+        from .validate import raise_for_problems
+        from .validate import validate as do_validate
+        try:
+            report = do_validate(_project(root), reasoner.value)
+            for note in report.notes:
+                typer.echo(f"policygraph: {note}", err=True)
+            raise_for_problems(report)
+        except PolicygraphError as exc:
+            _fail(exc)
+        owl = report.owl
+        _console().print(
+            f"valid: {report.records} records, {report.triples:,} triples; {report.shapes} SHACL rules "
+            f"({report.seconds['shacl']:.1f} s); OWL consistent ({owl.reasoner}, {owl.seconds:.1f} s), "
+            f"{len(owl.reaches):,} reaches links")
+
+    @app.command()
+    def docs(
+        out: Annotated[Optional[Path], typer.Option(
+            "--out", "-o", help="Output HTML file (default: build/ontology.html).", dir_okay=False)] = None,
+        root: RootOption = None,
+    ):
+        """Write an HTML reference of the ontology: classes, properties, shapes and code lists, in Japanese and English.
+
+        Example: policygraph docs --out build/ontology.html
+        """
+        from .docs import write_docs
+        try:
+            project = _project(root)
+            path = write_docs(project, out)
+        except PolicygraphError as exc:
+            _fail(exc)
+        _console().print(f"wrote {path}")

@@ -11,11 +11,12 @@ stays a value.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef, Variable
+from rdflib import XSD, Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 
 from .errors import EXIT_INPUT, PolicygraphError
@@ -32,6 +33,7 @@ class NamedQuery:
     title: str = ""
     description: str = ""
     params: dict[str, str] = field(default_factory=dict)
+    _compiled: object = field(default=None, repr=False, compare=False)
 
     @classmethod
     def read(cls, path: Path) -> "NamedQuery":
@@ -55,6 +57,12 @@ class NamedQuery:
         return q
 
     def prepared(self):
+        """The parsed query (cached: parsing costs more than running most queries on small graphs)."""
+        if self._compiled is None:
+            self._compiled = self._prepare()
+        return self._compiled
+
+    def _prepare(self):
         try:
             return prepareQuery(self.text)
         except Exception as exc:  # pyparsing.ParseException and friends
@@ -87,13 +95,50 @@ class QueryLibrary:
         return self._cache[name]
 
 
-def run(graph: Graph, query: NamedQuery, **params) -> list[dict[str, object]]:
-    """Run a named query with parameters bound safely; rows as dicts of Python values (None if unbound)."""
+def bindings(query: NamedQuery, params: dict) -> dict[str, URIRef | Literal]:
+    """Check parameter names against the query's `# param:` header; values become RDF terms.
+
+    Shared by every engine, so a parameter means the same thing on rdflib and on Oxigraph.
+    """
     unknown = set(params) - set(query.params)
     if unknown:
         raise PolicygraphError.single(f"unknown parameter(s) {', '.join(sorted(unknown))} for query {query.name}; "
                                       f"it takes {', '.join(query.params) or 'none'}", EXIT_INPUT, file=query.path)
-    bindings = {Variable(k): v if isinstance(v, (URIRef, Literal)) else Literal(v) for k, v in params.items()}
-    result = graph.query(query.prepared(), initBindings=bindings, initNs=PREFIXES)
+    return {k: v if isinstance(v, (URIRef, Literal)) else Literal(v) for k, v in params.items()}
+
+
+_RECORD_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+_LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SAFE_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+
+
+def parse_param(text: str) -> URIRef | Literal:
+    """A command-line parameter value as an RDF term: a record id (kpi-cloud-municipalities) or an
+    http(s) IRI becomes an IRI, `pg:Name`/`pgr:id` expand, anything else is a plain literal.
+
+    An ISO date (2019-08-01) becomes an xsd:date literal.
+
+    Example: parse_param("dir-guideline-1") == PGR["dir-guideline-1"]; parse_param('x" }') is a Literal.
+    """
+    if _DATE.match(text):
+        try:
+            return Literal(dt.date.fromisoformat(text), datatype=XSD.date)
+        except ValueError:
+            pass
+    if _RECORD_ID.match(text):
+        return URIRef(str(PREFIXES["pgr"]) + text)
+    prefix, _, local = text.partition(":")
+    if prefix in PREFIXES and _LOCAL_NAME.match(local):
+        return URIRef(str(PREFIXES[prefix]) + local)
+    if _SAFE_IRI.match(text):
+        return URIRef(text)
+    return Literal(text)
+
+
+def run(graph: Graph, query: NamedQuery, **params) -> list[dict[str, object]]:
+    """Run a named query with parameters bound safely; rows as dicts of Python values (None if unbound)."""
+    bound = {Variable(k): v for k, v in bindings(query, params).items()}
+    result = graph.query(query.prepared(), initBindings=bound, initNs=PREFIXES)
     names = [str(v) for v in result.vars]
     return [{n: row[i] for i, n in enumerate(names)} for row in result]

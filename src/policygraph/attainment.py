@@ -1,0 +1,272 @@
+"""Attainment: is a KPI on its way to its target? Computed once, from the graph, and materialised.
+
+Every KPI gets one status, a concept of pg:AttainmentScheme (skos:notation in parentheses):
+
+- achieved (``achieved``): the latest comparable observation meets the target;
+- on track (``on_track``): not met, the deadline is ahead, and the latest observation is at or beyond
+  the straight line from the starting value (the target's base, else the KPI's latest earlier
+  baseline, else the earliest observation) to the target at the deadline;
+- off track (``off_track``): not met and the deadline has passed, or behind that straight line;
+- not yet due (``not_yet_due``): not met, no deadline passed, nothing to judge progress against;
+- no target (``no_target``): no target, or only relative targets without a base value;
+- no data (``no_data``): a target but no observation (in the target's unit) at or before the as-of date.
+
+Comparators (pg:comparator): ``ge`` at least (≥); ``le`` at most (≤, 32時間以内, 0.2%以下); ``eq``
+exactly (100%); ``rank_le`` a rank, lower is better (平成28年度値以上 for a ranking); ``approx``
+approximately (約1,000団体), met within APPROX_TOLERANCE on the side the KPI moves towards (from a
+base above the target: at most θ·(1+tol); otherwise at least θ·(1−tol)). A relative target (倍増,
+半減, 3割圧縮, 前年度値以上) without a printed value compares with base × factor (pg:relativeTo,
+pg:relativeFactor); a printed value, as in 倍増（約1,000団体）, wins. Without a comparator a factor
+below 1 means at most, otherwise at least. An observation printed as a cut against the base
+(pg:valueText with 削減, e.g. 2013年度と比べて257億円の削減) is read as the level base − cut
+(4000 − 257 = 3743億円); without a base it cannot be compared and is left out.
+
+The target used (the basis) is the comparable target with the latest due date: pg:deadline, or for a
+yearly target (pg:fiscalYear only) the last day of that fiscal year. The observation used is the
+latest dated at or before the as-of date in the basis' unit; on the same date a final value beats an
+unstated one, which beats a preliminary one.
+
+Materialised as ``?kpi pg:attainment ?status ; pg:attainmentAsOf ?date``, and where they exist
+``pg:attainmentBasis ?target ; pg:attainmentThreshold ?number ; pg:attainmentObservation ?obs``.
+Queries (kpi-status, body-workload, target-not-met-gap) and views read these triples, so every
+consumer agrees.
+
+Example:
+    >>> from policygraph.attainment import compute
+    >>> statuses = compute(graph, as_of=datetime.date(2019, 8, 1))
+    >>> statuses[PGR["kpi-cloud-municipalities"]].status
+    'achieved'
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib.namespace import SKOS
+
+from .graph import PG
+
+#: 約 (approximately): how far below (or above) the printed figure still counts as reaching it.
+APPROX_TOLERANCE = Decimal("0.03")
+
+STATUSES = ("achieved", "on_track", "off_track", "not_yet_due", "no_target", "no_data")
+CONCEPTS = {s: PG[f"attainment-{s.replace('_', '-')}"] for s in STATUSES}
+DERIVED = (PG.attainment, PG.attainmentBasis, PG.attainmentObservation, PG.attainmentThreshold,
+           PG.attainmentAsOf)
+_STATUS_RANK = {PG.Final: 2, PG.Unstated: 1, PG.Preliminary: 0}
+
+
+@dataclass(frozen=True)
+class TargetFact:
+    node: URIRef
+    threshold: Decimal | None  # the number to compare with; None when it cannot be computed
+    unit: URIRef | None
+    comparator: str | None  # skos:notation of pg:comparator (ge, le, approx, eq, rank_le)
+    factor: Decimal | None
+    due: dt.date | None
+    start: tuple[dt.date, Decimal] | None  # the base a relative target starts from, with its date
+    explicit_deadline: bool = False  # pg:deadline given (not only a yearly target's fiscal year)
+
+
+@dataclass(frozen=True)
+class ObservationFact:
+    node: URIRef
+    value: Decimal
+    unit: URIRef | None
+    date: dt.date
+    rank: int  # final 2 > unstated 1 > preliminary 0
+    reduction: bool = False  # printed as a cut against the base (2013年度と比べて257億円の削減)
+
+    @property
+    def key(self):
+        return (self.date, self.rank, str(self.node))
+
+
+@dataclass(frozen=True)
+class Attainment:
+    kpi: URIRef
+    status: str
+    as_of: dt.date
+    basis: URIRef | None = None
+    threshold: Decimal | None = None
+    observation: URIRef | None = None
+    reason: str = field(default="", compare=False)
+
+
+def _dec(term) -> Decimal | None:
+    if term is None:
+        return None
+    value = term.toPython()
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def _date(term) -> dt.date | None:
+    if term is None:
+        return None
+    value = term.toPython()
+    return value if isinstance(value, dt.date) else None
+
+
+def _statement_date(graph: Graph, node: URIRef) -> dt.date | None:
+    """A baseline's date: its reference date, else the first day of its fiscal year."""
+    return _date(graph.value(node, PG.referenceDate)) or _date(
+        graph.value(graph.value(node, PG.fiscalYear), PG.beginDate))
+
+
+def read_target(graph: Graph, node: URIRef) -> TargetFact:
+    value, unit = _dec(graph.value(node, PG.value)), graph.value(node, PG.unit)
+    factor = _dec(graph.value(node, PG.relativeFactor))
+    comparator = graph.value(graph.value(node, PG.comparator), SKOS.notation)
+    base = graph.value(node, PG.relativeTo)
+    base_value = _dec(graph.value(base, PG.value)) if base is not None else None
+    start = None
+    if base_value is not None and (when := _statement_date(graph, base)) is not None:
+        start = (when, base_value)
+    threshold = value
+    if threshold is None and factor is not None and base_value is not None:
+        threshold, unit = base_value * factor, graph.value(base, PG.unit)
+    deadline = _date(graph.value(node, PG.deadline))
+    due = deadline or _date(graph.value(graph.value(node, PG.fiscalYear), PG.endDate))
+    return TargetFact(node, threshold, unit, str(comparator) if comparator is not None else None, factor, due,
+                      start, deadline is not None)
+
+
+def read_observation(graph: Graph, node: URIRef) -> ObservationFact | None:
+    value, when = _dec(graph.value(node, PG.value)), _date(graph.value(node, PG.referenceDate))
+    if value is None or when is None:
+        return None
+    status = graph.value(node, PG.observationStatus)
+    printed = str(graph.value(node, PG.valueText) or "")
+    return ObservationFact(node, value, graph.value(node, PG.unit), when, _STATUS_RANK.get(status, 1),
+                           reduction="削減" in printed)
+
+
+def read_baseline(graph: Graph, node: URIRef) -> ObservationFact | None:
+    value, when = _dec(graph.value(node, PG.value)), _statement_date(graph, node)
+    if value is None or when is None:
+        return None
+    return ObservationFact(node, value, graph.value(node, PG.unit), when, 1)
+
+
+def direction(target: TargetFact, start: Decimal | None) -> str:
+    """'up' when larger is better, 'down' when smaller is better, 'exact' for eq."""
+    comp = target.comparator
+    if comp in ("le", "rank_le"):
+        return "down"
+    if comp == "ge":
+        return "up"
+    if comp == "eq":
+        return "exact"
+    if comp == "approx":
+        return "down" if start is not None and target.threshold is not None and start > target.threshold else "up"
+    if target.factor is not None and target.factor < 1:
+        return "down"
+    return "up"
+
+
+def meets(value: Decimal, target: TargetFact, start: Decimal | None = None, level: Decimal | None = None) -> bool:
+    """Does `value` meet the target (or, given `level`, that intermediate level in the target's direction)?"""
+    theta = target.threshold if level is None else level
+    way = direction(target, start)
+    if way == "exact":
+        if level is not None:  # on the way to an exact figure: judge by the side the start is on
+            way = "down" if start is not None and start > target.threshold else "up"
+        else:
+            return value == theta
+    tol = APPROX_TOLERANCE if target.comparator == "approx" else Decimal(0)
+    if way == "up":
+        return value >= theta * (1 - tol)
+    return value <= theta * (1 + tol)
+
+
+def _level(o: ObservationFact, basis: TargetFact) -> ObservationFact | None:
+    """An observation as a level: a printed cut (…の削減) becomes base − cut; without a base it is dropped."""
+    if not o.reduction:
+        return o
+    if basis.start is None:
+        return None
+    return ObservationFact(o.node, basis.start[1] - o.value, o.unit, o.date, o.rank)
+
+
+def _pick_basis(targets: list[TargetFact]) -> TargetFact:
+    # Latest due date first, a stated deadline before a yearly target's year end, undated targets
+    # last; the IRI breaks remaining ties so the choice is stable.
+    return max(targets, key=lambda t: (t.due is not None, t.due or dt.date.min, t.explicit_deadline, str(t.node)))
+
+
+def assess(kpi: URIRef, targets: list[TargetFact], observations: list[ObservationFact],
+           as_of: dt.date, baselines: list[ObservationFact] = ()) -> Attainment:
+    """The attainment of one KPI from its targets and observations (pure; no graph access)."""
+    if not targets:
+        return Attainment(kpi, "no_target", as_of, reason="no target")
+    usable = [t for t in targets if t.threshold is not None]
+    seen = [o for o in observations if o.date <= as_of]
+    if not seen:
+        basis = _pick_basis(usable or targets)
+        return Attainment(kpi, "no_data", as_of, basis.node, basis.threshold,
+                          reason="no observation at or before the as-of date")
+    if not usable:
+        return Attainment(kpi, "no_target", as_of, _pick_basis(targets).node,
+                          reason="only relative targets without a base value")
+    basis = _pick_basis(usable)
+    comparable = [_level(o, basis) for o in seen]
+    comparable = [o for o in comparable if o is not None
+                  and (basis.unit is None or o.unit is None or o.unit == basis.unit)]
+    if not comparable:
+        return Attainment(kpi, "no_data", as_of, basis.node, basis.threshold,
+                          reason="no observation in the target's unit")
+    latest = max(comparable, key=lambda o: o.key)
+    earliest = min(comparable, key=lambda o: o.key)
+    bases = [b for b in baselines if b.date < latest.date and (basis.unit is None or b.unit in (None, basis.unit))]
+    start = basis.start or (max(((b.date, b.value) for b in bases), default=None)) or (
+        (earliest.date, earliest.value) if earliest.date < latest.date else None)
+    start_value = start[1] if start else None
+    done = Attainment(kpi, "achieved", as_of, basis.node, basis.threshold, latest.node)
+    if meets(latest.value, basis, start_value):
+        return done
+    if basis.due is not None and basis.due < as_of:
+        return Attainment(kpi, "off_track", as_of, basis.node, basis.threshold, latest.node,
+                          reason="deadline passed, target not met")
+    if basis.due is None or start is None or not (start[0] < latest.date < basis.due):
+        return Attainment(kpi, "not_yet_due", as_of, basis.node, basis.threshold, latest.node,
+                          reason="no deadline or no starting point to judge progress")
+    share = Decimal((latest.date - start[0]).days) / Decimal((basis.due - start[0]).days)
+    expected = start[1] + (basis.threshold - start[1]) * share
+    on_line = meets(latest.value, basis, start_value, level=expected)
+    return Attainment(kpi, "on_track" if on_line else "off_track", as_of, basis.node, basis.threshold,
+                      latest.node, reason=f"expected {expected:.4g} by {latest.date}")
+
+
+def compute(graph: Graph, as_of: dt.date | None = None) -> dict[URIRef, Attainment]:
+    """Attainment of every pg:KPI in the graph, as of a date (default: today)."""
+    as_of = as_of or dt.date.today()
+    out = {}
+    for kpi in sorted(set(graph.subjects(RDF.type, PG.KPI)), key=str):
+        targets = [read_target(graph, t) for t in sorted(graph.objects(kpi, PG.hasTarget), key=str)]
+        observations = [o for o in (read_observation(graph, n) for n in graph.objects(kpi, PG.hasObservation)) if o]
+        baselines = [b for b in (read_baseline(graph, n) for n in graph.objects(kpi, PG.hasBaseline)) if b]
+        out[kpi] = assess(kpi, targets, observations, as_of, baselines)
+    return out
+
+
+def materialise(corpus, graph: Graph, as_of: dt.date | None = None) -> dict[URIRef, Attainment]:
+    """Derive stage: replace the attainment triples of every KPI. `corpus` is unused (stage signature)."""
+    for prop in DERIVED:
+        graph.remove((None, prop, None))
+    results = compute(graph, as_of)
+    for kpi, a in results.items():
+        graph.add((kpi, PG.attainment, CONCEPTS[a.status]))
+        graph.add((kpi, PG.attainmentAsOf, Literal(a.as_of, datatype=XSD.date)))
+        if a.basis is not None:
+            graph.add((kpi, PG.attainmentBasis, a.basis))
+        if a.threshold is not None:
+            graph.add((kpi, PG.attainmentThreshold, Literal(format(a.threshold.normalize(), "f"),
+                                                              datatype=XSD.decimal)))
+        if a.observation is not None:
+            graph.add((kpi, PG.attainmentObservation, a.observation))
+    return results

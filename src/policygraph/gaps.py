@@ -1,0 +1,103 @@
+"""Coverage-gap report: every `queries/*-gap.rq` run over the graph, each row with a label and a quote.
+
+A gap query projects at least ?node (the thing that has the gap) and ?label; it may project
+?quoted (the node whose evidence best shows the gap — a target, an observation, an empty box;
+default ?node) and ?document / ?documentLabel. This module adds the first source excerpt of the
+quoted node (the same excerpt evidence.rq lists first), so every row carries a verbatim quote.
+
+Example:
+    >>> rows = run_gaps(graph, QueryLibrary(project.queries_dir))
+    >>> {r.kind for r in rows}
+    {'guideline-empty-box-gap', 'kpi-no-observation-gap', ...}
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import RDFS, Graph, URIRef
+from rdflib.namespace import PROV
+
+from .engines import Engine, RdflibEngine
+from .graph import PG
+from .sparql import NamedQuery, QueryLibrary
+
+GAP_SUFFIX = "-gap"
+
+
+@dataclass
+class GapRow:
+    kind: str  # the gap query's name, e.g. kpi-no-observation-gap
+    title: str  # the query's title
+    node: str  # IRI of the node with the gap
+    label: str
+    document: str  # label of the document stating the quoted node (or its source text)
+    quote: str  # verbatim quote of the quoted node's first excerpt
+    locator: str = ""
+    file: str = ""
+    line: int | None = None
+    row: dict = field(default_factory=dict)  # the raw query row, RDF terms
+
+    def as_dict(self) -> dict:
+        from .trace import _py
+        return {"kind": self.kind, "title": self.title, "node": self.node, "label": self.label,
+                "document": self.document, "quote": self.quote, "locator": self.locator, "file": self.file,
+                "line": self.line, "details": {k: _py(v) for k, v in self.row.items()
+                                               if k not in ("node", "label") and v is not None}}
+
+
+def gap_queries(library: QueryLibrary) -> list[NamedQuery]:
+    """Every query named *-gap, in name order."""
+    return [library.get(n) for n in library.names() if n.endswith(GAP_SUFFIX)]
+
+
+class _Quotes:
+    """First source excerpt of a node (pg:hasEvidence …/evidence/1), read from the rdflib graph, cached."""
+
+    def __init__(self, graph: Graph):
+        self.graph, self.cache = graph, {}
+
+    def __call__(self, node: URIRef) -> dict:
+        if node not in self.cache:
+            g = self.graph
+            excerpts = sorted(g.objects(node, PG.hasEvidence), key=lambda e: (len(str(e)), str(e)))
+            if excerpts:
+                ex = excerpts[0]
+                source = g.value(ex, PROV.wasQuotedFrom)
+                self.cache[node] = {"quote": g.value(ex, PG.quote), "locator": g.value(ex, PG.locator),
+                                    "line": g.value(ex, PG.sourceLine), "source": source,
+                                    "file": g.value(source, PG.fileName) if source is not None else None}
+            else:
+                self.cache[node] = {}
+        return self.cache[node]
+
+
+def _source_label(graph: Graph, source) -> str:
+    labels = {lbl.language: str(lbl) for lbl in graph.objects(source, RDFS.label)} if source is not None else {}
+    return labels.get("ja") or labels.get("en") or ""
+
+
+def run_gaps(graph: Graph, library: QueryLibrary, engine: Engine | None = None) -> list[GapRow]:
+    """Run every gap query and return its rows, grouped by kind in name order, each with its quote."""
+    engine = engine or RdflibEngine(graph)
+    quotes = _Quotes(graph)
+    out: list[GapRow] = []
+    for query in gap_queries(library):
+        for row in engine.run(query):
+            node = row.get("node")
+            quoted = row.get("quoted") or node
+            ev = quotes(quoted) if isinstance(quoted, URIRef) else {}
+            document = row.get("documentLabel") or _source_label(graph, ev.get("source"))
+            out.append(GapRow(
+                kind=query.name, title=query.title, node=str(node), label=str(row.get("label") or node),
+                document=str(document), quote=str(ev.get("quote") or ""), locator=str(ev.get("locator") or ""),
+                file=str(ev.get("file") or ""), line=int(ev["line"]) if ev.get("line") is not None else None,
+                row=row))
+    return out
+
+
+def group(rows: list[GapRow]) -> dict[str, list[GapRow]]:
+    """Rows by kind, kinds in the order they first appear."""
+    grouped: dict[str, list[GapRow]] = {}
+    for r in rows:
+        grouped.setdefault(r.kind, []).append(r)
+    return grouped

@@ -1,0 +1,245 @@
+"""Validate: records (pydantic, references, quotes), SHACL shapes and OWL consistency, in one run.
+
+Every violation becomes a Problem located at the record it is about: a SHACL focus node
+https://w3id.org/policygraph/id/<record-id> (or <record-iri>/evidence/<n>) is mapped back to the
+record's data file and line, and the shape's property to the record's field.
+
+    >>> report = validate(Project.locate())
+    >>> report.problems
+    []
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDFS, BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, SH, SKOS
+
+from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
+from .graph import PG, PGR
+from .project import Project
+from .reason import OwlReport, check, reaches_pairs
+from .records import Corpus
+
+SHAPES_FILE = Path("ontology") / "shapes.ttl"
+PGSH = "https://w3id.org/policygraph/shapes#"
+
+#: Graph property → record field (as a curator writes it in data/records/*.yaml).
+_FIELDS = {
+    PG.identifier: "id", RDFS.label: "label", SKOS.altLabel: "aliases", PG.hasEvidence: "evidence",
+    PG.statedIn: "document", PG.reportedIn: "document", PG.isCarriedBy: "carried_by", PG.partOf: "part_of",
+    PG.directiveKind: "kind", PG.documentKind: "kind", PG.itemKind: "kind", DCTERMS.issued: "issued",
+    DCTERMS.publisher: "publisher", PG.hasSourceText: "source_texts", PG.gradeScheme: "grade_scheme",
+    PG.revisionOf: "revision_of", PG.cites: "cites", PG.number: "number", PG.text: "text",
+    PG.responsibleBody: "responsible", PG.periodText: "period", PG.fiscalYear: "fiscal_year", PG.value: "value",
+    PG.unit: "unit", PG.valueText: "value_text", PG.referenceDate: "date", PG.dateText: "date_text",
+    PG.observationStatus: "status", PG.statusText: "status", PG.comparator: "comparator",
+    PG.relativeFactor: "relative_factor", PG.relativeTo: "relative_to", PG.deadline: "deadline",
+    PG.deadlineFiscalYear: "deadline_fy", PG.grade: "grade", PG.asOf: "as_of", PG.reportsOn: "reports_on",
+    PG.implements: "implements", PG.tier: "tier", PG.placeholderFor: "of", PG.box: "box",
+    PG.budgetCategory: "category", PG.fileName: "file", PG.sha256: "sha256", ORG.subOrganizationOf: "parent",
+    PG.nextSteps: "next_steps", PG.reaches: "part_of",
+}
+_TYPE_FIELDS = {
+    ("ReformItem", PG.reportedIn): "documents", ("KPI", PG.reportedIn): "documents",
+    ("ScheduleStep", PG.fiscalYear): "first_fy", ("Projection", PG.statusText): "kind",
+}
+#: Inverse paths: the graph links KPI → statement, item → step, item → KPI; the record holds the reverse.
+_INVERSE_FIELDS = {
+    PG.hasStep: "reform_item", PG.measuredBy: "reform_items", PG.hasBaseline: "kpi", PG.hasTarget: "kpi",
+    PG.hasObservation: "kpi", PG.hasProjection: "kpi", PG.hasAssessment: "kpi", PG.isCarriedBy: "carried_by",
+}
+_EVIDENCE_FIELDS = {PROV.wasQuotedFrom: "source", PG.locator: "locator", PG.quote: "quote",
+                    PG.reading: "reading", PG.sourceLine: "quote"}
+
+
+@dataclass
+class ValidationReport:
+    records: int
+    triples: int
+    shapes: int
+    problems: list[Problem] = field(default_factory=list)
+    owl: OwlReport | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def notes(self) -> list[str]:
+        return [self.owl.note] if self.owl and self.owl.note else []
+
+
+def load_shapes(project: Project) -> Graph:
+    path = project.root / SHAPES_FILE
+    shapes = Graph()
+    try:
+        shapes.parse(path, format="turtle")
+    except FileNotFoundError as exc:
+        raise PolicygraphError.single("shapes file not found", EXIT_INPUT, file=path) from exc
+    except Exception as exc:  # rdflib raises many parser types
+        raise PolicygraphError.single(f"shapes do not parse: {exc}", EXIT_INPUT, file=path) from exc
+    return shapes
+
+
+def rule_count(shapes: Graph) -> int:
+    """Named rules: property shapes, SPARQL constraints and node shapes with their own message."""
+    return sum(1 for s in set(shapes.subjects(SH.message, None)) if isinstance(s, URIRef))
+
+
+# ---------------------------------------------------------------------------------- SHACL
+def shacl(graph: Graph, shapes: Graph, corpus: Corpus | None = None) -> list[Problem]:
+    """Run the shapes over `graph` (ontology + data); one Problem per result, located at its record."""
+    from pyshacl import validate as pyshacl_validate
+
+    conforms, results, _text = pyshacl_validate(graph, shacl_graph=shapes, inference="none",
+                                                advanced=True, allow_warnings=True, inplace=True)
+    if conforms:
+        return []
+    problems = []
+    for result in results.subjects(SH.focusNode, None):
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        message = str(results.value(result, SH.resultMessage) or "shape violated")
+        rule = results.value(result, SH.sourceConstraint)
+        if not isinstance(rule, URIRef) or not str(rule).startswith(PGSH):
+            rule = results.value(result, SH.sourceShape)
+        problems.append(_problem(corpus, focus, f"{message} [{_rule_name(rule)}]", _step(results, path),
+                                 _shown(value)))
+    return sorted(problems, key=_sort_key)
+
+
+def _step(results: Graph, path) -> tuple[URIRef, bool] | None:
+    """A result path as (property, inverse?), or None for a complex path."""
+    if isinstance(path, URIRef):
+        return path, False
+    if isinstance(path, BNode):
+        inv = results.value(path, SH.inversePath)
+        if isinstance(inv, URIRef):
+            return inv, True
+        if inv is not None:
+            return PG.hasObservation, True  # the alternative path of the statement-kpi rule
+    return None
+
+
+def _rule_name(rule) -> str:
+    s = str(rule or "")
+    return "shape " + (s[len(PGSH):] if s.startswith(PGSH) else s)
+
+
+# ---------------------------------------------------------------------------------- OWL
+def owl(graph: Graph, corpus: Corpus | None = None, reasoner: str = "auto") -> tuple[OwlReport, list[Problem]]:
+    report = check(graph, reasoner)
+    problems = [_problem(corpus, c.node, f"{c.message} [OWL, checked by {report.reasoner}]",
+                         (c.path, False) if c.path else None, c.value)
+                for c in report.clashes]
+    return report, sorted(problems, key=_sort_key)
+
+
+# ---------------------------------------------------------------------------------- locating
+def _problem(corpus: Corpus | None, node, message: str, step, value) -> Problem:
+    node_s = str(node)
+    if not node_s.startswith(str(PGR)):
+        return Problem(f"{_shown(node)}: {message}", value=value)
+    rid, _, rest = node_s[len(str(PGR)):].partition("/")
+    loc: tuple = ()
+    if rest.startswith("evidence/") and rest[len("evidence/"):].isdigit():
+        loc = ("evidence", int(rest[len("evidence/"):]) - 1)
+        if step and step[0] in _EVIDENCE_FIELDS:
+            loc += (_EVIDENCE_FIELDS[step[0]],)
+    elif step:
+        prop, inverse = step
+        located = corpus.records.get(rid) if corpus else None
+        rtype = located.record.type if located else None
+        name = _INVERSE_FIELDS.get(prop) if inverse else (_TYPE_FIELDS.get((rtype, prop)) or _FIELDS.get(prop))
+        if name:
+            loc = (name,)
+    located = corpus.records.get(rid) if corpus else None
+    if located is None:
+        # Not a record (a fiscal year, or a fixture graph without records): name the node.
+        return Problem(message, record=rid, field=_dotted(loc) or None, value=value)
+    return located.problem(message, *loc, value=value)
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _shown(term):
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        v = term.toPython()
+        return v.isoformat() if hasattr(v, "isoformat") else (str(v) if not isinstance(v, (int, str)) else v)
+    s = str(term)
+    if s.startswith(str(PGR)):
+        return s[len(str(PGR)):]
+    if s.startswith(str(PG)):
+        return "pg:" + s[len(str(PG)):]
+    return s if isinstance(term, URIRef) else None
+
+
+def _sort_key(p: Problem):
+    return (str(p.file or ""), p.line or 0, p.record or "", p.message)
+
+
+# ---------------------------------------------------------------------------------- one run
+def check_graph(project: Project, corpus: Corpus, graph: Graph, reasoner: str = "auto",
+                shapes: Graph | None = None) -> ValidationReport:
+    """SHACL and OWL over a built graph (ontology + records + derived links). Collects every problem."""
+    shapes = shapes if shapes is not None else load_shapes(project)
+    report = ValidationReport(len(corpus.records), len(graph), rule_count(shapes))
+    # HermiT runs in a Java subprocess: let it work while pySHACL runs here. Both only read the graph.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        owl_run = pool.submit(owl, graph, corpus, reasoner)
+        start = time.perf_counter()
+        report.problems += shacl(graph, shapes, corpus)
+        report.seconds["shacl"] = time.perf_counter() - start
+        report.owl, owl_problems = owl_run.result()
+    report.problems += owl_problems + _compare_reaches(report.owl, graph)
+    report.seconds["owl"] = report.owl.seconds
+    return report
+
+
+def _compare_reaches(report: OwlReport, graph: Graph) -> list[Problem]:
+    """The build's materialised pg:reaches links must be exactly what the reasoner entails."""
+    if not report.consistent:
+        return []
+    built = reaches_pairs(graph)
+    missing, extra = report.reaches - built, built - report.reaches
+    if not (missing or extra):
+        return []
+    sample = sorted(f"{_shown(s)} reaches {_shown(o)}" for s, o in (missing or extra))[:3]
+    return [Problem(f"the graph's pg:reaches links differ from what {report.reasoner} infers: "
+                    f"{len(missing)} missing, {len(extra)} extra (the build's reasoning stage is out of step "
+                    f"with the ontology's axioms)", field="pg:reaches", value="; ".join(sample))]
+
+
+def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
+    """Every check, in one run: records (pydantic, references, quotes), then SHACL and OWL on the graph.
+
+    Raises PolicygraphError when the records cannot be loaded or break a record rule (the graph
+    cannot be built then); returns the report, with its problems, otherwise.
+    """
+    from .build import build_in_memory
+
+    from .reason import java_available
+    if reasoner == "hermit" and not java_available():  # say so before the long part
+        raise PolicygraphError.single("HermiT needs Java, and no `java` is on the PATH", EXIT_INPUT,
+                                      field="--reasoner")
+    shapes = load_shapes(project)  # a broken shapes file is an input error: say so before the long part
+    start = time.perf_counter()
+    corpus, graph = build_in_memory(project)
+    built = time.perf_counter() - start
+    report = check_graph(project, corpus, graph, reasoner, shapes)
+    report.seconds["records"] = built
+    return report
+
+
+def raise_for_problems(report: ValidationReport) -> None:
+    if report.problems:
+        raise PolicygraphError(report.problems, EXIT_VIOLATIONS)
