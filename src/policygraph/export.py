@@ -1,0 +1,97 @@
+"""Exports for other tools: the record graph as GraphML (Gephi, Cytoscape, yEd) and the KPI table as
+CSV (spreadsheets).
+
+GraphML comes from the same networkx view the browser pages use (policygraph.viz_model); the CSV
+has one row per KPI statement (baseline, target, observation, projection, assessment) with its
+document and first quote.
+
+Example:
+    files = export(RecordGraph(graph), "csv", Path("build/kpis.csv"))
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import networkx as nx
+from rdflib.namespace import SKOS
+
+from .errors import EXIT_INPUT, PolicygraphError
+from .graph import PG
+from .output import write_atomically
+from .viz_model import RecordGraph
+
+FORMATS = {"graphml": "policygraph.graphml", "csv": "kpis.csv"}
+
+KPI_COLUMNS = ["kpi_id", "kpi_label_ja", "kpi_label_en", "tier", "attainment", "responsible", "kind",
+               "statement_id", "value", "unit", "value_text", "derived", "date", "date_text", "status",
+               "projection_kind", "grade", "document_id", "document_label", "quote", "locator", "source_file"]
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): quote it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def graphml_bytes(rg: RecordGraph) -> bytes:
+    """Every record and link as GraphML; node attributes: iri, cls, label_ja, label_en, bodies,
+    documents, attainment (KPIs and their statements); edge attributes: predicate, label."""
+    buf = io.BytesIO()
+    nx.write_graphml(rg.to_networkx(), buf, encoding="utf-8", prettyprint=True)
+    return buf.getvalue()
+
+
+def kpi_rows(rg: RecordGraph) -> list[dict]:
+    """One row per KPI statement (a KPI with no statement gets one row with empty statement columns)."""
+    rows = []
+    for kid in sorted(r for r, c in rg.classes.items() if c == "KPI"):
+        node = rg.iris[kid]
+        ja, en = rg.labels(node)
+        tier = next((str(n) for t in rg.rdf.objects(node, PG.tier) for n in rg.rdf.objects(t, SKOS.notation)), "")
+        responsible = "; ".join(sorted(rg.labels(b)[0] for b in rg.rdf.objects(node, PG.responsibleBody)))
+        head = {"kpi_id": kid, "kpi_label_ja": ja, "kpi_label_en": en, "tier": tier,
+                "attainment": rg.attainment(kid), "responsible": responsible}
+        series = rg.kpi_series(kid)
+        if not series:
+            rows.append(head)
+        for s in series:
+            ev = rg.evidence(rg.iris[s["id"]]) if s["id"] in rg.iris else []
+            first = ev[0] if ev else {}
+            rows.append({**head, "kind": s["kind"], "statement_id": s["id"], "value": s["value"],
+                         "unit": s["unit"], "value_text": s["value_text"], "derived": "yes" if s["derived"] else "",
+                         "date": s["date"], "date_text": s["date_text"], "status": s["status"],
+                         "projection_kind": s["projection_kind"], "grade": s["grade"],
+                         "document_id": s["document"], "document_label": s["document_label"],
+                         "quote": first.get("quote"), "locator": first.get("locator"),
+                         "source_file": first.get("file")})
+    return rows
+
+
+def _cell(value) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(rows: list[dict]) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read the Japanese text correctly."""
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=KPI_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(row.get(k)) for k in KPI_COLUMNS})
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def export(rg: RecordGraph, fmt: str, out: Path) -> Path:
+    """Write the graph (graphml) or the KPI table (csv) to `out`, atomically."""
+    if fmt == "graphml":
+        payload = graphml_bytes(rg)
+    elif fmt == "csv":
+        payload = csv_bytes(kpi_rows(rg))
+    else:
+        raise PolicygraphError.single(f"unknown export format {fmt!r}; use {' or '.join(FORMATS)}", EXIT_INPUT,
+                                      field="format")
+    write_atomically({out: payload})
+    return out
