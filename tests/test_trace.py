@@ -45,6 +45,9 @@ def test_cloud_kpi_baseline_target_observations_grade(future_trace):
     docs_842 = {o["document"] for o in kpi["observations"] if o["value"] == 842}
     assert docs_842 == {"doc-cloud-briefing-2017", "doc-evaluation-2019"}
     assert kpi["latest_grade"]["grade"] == "イ"
+    # Attainment as the build computed it: ≈1,000 by 2018-03-31, 1,067 observed at 2018-04-01.
+    assert kpi["attainment"]["status"] == "achieved"
+    assert kpi["attainment"]["target"] in {t["id"] for t in kpi["targets"]}
     assert kpi["latest_grade"]["document"] == "doc-evaluation-2019"
 
 
@@ -55,6 +58,7 @@ def test_operating_cost_kpi_has_target_and_no_observation(future_trace):
     assert all(t["relative_factor"] == 0.7 for t in kpi["targets"])
     assert any("3割圧縮" in t.get("value_text", "") for t in kpi["targets"])
     assert kpi["observations"] == []
+    assert kpi["attainment"]["status"] == "no_data"
 
 
 def test_every_fact_in_the_trace_carries_a_quote(future_trace):
@@ -77,6 +81,7 @@ def test_table_format_shows_the_thread_with_quotes(runner):
     assert result.exit_code == 0, result.output
     out = result.stdout
     for text in ("クラウド導入市区町村数", "1,067", "2018-04-01", "地方公共団体の情報システム運用コスト",
+                 "attainment: 達成 achieved", "attainment: 実績なし no_data",
                  ):
         assert text in out, text
     # The operating-cost KPI's table says plainly that no observation is recorded.

@@ -9,6 +9,8 @@ from rich.text import Text
 KIND_JA = {"baselines": "基準値 baseline", "targets": "目標 target", "observations": "実績 observation",
            "projections": "見込み projection", "assessments": "区分 grade"}
 STATUS = {"preliminary": "速報値", "final": "確報値", "unstated": "—"}
+ATTAINMENT = {"achieved": "達成", "on_track": "順調", "off_track": "遅れ", "not_yet_due": "期限前",
+              "no_target": "目標なし", "no_data": "実績なし"}
 COMPARATOR = {"ge": "≥", "le": "≤", "approx": "≈", "eq": "=", "rank_le": "順位≤"}
 
 
@@ -57,7 +59,11 @@ def _when(fact: dict) -> str:
 def kpi_table(kpi: dict) -> Table:
     tier = {1: "第一階層", 2: "第二階層"}.get(kpi["tier"], "階層なし")
     bodies = "、".join(b["label"] for b in kpi["bodies"]) or "担当なし (no responsible body)"
-    title = f"KPI {kpi['label']} ({kpi['label_en']}) — {tier} — {bodies}"
+    status = kpi.get("attainment", {}).get("status")
+    shown = f"{ATTAINMENT.get(status, status)} {status}" if status else "達成状況なし (no attainment computed)"
+    as_of = kpi.get("attainment", {}).get("as_of")
+    title = (f"KPI {kpi['label']} ({kpi['label_en']}) — {tier} — {bodies}\n"
+             f"attainment: {shown}{f' (as of {as_of})' if as_of else ''}")
     table = Table(title=title, title_justify="left", show_lines=True, expand=True)
     table.add_column("kind", no_wrap=True)
     table.add_column("value", max_width=24)

@@ -119,6 +119,8 @@ class Tracer:
     def kpi(self, kpi: URIRef, row: dict) -> dict:
         out = {"id": _py(kpi), "label": _py(row["kpiJa"]), "label_en": _py(row["kpiEn"]),
                "tier": int(row["tier"]) if row["tier"] is not None else None,
+               "attainment": {"status": _py(row["attainment"]), "as_of": _py(row["attainmentAsOf"]),
+                              "target": _py(row["attainmentBasis"])},
                "bodies": self.bodies(kpi), "evidence": self.evidence(kpi),
                "baselines": [], "targets": [], "observations": [], "projections": [], "assessments": []}
         for r in self.q("trace-kpi", kpi=kpi):
