@@ -1,3 +1,4 @@
+import os
 import shutil
 from pathlib import Path
 
@@ -6,6 +7,7 @@ from typer.testing import CliRunner
 
 from policygraph.build import build_in_memory
 from policygraph.project import Project
+from policygraph.viz_browser import chromium, chromium_missing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,3 +39,16 @@ def project_copy(tmp_path) -> Project:
     for name in ("ontology", "data", "queries"):
         shutil.copytree(ROOT / name, tmp_path / name)
     return Project(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless chromium driven by Playwright. Missing chromium fails the browser tests;
+    only POLICYGRAPH_SKIP_BROWSER=1, set explicitly, skips them (CI never sets it)."""
+    if os.environ.get("POLICYGRAPH_SKIP_BROWSER") == "1":
+        pytest.skip("POLICYGRAPH_SKIP_BROWSER=1")
+    why = chromium_missing()
+    if why:
+        pytest.fail(why)
+    with chromium() as b:
+        yield b

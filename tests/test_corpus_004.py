@@ -288,3 +288,15 @@ def test_every_fact_of_the_evaluation_is_quoted_from_source_004(graph):
     for fact in facts:
         sources = {graph.value(ev, PROV.wasQuotedFrom) for ev in graph.objects(fact, PG.hasEvidence)}
         assert SRC in sources, _id(fact)
+
+
+def test_evaluation_is_dated_to_its_printed_month_so_the_date_rule_covers_its_observations(graph):
+    """令和元年8月 is printed, no day: the month is recorded, and the SHACL rule 'an observation is not
+    after its document's month' then applies to every observation 004 reports."""
+    from rdflib import XSD, Literal
+    doc = PGR["doc-evaluation-2019"]
+    assert graph.value(doc, PG.issuedMonth) == Literal("2019-08", datatype=XSD.gYearMonth)
+    covered = graph.query("""
+        PREFIX pg: <https://w3id.org/policygraph/ontology#>
+        SELECT (COUNT(?o) AS ?n) WHERE { ?o a pg:Observation ; pg:reportedIn/pg:issuedMonth ?m }""")
+    assert int(next(iter(covered))[0]) >= 15

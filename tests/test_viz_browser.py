@@ -4,7 +4,6 @@ Every page must load from file:// with no other request, no console or page erro
 node, and answer to filters, search and clicks. Screenshots go to test-artifacts/.
 Chromium missing = failure, unless POLICYGRAPH_SKIP_BROWSER=1 is set explicitly.
 """
-import os
 from collections import namedtuple
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from policygraph.graph import PGR
 from policygraph.sparql import QueryLibrary
 from policygraph.trace import trace
 from policygraph.viz import gaps_view, graph_view, render, trace_view, write_page
-from policygraph.viz_browser import chromium, chromium_missing, instrumented_page, node_screen_xy, open_view
+from policygraph.viz_browser import instrumented_page, node_screen_xy, open_view
 from policygraph.viz_model import RecordGraph, Selection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,17 +26,6 @@ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
   ?s a ?c . FILTER(STRSTARTS(STR(?c), STR(pg:)))
   FILTER(STRSTARTS(STR(?s), "https://w3id.org/policygraph/id/") && !CONTAINS(STR(?s), "/evidence/"))
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if os.environ.get("POLICYGRAPH_SKIP_BROWSER") == "1":
-        pytest.skip("POLICYGRAPH_SKIP_BROWSER=1")
-    why = chromium_missing()
-    if why:
-        pytest.fail(why)
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

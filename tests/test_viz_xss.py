@@ -7,7 +7,6 @@ tooltip path pyvis turns into innerHTML when a title contains "href") and clicke
 links and the search used; a probe records any assignment to window.__xss. A negative control shows
 the probe catches the same payloads in pyvis' stock template.
 """
-import os
 from collections import namedtuple
 
 import pytest
@@ -18,7 +17,7 @@ from policygraph.graph import PG, PGR, load_ontology
 from policygraph.sparql import QueryLibrary
 from policygraph.trace import trace
 from policygraph.viz import gaps_view, graph_view, render, trace_view, write_page
-from policygraph.viz_browser import chromium, chromium_missing, instrumented_page, node_screen_xy, open_view
+from policygraph.viz_browser import instrumented_page, node_screen_xy, open_view
 from policygraph.viz_model import RecordGraph
 
 XSS_1 = "<img src=x onerror=window.__xss=1>"
@@ -26,17 +25,6 @@ XSS_2 = '"><script>window.__xss=2</script>'
 XSS_3 = "</script><script>window.__xss=3</script>"
 XSS_HREF = '<a href="javascript:window.__xss=4">x</a><img src=x onerror=window.__xss=5>'
 GapRow = namedtuple("GapRow", "kind title node label document quote")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if os.environ.get("POLICYGRAPH_SKIP_BROWSER") == "1":
-        pytest.skip("POLICYGRAPH_SKIP_BROWSER=1")
-    why = chromium_missing()
-    if why:
-        pytest.fail(why)
-    with chromium() as b:
-        yield b
 
 
 def hostile_graph(project):

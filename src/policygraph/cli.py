@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .cli_options import GraphOption, RootOption
 from .errors import EXIT_INPUT, PolicygraphError
 
 app = typer.Typer(
@@ -22,9 +23,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-RootOption = Annotated[Optional[Path], typer.Option(
-    "--root", help="Project folder (with ontology/ and data/). Default: $POLICYGRAPH_ROOT, the current "
-                   "folder, or this checkout.", file_okay=False)]
 
 
 class TraceFormat(str, Enum):
@@ -98,8 +96,7 @@ def build(
 def trace(
     target: Annotated[str, typer.Argument(help="Directive or document: id, label, alias, or a label substring.")],
     fmt: Annotated[TraceFormat, typer.Option("--format", "-f", help="table (default) or json.")] = TraceFormat.table,
-    graph_file: Annotated[Optional[Path], typer.Option("--graph", help="A built graph file to query (default: "
-                          "build/policygraph.nt if up to date, else an in-memory build).", dir_okay=False)] = None,
+    graph_file: GraphOption = None,
     root: RootOption = None,
 ):
     """Trace a directive or document to every KPI it reaches, with quotes.

@@ -9,10 +9,9 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from .cli_options import RootOption
 from .errors import PolicygraphError
 
-RootOption = Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: see `build`).",
-                                                     file_okay=False)]
 
 
 class StatsFormat(str, Enum):

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from .cli_options import GraphOption
 from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
 
 
@@ -32,8 +33,6 @@ class EngineName(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv, tsv or json.")]
 EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: rdflib (default) or oxigraph; "
                                                   "both give the same rows.")]
-GraphOption = Annotated[Optional[Path], typer.Option("--graph", help="A built graph file to query (default: "
-                        "build/policygraph.nt if up to date, else an in-memory build).", dir_okay=False)]
 AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Judge attainment and deadlines as of this "
                        "date (YYYY-MM-DD) instead of the date the graph was built.")]
 
@@ -84,8 +83,8 @@ def _params(pairs: list[str]) -> dict:
 
 
 def _cell(value) -> object:
-    from .trace import _py
-    return _py(value)
+    from .terms import plain
+    return plain(value)
 
 
 def _text(value) -> str:

@@ -7,11 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from .cli_options import RootOption
 from .errors import PolicygraphError
 
-RootOption = Annotated[Optional[Path], typer.Option(
-    "--root", help="Project folder (with ontology/ and data/). Default: $POLICYGRAPH_ROOT, the current "
-                   "folder, or this checkout.", file_okay=False)]
 
 
 class Reasoner(str, Enum):

@@ -7,6 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from .cli_options import GraphOption, RootOption
 from .errors import EXIT_INPUT, PolicygraphError
 
 viz_app = typer.Typer(
@@ -19,12 +20,6 @@ viz_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-RootOption = Annotated[Optional[Path], typer.Option(
-    "--root", help="Project folder (with ontology/ and data/). Default: $POLICYGRAPH_ROOT, the current "
-                   "folder, or this checkout.", file_okay=False)]
-GraphOption = Annotated[Optional[Path], typer.Option(
-    "--graph", help="A built graph file to read (default: build/policygraph.nt if up to date, else an "
-                    "in-memory build).", dir_okay=False)]
 OutOption = Annotated[Optional[Path], typer.Option(
     "--out", "-o", help="HTML file to write (default: build/viz-<view>.html).", dir_okay=False)]
 ClassOption = Annotated[Optional[List[str]], typer.Option(

@@ -38,7 +38,7 @@ class GapRow:
     row: dict = field(default_factory=dict)  # the raw query row, RDF terms
 
     def as_dict(self) -> dict:
-        from .trace import _py
+        from .terms import plain as _py
         return {"kind": self.kind, "title": self.title, "node": self.node, "label": self.label,
                 "document": self.document, "quote": self.quote, "locator": self.locator, "file": self.file,
                 "line": self.line, "details": {k: _py(v) for k, v in self.row.items()

@@ -158,6 +158,7 @@ class _Builder:
             self.g.add((node, SKOS.altLabel, Literal(alias, lang="ja")))
         self.g.add((node, PG.documentKind, DOCUMENT_KINDS[rec.kind]))
         self.add(node, DCTERMS.issued, self.lit(rec.issued, XSD.date))
+        self.add(node, PG.issuedMonth, self.lit(rec.issued_month, XSD.gYearMonth))
         self.add(node, PG.dateText, self.lit(rec.date_text))
         if rec.publisher:
             self.g.add((node, DCTERMS.publisher, iri(rec.publisher)))

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 RecordId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", max_length=120)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -71,12 +71,20 @@ class PolicyDocument(EvidencedRecord):
     aliases: list[NonEmpty] = []
     kind: DocumentKind
     issued: dt.date | None = None
+    issued_month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = Field(
+        None, description="YYYY-MM, where the source prints only a month (令和元年8月 → 2019-08).")
     date_text: NonEmpty | None = Field(None, description="The date as printed, or what is known of it.")
     publisher: RecordId | None = None
     source_texts: list[RecordId] = Field(default_factory=list, description="SourceText ids holding this document.")
     cites: list[RecordId] = []
     revision_of: RecordId | None = None
     grade_scheme: Literal["roadmap", "evaluation"] | None = None
+
+    @model_validator(mode="after")
+    def _month_agrees(self):
+        if self.issued and self.issued_month and self.issued.isoformat()[:7] != self.issued_month:
+            raise ValueError(f"issued_month {self.issued_month} is not the month of issued {self.issued}")
+        return self
 
 
 DirectiveKind = Literal["cabinet_decision", "party_proposal", "council_finding", "guideline", "policy_goal"]

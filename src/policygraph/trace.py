@@ -5,16 +5,15 @@ evidence, responsible, trace-roots); this module only resolves the target and as
 """
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 
 from rdflib import Graph, URIRef
 
 from .errors import EXIT_INPUT, PolicygraphError
-from .graph import PG, PGR
+from .graph import PG
 from .sparql import QueryLibrary, run
+from .terms import plain as _py
 
 
 def _fold(text: str) -> str:
@@ -60,21 +59,6 @@ def resolve_target(graph: Graph, queries: QueryLibrary, target: str) -> Candidat
                 EXIT_INPUT, field="TARGET")
     raise PolicygraphError.single(f"no directive or document matches {target!r} "
                                   "(by id, label or alias)", EXIT_INPUT, field="TARGET")
-
-
-def _py(value):
-    """RDF term → plain JSON-friendly value."""
-    if value is None:
-        return None
-    if isinstance(value, URIRef):
-        s = str(value)
-        return s[len(str(PGR)):] if s.startswith(str(PGR)) else s
-    v = value.toPython()
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    return v if isinstance(v, (int, float, bool)) else str(v)
 
 
 class Tracer:

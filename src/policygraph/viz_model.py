@@ -6,7 +6,6 @@ This module reads the graph only; layout and HTML live in policygraph.viz.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +14,7 @@ import networkx as nx
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
+from .terms import literal_value
 from .graph import PG, PGR
 
 _PGR = str(PGR)
@@ -74,14 +74,7 @@ def record_id(node) -> str:
 
 
 def _plain(value):
-    if isinstance(value, Literal):
-        v = value.toPython()
-        if isinstance(v, Decimal):
-            return int(v) if v == v.to_integral_value() else float(v)
-        if isinstance(v, (dt.date, dt.datetime)):
-            return v.isoformat()
-        return v if isinstance(v, (int, float, bool)) else str(v)
-    return str(value)
+    return literal_value(value) if isinstance(value, Literal) else str(value)
 
 
 @dataclass
