@@ -125,3 +125,20 @@ def test_hostile_target_is_just_text(runner):
     result = runner.invoke(app, ["trace", '" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o '])
     assert result.exit_code == 2
     assert "no directive or document matches" in result.stderr
+
+
+def test_guideline_document_nests_actions_and_shows_empty_boxes(runner):
+    result = runner.invoke(app, ["trace", "doc-ten-guidelines-draft", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    directives = json.loads(result.stdout)["directives"]
+    guidelines = [d for d in directives if d["part_of"] is None]
+    assert len(guidelines) == 10
+    actions = [d for d in directives if d["part_of"] is not None]
+    assert {d["part_of"] for d in actions} == {g["id"] for g in guidelines}
+    g1 = next(d for d in directives if d["id"] == "dir-guideline-1")
+    assert {b["box"] for b in g1["empty_boxes"]} == {"measures", "kpi_examples"}
+    assert all("（Ｐ）" in b["evidence"][0]["quote"] for b in g1["empty_boxes"])
+
+    table = runner.invoke(app, ["trace", "doc-ten-guidelines-draft"]).stdout
+    assert table.count("empty box 空欄") == 20
+    assert "    └ 【指針１】① " in table  # an action nested under its guideline

@@ -89,13 +89,32 @@ def render_trace(result: dict, console: Console) -> None:
     root = result["root"]
     console.print(Panel(f"[bold]{root['label']}[/bold]  ({root['type']} {root['id']})", title="trace"))
     items: dict[str, dict] = {}
+    listed = {d["id"] for d in result["directives"]}
+    parts: dict[str, list[dict]] = {}
     for d in result["directives"]:
-        carried = ", ".join(f"{i['number'] or ''}{i['id']}" for i in d["reform_items"]) or "[red]none[/red]"
-        console.print(Text.assemble(("■ ", "bold"), (d["label"], "bold"), f"  [{d['kind']}] {d['document_label']}"))
-        console.print(Text("   ").append(_quote(d["evidence"])))
-        console.print(f"   → carried by: {carried}")
+        if d.get("part_of") in listed:
+            parts.setdefault(d["part_of"], []).append(d)
+
+    def show(d: dict, indent: str) -> None:
+        carried = ", ".join(f"{i['number'] or ''}{i['id']}" for i in d["reform_items"])
+        number = f"{d['number']} " if d.get("number") else ""
+        console.print(Text.assemble(indent, ("■ " if not indent else "└ ", "bold"), (number + d["label"], "bold"),
+                                    f"  [{d['kind']}] {d['document_label']}"))
+        console.print(Text(indent + "   ").append(_quote(d["evidence"])))
+        if carried:
+            console.print(f"{indent}   → carried by: {carried}")
+        else:
+            console.print(Text(f"{indent}   → carried by no reform item", style="red"))
+        for box in d.get("empty_boxes", []):
+            console.print(Text(f"{indent}   empty box 空欄: {box['label']} ", style="red").append(_quote(box["evidence"])))
         for item in d["reform_items"]:
             items.setdefault(item["id"], item)
+        for part in parts.get(d["id"], []):
+            show(part, indent + "    ")
+
+    for d in result["directives"]:
+        if d.get("part_of") not in listed:
+            show(d, "")
     for item in items.values():
         bodies = "、".join(b["label"] for b in item["bodies"]) or "—"
         console.print()

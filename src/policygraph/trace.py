@@ -127,7 +127,8 @@ class Tracer:
         for r in rows:
             d = directives.setdefault(r["directive"], {
                 "id": _py(r["directive"]), "label": _py(r["directiveJa"]), "label_en": _py(r["directiveEn"]),
-                "kind": _py(r["directiveKind"]), "document": _py(r["document"]),
+                "kind": _py(r["directiveKind"]), "number": _py(r["directiveNumber"]),
+                "part_of": _py(r["parent"]), "empty_boxes": [], "document": _py(r["document"]),
                 "document_label": _py(r["documentJa"]), "evidence": self.evidence(r["directive"]),
                 "reform_items": []})
             if r["item"] is None:
@@ -141,6 +142,11 @@ class Tracer:
                 d["reform_items"].append(items[key])
             if r["kpi"] is not None:
                 items[key]["kpis"].append(self._kpi_of(r["kpi"], r))
+        for r in self.q("trace-empty-boxes", root=root.node):
+            if r["directive"] in directives:
+                directives[r["directive"]]["empty_boxes"].append(
+                    {"id": _py(r["placeholder"]), "box": _py(r["box"]), "label": _py(r["boxJa"]),
+                     "evidence": self.evidence(r["placeholder"])})
         return {"root": {"id": root.id, "type": root.kind, "label": root.label},
                 "directives": list(directives.values())}
 
