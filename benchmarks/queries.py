@@ -3,10 +3,11 @@
 The graph is shaped like ours (documents → directives (with parts) → reform items → KPIs with
 baselines, targets of every comparator, observations (some preliminary, some disagreeing), grades,
 ~50 bodies, Japanese labels, one source excerpt per fact, empty guideline boxes), ~100k triples at
-the default scale, with attainment materialised as the build does. Not part of the test suite:
+the default scale, with pg:reaches and attainment materialised as the build does. Not part of the test suite:
 
     python benchmarks/queries.py               # ~100k triples
     python benchmarks/queries.py --scale 0.16  # ~10k
+    python benchmarks/queries.py --triples 1000000
     python benchmarks/queries.py --timeout 30 --only directive-no-kpi-gap
 
 Each measurement runs in a forked process with a time limit, so a quadratic plan prints
@@ -29,7 +30,7 @@ from rdflib.namespace import ORG, PROV, SKOS
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from policygraph import attainment  # noqa: E402
+from policygraph import attainment, reason  # noqa: E402
 from policygraph.engines import OxigraphEngine, RdflibEngine  # noqa: E402
 from policygraph.graph import PG, PGR, load_ontology  # noqa: E402
 from policygraph.sparql import QueryLibrary  # noqa: E402
@@ -184,6 +185,7 @@ def synthetic(scale: float, seed: int = 7) -> Graph:
     return g
 
 
+TRIPLES_PER_SCALE = 63_000  # triples per unit of --scale, measured (scale 1.6 ≈ 100k)
 SAMPLE = {"root": "doc", "kpi": "kpi", "item": "ri", "node": "kpi", "document": "doc"}
 
 
@@ -214,26 +216,31 @@ def timed(engine, query, params, repeat: int, timeout: float) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.6, help="1.6 ≈ 100k triples")
+    ap.add_argument("--triples", type=int, help="approximate graph size; overrides --scale")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per query and engine")
     ap.add_argument("--only", nargs="*", help="query names")
+    ap.add_argument("--queries", type=Path, default=ROOT / "queries", help="folder of .rq files (to compare versions)")
     args = ap.parse_args()
 
+    if args.triples:
+        args.scale = args.triples / TRIPLES_PER_SCALE
     start = time.perf_counter()
     g = synthetic(args.scale)
     for t in load_ontology(ROOT / "ontology" / "policygraph.ttl"):
         g.add(t)
     built = time.perf_counter() - start
     start = time.perf_counter()
+    reason.materialise(None, g)
     attainment.materialise(None, g, dt.date(2020, 4, 1))
     derived = time.perf_counter() - start
     start = time.perf_counter()
     oxigraph = OxigraphEngine(g)
     loaded = time.perf_counter() - start
-    print(f"synthetic graph: {len(g):,} triples (generated in {built:.1f} s; attainment {derived:.2f} s; "
+    print(f"synthetic graph: {len(g):,} triples (generated in {built:.1f} s; reaches + attainment {derived:.2f} s; "
           f"Oxigraph load {loaded:.2f} s)")
     rdflib = RdflibEngine(g)
-    library = QueryLibrary(ROOT / "queries")
+    library = QueryLibrary(args.queries)
     firsts = {}
     for kind in set(SAMPLE.values()):
         firsts[kind] = next(s for s in sorted(g.subjects(PG.identifier, None), key=str)
