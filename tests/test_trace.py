@@ -142,3 +142,12 @@ def test_guideline_document_nests_actions_and_shows_empty_boxes(runner):
     table = runner.invoke(app, ["trace", "doc-ten-guidelines-draft"]).stdout
     assert table.count("empty box 空欄") == 20
     assert "    └ 【指針１】① " in table  # an action nested under its guideline
+
+
+def test_target_by_the_number_a_document_gives_it(runner):
+    # 【指針１】 is guideline 1's number; guideline 2's first action merely mentions it in its label.
+    result = runner.invoke(app, ["trace", "【指針１】", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["root"]["id"] == "dir-guideline-1"
+    assert out["root"]["label"] == "個人番号制度の導入と同時に自治体クラウドを構築"

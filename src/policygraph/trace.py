@@ -26,6 +26,7 @@ class Candidate:
     id: str
     kind: str  # "Directive" or "PolicyDocument"
     label: str
+    label_is_lang: bool = True  # a language-tagged label, not a bare number such as 【指針１】
 
 
 def resolve_target(graph: Graph, queries: QueryLibrary, target: str) -> Candidate:
@@ -39,8 +40,11 @@ def resolve_target(graph: Graph, queries: QueryLibrary, target: str) -> Candidat
     for r in rows:
         node = r["node"]
         labels.setdefault(node, []).append(str(r["label"]))
-        if node not in by_node or (r["label"].language == "ja" and by_node[node].label.isascii()):
-            by_node[node] = Candidate(node, str(r["id"]), str(r["class"]).rsplit("#", 1)[-1], str(r["label"]))
+        # The display label: a Japanese rdfs:label/altLabel rather than an English one or a bare number.
+        if node not in by_node or (r["label"].language == "ja" and (by_node[node].label.isascii()
+                                                                    or not by_node[node].label_is_lang)):
+            by_node[node] = Candidate(node, str(r["id"]), str(r["class"]).rsplit("#", 1)[-1], str(r["label"]),
+                                      r["label"].language is not None)
     needle = _fold(target)
     if not needle:
         raise PolicygraphError.single("TARGET is empty", EXIT_INPUT, field="TARGET")
