@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from policygraph.build import build_in_memory
 from policygraph.project import Project
 from policygraph.viz_browser import chromium, chromium_missing
+from policygraph.viz_model import RecordGraph
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,3 +53,9 @@ def browser():
         pytest.fail(why)
     with chromium() as b:
         yield b
+
+
+@pytest.fixture(scope="module")
+def rg(graph):
+    """The views' record graph (networkx) over the real corpus."""
+    return RecordGraph(graph)

@@ -32,11 +32,6 @@ SELECT DISTINCT ?s WHERE {
 
 
 @pytest.fixture(scope="module")
-def rg(graph):
-    return RecordGraph(graph)
-
-
-@pytest.fixture(scope="module")
 def future(graph, project):
     return trace(graph, QueryLibrary(project.queries_dir), "未来投資戦略2017")
 

@@ -14,7 +14,7 @@ from policygraph.sparql import QueryLibrary
 from policygraph.trace import trace
 from policygraph.viz import gaps_view, graph_view, render, trace_view, write_page
 from policygraph.viz_browser import instrumented_page, node_screen_xy, open_view
-from policygraph.viz_model import RecordGraph, Selection
+from policygraph.viz_model import Selection
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -26,11 +26,6 @@ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
   ?s a ?c . FILTER(STRSTARTS(STR(?c), STR(pg:)))
   FILTER(STRSTARTS(STR(?s), "https://w3id.org/policygraph/id/") && !CONTAINS(STR(?s), "/evidence/"))
 }"""
-
-
-@pytest.fixture(scope="module")
-def rg(graph):
-    return RecordGraph(graph)
 
 
 @pytest.fixture(scope="module")
