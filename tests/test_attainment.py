@@ -41,6 +41,7 @@ def kpi(target: str = "", baseline: str = "", observations=(), as_of=dt.date(202
         unit = rest[0] if rest else "pg:unit-dantai"
         status = rest[1] if len(rest) > 1 else "pg:Unstated"
         text = f' ; pg:valueText "{rest[2]}"' if len(rest) > 2 else ""
+        text += " ; pg:reductionFrom pgr:b" if len(rest) > 3 and rest[3] == "cut" else ""
         ttl += (f'pgr:k pg:hasObservation pgr:o{i} . pgr:o{i} a pg:Observation ; pg:value {value} ; pg:unit {unit} ; '
                 f'pg:referenceDate "{date}"^^xsd:date ; pg:observationStatus {status}{text} .\n')
     g = Graph()
@@ -91,9 +92,9 @@ def test_relative_targets_from_a_baseline():
     assert (a.status, a.threshold) == ("achieved", Decimal("2800.0"))
     assert kpi(cut, base, [(2900, "2021-03-31", "pg:unit-oku-yen")], as_of=dt.date(2023, 1, 1)).status == "off_track"
     # A value printed as a cut against the base (257億円の削減) is the level 4000 − 257.
-    printed_cut = [(257, "2016-03-31", "pg:unit-oku-yen", "pg:Unstated", "2013年度と比べて257億円の削減")]
+    printed_cut = [(257, "2016-03-31", "pg:unit-oku-yen", "pg:Unstated", "2013年度と比べて257億円の削減", "cut")]
     assert kpi(cut, base, printed_cut, as_of=dt.date(2023, 1, 1)).status == "off_track"
-    big_cut = [(1300, "2021-03-31", "pg:unit-oku-yen", "pg:Unstated", "1300億円の削減")]
+    big_cut = [(1300, "2021-03-31", "pg:unit-oku-yen", "pg:Unstated", "1300億円の削減", "cut")]
     assert kpi(cut, base, big_cut, as_of=dt.date(2023, 1, 1)).status == "achieved"
     half = ('pg:relativeFactor 0.5 ; pg:relativeTo pgr:b ; pg:comparator pg:AtMost ; '
             'pg:deadline "2019-03-31"^^xsd:date')  # 半減 (2012年度：1450)

@@ -17,9 +17,9 @@ approximately (約1,000団体), met within APPROX_TOLERANCE on the side the KPI 
 base above the target: at most θ·(1+tol); otherwise at least θ·(1−tol)). A relative target (倍増,
 半減, 3割圧縮, 前年度値以上) without a printed value compares with base × factor (pg:relativeTo,
 pg:relativeFactor); a printed value, as in 倍増（約1,000団体）, wins. Without a comparator a factor
-below 1 means at most, otherwise at least. An observation printed as a cut against the base
-(pg:valueText with 削減, e.g. 2013年度と比べて257億円の削減) is read as the level base − cut
-(4000 − 257 = 3743億円); without a base it cannot be compared and is left out.
+below 1 means at most, otherwise at least. An observation recorded as a cut from a baseline
+(pg:reductionFrom, e.g. 2013年度と比べて257億円の削減) is read as the level base − cut
+(4000 − 257 = 3743億円); where that baseline has no value it cannot be compared and is left out.
 
 The target used (the basis) is the comparable target with the latest due date: pg:deadline, or for a
 yearly target (pg:fiscalYear only) the last day of that fiscal year. The observation used is the
@@ -77,7 +77,8 @@ class ObservationFact:
     unit: URIRef | None
     date: dt.date
     rank: int  # final 2 > unstated 1 > preliminary 0
-    reduction: bool = False  # printed as a cut against the base (2013年度と比べて257億円の削減)
+    is_cut: bool = False  # recorded as a cut from a baseline (pg:reductionFrom): the level is cut_from − value
+    cut_from: Decimal | None = None
 
     @property
     def key(self):
@@ -141,9 +142,10 @@ def read_observation(graph: Graph, node: URIRef) -> ObservationFact | None:
     if value is None or when is None:
         return None
     status = graph.value(node, PG.observationStatus)
-    printed = str(graph.value(node, PG.valueText) or "")
+    base = graph.value(node, PG.reductionFrom)
     return ObservationFact(node, value, graph.value(node, PG.unit), when, _STATUS_RANK.get(status, 1),
-                           reduction="削減" in printed)
+                           is_cut=base is not None,
+                           cut_from=_dec(graph.value(base, PG.value)) if base is not None else None)
 
 
 def read_baseline(graph: Graph, node: URIRef) -> ObservationFact | None:
@@ -184,13 +186,13 @@ def meets(value: Decimal, target: TargetFact, start: Decimal | None = None, leve
     return value <= theta * (1 + tol)
 
 
-def _level(o: ObservationFact, basis: TargetFact) -> ObservationFact | None:
-    """An observation as a level: a printed cut (…の削減) becomes base − cut; without a base it is dropped."""
-    if not o.reduction:
+def _level(o: ObservationFact) -> ObservationFact | None:
+    """An observation as a level: a cut from a baseline becomes base − cut; without a base value it is dropped."""
+    if not o.is_cut:
         return o
-    if basis.start is None:
+    if o.cut_from is None:
         return None
-    return ObservationFact(o.node, basis.start[1] - o.value, o.unit, o.date, o.rank)
+    return ObservationFact(o.node, o.cut_from - o.value, o.unit, o.date, o.rank)
 
 
 def _pick_basis(targets: list[TargetFact]) -> TargetFact:
@@ -214,7 +216,7 @@ def assess(kpi: URIRef, targets: list[TargetFact], observations: list[Observatio
         return Attainment(kpi, "no_target", as_of, _pick_basis(targets).node,
                           reason="only relative targets without a base value")
     basis = _pick_basis(usable)
-    comparable = [_level(o, basis) for o in seen]
+    comparable = [_level(o) for o in seen]
     comparable = [o for o in comparable if o is not None
                   and (basis.unit is None or o.unit is None or o.unit == basis.unit)]
     if not comparable:

@@ -262,6 +262,8 @@ class _Builder:
         self.add(node, PG.value, self.lit(rec.value))
         self.add(node, PG.unit, self.unit(rec, rec.unit))
         self.add(node, PG.valueText, self.lit(rec.value_text))
+        if rec.reduction_from:
+            self.g.add((node, PG.reductionFrom, iri(rec.reduction_from)))
 
     def _Baseline(self, rec: Baseline, node):
         when = rec.date_text or (f"{rec.fiscal_year}年度" if rec.fiscal_year else str(rec.date or ""))

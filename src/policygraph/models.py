@@ -193,6 +193,8 @@ class _Statement(EvidencedRecord):
     value: Decimal | None = None
     unit: NonEmpty | None = None
     value_text: NonEmpty | None = Field(None, description="The value as printed: 約1,000団体, 3割圧縮.")
+    reduction_from: RecordId | None = Field(
+        None, description="Baseline the value is a cut from (2013年度と比べて257億円の削減): the level is base − value.")
 
     @model_validator(mode="after")
     def _unit_with_value(self):
@@ -278,10 +280,11 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
                        "responsible": ("Body",)},
     "Measure": {"document": ("PolicyDocument",), "implements": ("ReformItem", "Directive"), "responsible": ("Body",)},
     "KPI": {"reform_items": ("ReformItem",), "documents": ("PolicyDocument",), "responsible": ("Body",)},
-    "Baseline": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
-    "Target": {"kpi": ("KPI",), "document": ("PolicyDocument",), "relative_to": ("Baseline",)},
-    "Observation": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
-    "Projection": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
+    "Baseline": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
+    "Target": {"kpi": ("KPI",), "document": ("PolicyDocument",), "relative_to": ("Baseline",),
+               "reduction_from": ("Baseline",)},
+    "Observation": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
+    "Projection": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
     "Assessment": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
     "Placeholder": {"of": ("Directive",), "document": ("PolicyDocument",)},
     "BudgetLine": {"document": ("PolicyDocument",)},

@@ -157,11 +157,10 @@ def _check_references(corpus: Corpus) -> list[Problem]:
                 elif corpus.get(target).type not in allowed:
                     problems.append(located.problem(
                         f"refers to a {corpus.get(target).type}; expected {' or '.join(allowed)}", *loc, value=target))
-        if rec.type == "Target" and rec.relative_to and rec.relative_to in corpus.records:
-            base = corpus.get(rec.relative_to)
-            if getattr(base, "kpi", None) != rec.kpi:
-                problems.append(located.problem("relative_to names a baseline of another KPI", "relative_to",
-                                                value=rec.relative_to))
+        for fname in ("relative_to", "reduction_from"):
+            base_id = getattr(rec, fname, None)
+            if base_id and base_id in corpus.records and getattr(corpus.get(base_id), "kpi", None) != rec.kpi:
+                problems.append(located.problem(f"{fname} names a baseline of another KPI", fname, value=base_id))
     return problems
 
 
