@@ -33,7 +33,7 @@ class Located:
 
     def problem(self, message: str, *loc, value=None) -> Problem:
         return Problem(message, file=self.file, line=self.line_of(*loc),
-                       field=_dotted(loc) or None, record=self.record.id, value=value)
+                       field=dotted(loc) or None, record=self.record.id, value=value)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ class Corpus:
         return ev.source or self.default_sources.get(located.file)
 
 
-def _dotted(loc: tuple) -> str:
+def dotted(loc: tuple) -> str:
+    """A field location as written in messages: evidence[0].quote."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -130,7 +131,7 @@ def _read_file(corpus: Corpus, path: Path, data: LineDict) -> list[Problem]:
             for err in exc.errors():
                 loc = tuple(err["loc"])
                 problems.append(Problem(err["msg"], file=path, line=line_of(raw, loc) or raw.line,
-                                        field=_dotted(loc) or None, record=rid,
+                                        field=dotted(loc) or None, record=rid,
                                         value=err.get("input") if loc else None))
             continue
         if record.id in corpus.records:

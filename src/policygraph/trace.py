@@ -5,19 +5,14 @@ evidence, responsible, trace-roots); this module only resolves the target and as
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 
-from .errors import EXIT_INPUT, PolicygraphError
+from .names import pick
 from .graph import PG
 from .sparql import QueryLibrary, run
 from .terms import plain as _py
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -45,24 +40,11 @@ def resolve_target(graph: Graph, queries: QueryLibrary, target: str) -> Candidat
                                                                     or not by_node[node].label_is_lang)):
             by_node[node] = Candidate(node, str(r["id"]), str(r["class"]).rsplit("#", 1)[-1], str(r["label"]),
                                       r["label"].language is not None)
-    needle = _fold(target)
-    if not needle:
-        raise PolicygraphError.single("TARGET is empty", EXIT_INPUT, field="TARGET")
-    for tier in (
-        lambda n: by_node[n].id == target.strip(),
-        lambda n: any(_fold(lbl) == needle for lbl in labels[n]),
-        lambda n: any(needle in _fold(lbl) for lbl in labels[n]) or needle in by_node[n].id,
-    ):
-        hits = sorted((by_node[n] for n in by_node if tier(n)), key=lambda c: c.id)
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            listing = "\n".join(f"  {c.id:45} {c.kind:15} {c.label}" for c in hits)
-            raise PolicygraphError.single(
-                f"{target!r} matches {len(hits)} directives or documents; give one id:\n{listing}",
-                EXIT_INPUT, field="TARGET")
-    raise PolicygraphError.single(f"no directive or document matches {target!r} "
-                                  "(by id, label or alias)", EXIT_INPUT, field="TARGET")
+    by_id = {c.id: c for c in by_node.values()}
+    chosen = pick(target, {c.id: labels[c.node] for c in by_node.values()}, one="directive or document",
+                  many="directives or documents", field="TARGET",
+                  show=lambda rid: f"{rid:45} {by_id[rid].kind:15} {by_id[rid].label}")
+    return by_id[chosen]
 
 
 class Tracer:

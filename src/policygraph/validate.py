@@ -22,7 +22,7 @@ from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
 from .graph import PG, PGR
 from .project import Project
 from .reason import OwlReport, check, reaches_pairs
-from .records import Corpus
+from .records import Corpus, dotted as _dotted
 
 SHAPES_FILE = Path("ontology") / "shapes.ttl"
 PGSH = "https://w3id.org/policygraph/shapes#"
@@ -160,13 +160,6 @@ def _problem(corpus: Corpus | None, node, message: str, step, value) -> Problem:
         # Not a record (a fiscal year, or a fixture graph without records): name the node.
         return Problem(message, record=rid, field=_dotted(loc) or None, value=value)
     return located.problem(message, *loc, value=value)
-
-
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _shown(term):

@@ -425,24 +425,9 @@ def resolve_record(rg: RecordGraph, cls: str, text: str, option: str) -> str:
 
     Raises PolicygraphError (exit 2) naming the option when nothing or several records match.
     """
-    import unicodedata
-
-    from .errors import EXIT_INPUT, PolicygraphError
-
-    def fold(s: str) -> str:
-        return unicodedata.normalize("NFKC", s).casefold().replace(" ", "")
+    from .names import pick
     candidates = sorted(r for r, c in rg.classes.items() if c == cls)
-    if text in candidates:
-        return text
-    needle = fold(text)
-    names = {r: [fold(x) for x in rg.labels(rg.iris[r])] +
-             [fold(str(a)) for a in rg.rdf.objects(rg.iris[r], SKOS.altLabel)] for r in candidates}
-    for hits in ([r for r in candidates if needle in names[r]],
-                 [r for r in candidates if needle and (any(needle in n for n in names[r]) or needle in r)]):
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            listing = "\n".join(f"  {r:45} {rg.labels(rg.iris[r])[0]}" for r in hits)
-            raise PolicygraphError.single(f"{text!r} matches {len(hits)} {cls} records; give one id:\n{listing}",
-                                          EXIT_INPUT, field=option)
-    raise PolicygraphError.single(f"no {cls} matches {text!r} (by id, label or alias)", EXIT_INPUT, field=option)
+    names = {r: list(rg.labels(rg.iris[r])) + [str(a) for a in rg.rdf.objects(rg.iris[r], SKOS.altLabel)]
+             for r in candidates}
+    return pick(text, names, one=cls, many=f"{cls} records", field=option,
+                show=lambda r: f"{r:45} {rg.labels(rg.iris[r])[0]}")
