@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import io
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.plugins.sparql import prepareQuery
 
 from .errors import EXIT_INPUT, PolicygraphError
 from .graph import PG
@@ -257,20 +259,33 @@ SELECT DISTINCT ?x ?p ?y WHERE {
 ORDER BY ?x ?y"""
 
 
+# rdflib's SPARQL parser (pyparsing) is not thread-safe, and checks may run in parallel threads:
+# parse each query once, under a lock, and reuse the parsed form.
+_PARSED: dict[str, object] = {}
+_PARSE_LOCK = threading.Lock()
+
+
+def _prepared(text: str):
+    with _PARSE_LOCK:
+        if text not in _PARSED:
+            _PARSED[text] = prepareQuery(text)
+        return _PARSED[text]
+
+
 def clashes(graph: Graph) -> list[Clash]:
     """The nodes that make ontology + data inconsistent, each with the axiom it breaks, in plain words."""
     found: list[Clash] = []
-    types = graph.query(_TYPES).graph
+    types = graph.query(_prepared(_TYPES)).graph
     schema = Graph()
     for p in (OWL.members, RDF.first, RDF.rest, OWL.disjointWith):
         schema += graph.triples((None, p, None))
     schema += graph.triples((None, RDF.type, OWL.AllDisjointClasses))
-    for row in (types + schema).query(_DISJOINT):
+    for row in (types + schema).query(_prepared(_DISJOINT)):
         why = _why_typed(graph, row.x, row.c1, row.c2)
         found.append(Clash(row.x, f"a node is one kind of thing, but this is both {_a(row.c1)} and "
                                   f"{_a(row.c2)}, which are disjoint classes ({why})",
                            f"{_local(row.c1)} and {_local(row.c2)}"))
-    for row in graph.query(_ASYMMETRIC):
+    for row in graph.query(_prepared(_ASYMMETRIC)):
         p = _local(row.p)
         if row.x == row.y:
             found.append(Clash(row.x, f"{p} is asymmetric, but this node is {p} itself", _short(row.y), row.p))
