@@ -30,10 +30,11 @@ from rdflib.namespace import ORG, PROV, SKOS
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from policygraph import attainment, reason  # noqa: E402
-from policygraph.engines import OxigraphEngine, RdflibEngine  # noqa: E402
-from policygraph.graph import PG, PGR, load_ontology  # noqa: E402
-from policygraph.sparql import QueryLibrary  # noqa: E402
+from policygraph.graph import attainment
+from policygraph.graph import reason  # noqa: E402
+from policygraph.store.engines import OxigraphEngine, RdflibEngine  # noqa: E402
+from policygraph.graph.convert import PG, PGR, load_ontology  # noqa: E402
+from policygraph.query.sparql import QueryLibrary  # noqa: E402
 
 COMPARATORS = [PG.AtLeast, PG.AtMost, PG.Approximately, PG.Exactly, PG.RankAtLeast, None]
 STATUSES = [PG.Final, PG.Unstated, PG.Unstated, PG.Preliminary]

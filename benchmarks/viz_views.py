@@ -20,12 +20,12 @@ from pathlib import Path
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
-from policygraph.build import load_graph
+from policygraph.pipeline import load_graph
 from policygraph.errors import PolicygraphError
-from policygraph.graph import PG, PGR, load_ontology
+from policygraph.graph.convert import PG, PGR, load_ontology
 from policygraph.project import Project
-from policygraph.viz import DEFAULT_MAX_NODES, graph_view, render, write_page
-from policygraph.viz_model import RecordGraph, Selection
+from policygraph.views.viz import DEFAULT_MAX_NODES, graph_view, render, write_page
+from policygraph.views.viz_model import RecordGraph, Selection
 
 
 def synthetic(project: Project, triples: int) -> Graph:
@@ -82,7 +82,7 @@ def synthetic(project: Project, triples: int) -> Graph:
 
 
 def browser_first_draw(paths: list[Path], runs: int) -> dict[str, list[float]]:
-    from policygraph.viz_browser import chromium, instrumented_page, open_view
+    from policygraph.views.viz_browser import chromium, instrumented_page, open_view
     out: dict[str, list[float]] = {}
     with chromium() as browser:
         for path in paths:

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from policygraph.build import build_in_memory
+from policygraph.pipeline import build_in_memory
 from policygraph.project import Project
-from policygraph.viz_browser import chromium, chromium_missing
-from policygraph.viz_model import RecordGraph
+from policygraph.views.viz_browser import chromium, chromium_missing
+from policygraph.views.viz_model import RecordGraph
 
 ROOT = Path(__file__).resolve().parents[1]
 

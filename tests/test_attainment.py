@@ -11,9 +11,9 @@ import pytest
 from rdflib import RDF, Graph, Literal
 from rdflib.namespace import SKOS
 
-from policygraph import attainment
-from policygraph.attainment import APPROX_TOLERANCE, CONCEPTS, STATUSES, compute, meets, read_target
-from policygraph.graph import PG, PGR, load_ontology
+from policygraph.graph import attainment
+from policygraph.graph.attainment import APPROX_TOLERANCE, CONCEPTS, STATUSES, compute, meets, read_target
+from policygraph.graph.convert import PG, PGR, load_ontology
 
 HEAD = """@prefix pg: <https://w3id.org/policygraph/ontology#> . @prefix pgr: <https://w3id.org/policygraph/id/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .

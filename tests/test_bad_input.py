@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from policygraph.cli import app
+from policygraph.cli.app import app
 
 CLOUD = "001-cloud-briefing.yaml"
 
@@ -160,6 +160,6 @@ def test_value_not_printed_in_its_quote(runner, project_copy, out):
 def test_values_printed_with_man_multiplier_are_recognised():
     from decimal import Decimal
 
-    from policygraph.records import _printed_forms
+    from policygraph.records.corpus import _printed_forms
     assert "7693万" in _printed_forms(Decimal(76930000))
     assert "1500" in _printed_forms(Decimal(1500)) and "0.2" in _printed_forms(Decimal("0.20"))

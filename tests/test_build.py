@@ -1,7 +1,7 @@
 """policygraph build: formats, counts, atomic output."""
 from rdflib import Graph
 
-from policygraph.cli import app
+from policygraph.cli.app import app
 
 
 def test_build_writes_three_formats_that_agree(runner, project_copy, tmp_path):
@@ -27,7 +27,7 @@ def test_build_counts_match_records(runner, project_copy, built):
 
 
 def test_same_kpi_from_several_documents_is_one_node(graph):
-    from policygraph.graph import PG, PGR
+    from policygraph.graph.convert import PG, PGR
     kpi = PGR["kpi-cloud-municipalities"]
     docs = {str(d).rsplit("/", 1)[-1] for d in graph.objects(kpi, PG.reportedIn)}
     assert {"doc-roadmap-2016", "doc-evaluation-2019"} <= docs
@@ -38,7 +38,7 @@ def test_same_kpi_from_several_documents_is_one_node(graph):
 
 def test_fiscal_year_is_an_april_to_march_interval(graph):
     from rdflib import XSD, Literal
-    from policygraph.graph import PG, PGR
+    from policygraph.graph.convert import PG, PGR
     fy = PGR["fy-2017"]
     assert graph.value(fy, PG.beginDate) == Literal("2017-04-01", datatype=XSD.date)
     assert graph.value(fy, PG.endDate) == Literal("2018-03-31", datatype=XSD.date)

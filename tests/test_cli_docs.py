@@ -1,7 +1,7 @@
 """Every command is documented: a help text with an example, reachable with --help."""
 import typer.main
 
-from policygraph.cli import app
+from policygraph.cli.app import app
 
 
 def _commands(group, prefix=()):

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 
-from policygraph.graph import PG, PGR
+from policygraph.graph.convert import PG, PGR
 
 SRC_000, SRC_002 = PGR["src-000"], PGR["src-002"]
 DOC_2017, DOC_2016 = PGR["doc-progress-2017"], PGR["doc-progress-2016"]

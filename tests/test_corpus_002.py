@@ -11,8 +11,8 @@ import pytest
 from rdflib import RDF, RDFS
 from rdflib.namespace import PROV, SKOS
 
-from policygraph.graph import PG, PGR
-from policygraph.sources import SourceIndex
+from policygraph.graph.convert import PG, PGR
+from policygraph.records.sources import SourceIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data/sources/002_0c140c373dd0f46e.txt"

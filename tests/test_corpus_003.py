@@ -6,8 +6,8 @@ import unicodedata
 import pytest
 from rdflib import RDF, Literal
 
-from policygraph.graph import PG, PGR
-from policygraph.sources import normalize
+from policygraph.graph.convert import PG, PGR
+from policygraph.records.sources import normalize
 
 DRAFT = PGR["doc-ten-guidelines-draft"]
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

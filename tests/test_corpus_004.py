@@ -6,7 +6,7 @@ import pytest
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
-from policygraph.graph import PG, PGR
+from policygraph.graph.convert import PG, PGR
 
 DOC = PGR["doc-evaluation-2019"]
 SRC = PGR["src-004"]

@@ -1,8 +1,8 @@
 """Curation aids: stats, find-quote, schema — through the CLI."""
 import json
 
-from policygraph.cli import app
-from policygraph.curation import data_file_schema, find_quote
+from policygraph.cli.app import app
+from policygraph.records.curation import data_file_schema, find_quote
 
 
 def test_stats_counts_per_source_and_full_verification(runner, built):
@@ -65,7 +65,7 @@ def test_schema_is_committed_and_current(runner, project):
 def test_schema_accepts_the_real_files_and_rejects_bad_records(project):
     import jsonschema
 
-    from policygraph.yamlload import load_yaml
+    from policygraph.records.yamlload import load_yaml
     schema = data_file_schema()
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     files = sorted(project.records_dir.glob("*.yaml"))

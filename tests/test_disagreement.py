@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from policygraph.cli import app
-from policygraph.graph import PG, PGR
+from policygraph.cli.app import app
+from policygraph.graph.convert import PG, PGR
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT_A = "市区町村のクラウド導入状況\n導入団体数は842団体(H28.4.1)となった。\n"

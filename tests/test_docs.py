@@ -4,8 +4,8 @@ from markupsafe import escape
 from rdflib import OWL, RDF, RDFS
 from rdflib.namespace import SKOS
 
-from policygraph.cli import app
-from policygraph.graph import PG, load_ontology
+from policygraph.cli.app import app
+from policygraph.graph.convert import PG, load_ontology
 
 
 def test_docs_lists_every_term_in_both_languages(runner, project, tmp_path):

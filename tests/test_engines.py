@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Literal, URIRef
 
-from policygraph.engines import OxigraphEngine, RdflibEngine, project_parameters
-from policygraph.graph import PGR
-from policygraph.sparql import QueryLibrary
+from policygraph.store.engines import OxigraphEngine, RdflibEngine, project_parameters
+from policygraph.graph.convert import PGR
+from policygraph.query.sparql import QueryLibrary
 
 QUERIES = Path(__file__).resolve().parents[1] / "queries"
 NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")}

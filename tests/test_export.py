@@ -7,10 +7,10 @@ import networkx as nx
 import pytest
 from rdflib import Graph, Literal
 
-from policygraph.cli import app
-from policygraph.export import KPI_COLUMNS, csv_bytes, kpi_rows
-from policygraph.graph import PG, PGR
-from policygraph.viz_model import RecordGraph
+from policygraph.cli.app import app
+from policygraph.views.export import KPI_COLUMNS, csv_bytes, kpi_rows
+from policygraph.graph.convert import PG, PGR
+from policygraph.views.viz_model import RecordGraph
 
 
 def read_csv(path):

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from policygraph import attainment, reason
-from policygraph.cli import app
-from policygraph.engines import OxigraphEngine, RdflibEngine
-from policygraph.gaps import gap_queries, run_gaps
-from policygraph.graph import PGR, load_ontology
-from policygraph.sparql import QueryLibrary
+from policygraph.graph import attainment
+from policygraph.graph import reason
+from policygraph.cli.app import app
+from policygraph.store.engines import OxigraphEngine, RdflibEngine
+from policygraph.query.gaps import gap_queries, run_gaps
+from policygraph.graph.convert import PGR, load_ontology
+from policygraph.query.sparql import QueryLibrary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gaps"
 QUERIES = Path(__file__).resolve().parents[1] / "queries"

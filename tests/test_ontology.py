@@ -2,7 +2,7 @@
 from rdflib import OWL, RDF, RDFS, Graph
 from rdflib.namespace import SKOS
 
-from policygraph.graph import PG, load_ontology
+from policygraph.graph.convert import PG, load_ontology
 
 
 def _langs(g: Graph, term, prop) -> set[str]:

@@ -9,8 +9,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph
 from rdflib.collection import Collection
 
-from policygraph import reason
-from policygraph.graph import PGR, load_ontology
+from policygraph.graph import reason
+from policygraph.graph.convert import PGR, load_ontology
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "tests" / "fixtures" / "shapes" / "base.ttl"

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from policygraph.cli import app
-from policygraph.graph import PGR
-from policygraph.sparql import QueryLibrary, parse_param, run
+from policygraph.cli.app import app
+from policygraph.graph.convert import PGR
+from policygraph.query.sparql import QueryLibrary, parse_param, run
 
 REPORTS = ("kpi-status", "kpi-history", "coverage-matrix", "body-workload")
 
@@ -56,7 +56,7 @@ def test_kpi_status_board(graph, lib):
 
 
 def test_kpi_status_agrees_with_the_materialised_attainment(graph, lib):
-    from policygraph.graph import PG
+    from policygraph.graph.convert import PG
     from rdflib.namespace import SKOS
     for r in run(graph, lib.get("kpi-status")):
         assert str(r["status"]) == str(graph.value(graph.value(r["kpi"], PG.attainment), SKOS.notation))
@@ -91,7 +91,7 @@ def test_coverage_matrix(graph, lib):
 def test_body_workload_counts_add_up(graph, lib):
     rows = run(graph, lib.get("body-workload"))
     board = by_id(run(graph, lib.get("kpi-status")))
-    from policygraph.graph import PG
+    from policygraph.graph.convert import PG
     for r in rows:
         body = r["body"]
         mine = [k for k in graph.subjects(PG.responsibleBody, body) if k.rsplit("/", 1)[-1] in board]

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from policygraph.sources import SourceIndex, normalize
-from policygraph.yamlload import load_yaml
+from policygraph.records.sources import SourceIndex, normalize
+from policygraph.records.yamlload import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD_FILES = sorted((ROOT / "data" / "records").glob("*.yaml"))

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
-from policygraph import build, reason
+from policygraph import pipeline as build
+from policygraph.graph import reason
 from policygraph.errors import PolicygraphError
-from policygraph.graph import PG, PGR, load_ontology
-from policygraph.sparql import QueryLibrary, run
+from policygraph.graph.convert import PG, PGR, load_ontology
+from policygraph.query.sparql import QueryLibrary, run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OWL_CASES = sorted((FIXTURES / "owl").glob("*.ru"))

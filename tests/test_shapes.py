@@ -10,9 +10,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from policygraph.graph import load_ontology
-from policygraph.reason import materialise
-from policygraph.validate import PGSH, load_shapes, shacl
+from policygraph.graph.convert import load_ontology
+from policygraph.graph.reason import materialise
+from policygraph.checks.validate import PGSH, load_shapes, shacl
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 PREFIXES = """
@@ -91,7 +91,7 @@ def test_real_corpus_conforms(built, shapes):
 
 def test_violation_is_located_at_the_record_file_line_and_field(project_copy):
     """A real record broken in its YAML: the problem names the file, the line of the field, and the value."""
-    from policygraph.build import build_in_memory
+    from policygraph.pipeline import build_in_memory
     path = project_copy.records_dir / "001-cloud-briefing.yaml"
     text = path.read_text(encoding="utf-8")
     # Give the briefing an issue date before the observations it reports (a day it does not print).

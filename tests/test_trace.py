@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from policygraph.cli import app
-from policygraph.trace import kpis_reached
+from policygraph.cli.app import app
+from policygraph.query.trace import kpis_reached
 
 
 @pytest.fixture(scope="module")

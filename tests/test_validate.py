@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from policygraph.cli import app
+from policygraph.cli.app import app
 
 GUIDELINES = "003-ten-guidelines-draft.yaml"
 
@@ -86,9 +86,9 @@ def test_commands_are_documented_with_an_example(runner, command):
 
 
 def test_materialised_links_must_match_the_reasoner(project):
-    from policygraph.build import build_in_memory
-    from policygraph.graph import PG, PGR
-    from policygraph.validate import check_graph
+    from policygraph.pipeline import build_in_memory
+    from policygraph.graph.convert import PG, PGR
+    from policygraph.checks.validate import check_graph
     corpus, graph = build_in_memory(project)
     graph.add((PGR["kpi-cloud-municipalities"], PG.reaches, PGR["ri-15"]))  # upward: no axiom implies it
     report = check_graph(project, corpus, graph, "hermit")

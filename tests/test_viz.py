@@ -11,14 +11,14 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from policygraph.cli import app
+from policygraph.cli.app import app
 from policygraph.errors import PolicygraphError
-from policygraph.graph import PG, PGR
-from policygraph.sparql import QueryLibrary
-from policygraph.trace import kpis_reached, trace
-from policygraph.viz import (ATTAINMENT, DEFAULT_MAX_NODES, VIS_VERSION, gaps_view, graph_view, load_assets,
+from policygraph.graph.convert import PG, PGR
+from policygraph.query.sparql import QueryLibrary
+from policygraph.query.trace import kpis_reached, trace
+from policygraph.views.viz import (ATTAINMENT, DEFAULT_MAX_NODES, VIS_VERSION, gaps_view, graph_view, load_assets,
                              render, trace_view)
-from policygraph.viz_model import RecordGraph, Selection
+from policygraph.views.viz_model import RecordGraph, Selection
 
 ROOT = Path(__file__).resolve().parents[1]
 GapRow = namedtuple("GapRow", "kind title node label document quote")
@@ -256,7 +256,7 @@ def test_cli_viz_trace_unknown_target(runner, tmp_path):
 
 
 def test_cli_viz_gaps_uses_the_gap_report(runner, tmp_path, monkeypatch):
-    import policygraph.cli_viz as cli_viz
+    import policygraph.cli.viz as cli_viz
     rows = [GapRow("kpi_without_observation", "KPI without observation",
                    str(PGR["kpi-local-system-operating-cost"]), "運用コスト", "doc-roadmap-2016", "3割圧縮")]
     monkeypatch.setattr(cli_viz, "gap_rows", lambda graph, project: rows)
@@ -275,7 +275,7 @@ def test_every_view_command_has_an_example(runner):
 
 
 def test_gaps_view_with_the_real_gap_report(graph, project, rg):
-    from policygraph.cli_viz import gap_rows
+    from policygraph.cli.viz import gap_rows
     rows = gap_rows(graph, project)  # policygraph.gaps.run_gaps over the queries in queries/
     view = gaps_view(rg, rows)
     assert len(view.gaps) == len(rows) > 0
@@ -287,7 +287,7 @@ def test_gaps_view_with_the_real_gap_report(graph, project, rg):
 
 
 def test_missing_chromium_is_reported_not_skipped(monkeypatch):
-    import policygraph.viz_browser as vb
+    import policygraph.views.viz_browser as vb
     monkeypatch.setattr(vb, "CHROMIUM", "/nonexistent/chromium")
     why = vb.chromium_missing()
     assert why and "apt-get install -y chromium" in why and "POLICYGRAPH_SKIP_BROWSER=1" in why

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from policygraph.graph import PGR
-from policygraph.sparql import QueryLibrary
-from policygraph.trace import trace
-from policygraph.viz import gaps_view, graph_view, render, trace_view, write_page
-from policygraph.viz_browser import instrumented_page, node_screen_xy, open_view
-from policygraph.viz_model import Selection
+from policygraph.graph.convert import PGR
+from policygraph.query.sparql import QueryLibrary
+from policygraph.query.trace import trace
+from policygraph.views.viz import gaps_view, graph_view, render, trace_view, write_page
+from policygraph.views.viz_browser import instrumented_page, node_screen_xy, open_view
+from policygraph.views.viz_model import Selection
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -13,12 +13,12 @@ import pytest
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
-from policygraph.graph import PG, PGR, load_ontology
-from policygraph.sparql import QueryLibrary
-from policygraph.trace import trace
-from policygraph.viz import gaps_view, graph_view, render, trace_view, write_page
-from policygraph.viz_browser import instrumented_page, node_screen_xy, open_view
-from policygraph.viz_model import RecordGraph
+from policygraph.graph.convert import PG, PGR, load_ontology
+from policygraph.query.sparql import QueryLibrary
+from policygraph.query.trace import trace
+from policygraph.views.viz import gaps_view, graph_view, render, trace_view, write_page
+from policygraph.views.viz_browser import instrumented_page, node_screen_xy, open_view
+from policygraph.views.viz_model import RecordGraph
 
 XSS_1 = "<img src=x onerror=window.__xss=1>"
 XSS_2 = '"><script>window.__xss=2</script>'
@@ -86,7 +86,7 @@ def hostile_graph(project):
         evidence(node, XSS_2)
     # the build's reasoning stage (pg:reaches links the trace queries walk); not its attainment
     # stage, which would replace the hostile attainment notation above
-    from policygraph import reason
+    from policygraph.graph import reason
     reason.materialise(None, g)
     return g
 

@@ -6,13 +6,13 @@ Uses Debian's /usr/bin/chromium; install fonts-noto-cjk first or Japanese shows 
 """
 from pathlib import Path
 
-from policygraph.build import load_graph
+from policygraph.pipeline import load_graph
 from policygraph.project import Project
-from policygraph.sparql import QueryLibrary
-from policygraph.trace import trace
-from policygraph.viz import render, trace_view, write_page
-from policygraph.viz_browser import chromium, instrumented_page, node_screen_xy, open_view
-from policygraph.viz_model import RecordGraph
+from policygraph.query.sparql import QueryLibrary
+from policygraph.query.trace import trace
+from policygraph.views.viz import render, trace_view, write_page
+from policygraph.views.viz_browser import chromium, instrumented_page, node_screen_xy, open_view
+from policygraph.views.viz_model import RecordGraph
 
 project = Project.locate()
 graph, _ = load_graph(project)

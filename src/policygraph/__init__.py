@@ -3,7 +3,7 @@
 Library entry points::
 
     from policygraph.project import Project
-    from policygraph.build import build, build_in_memory
-    from policygraph.trace import trace
+    from policygraph.pipeline import build, build_in_memory
+    from policygraph.query.trace import trace
 """
 __version__ = "0.1.0"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, TIME, Graph
 
-from .graph import CLASSES, PREFIXES, build_graph, load_ontology
-from .output import write_atomically
-from .project import Project
-from .records import Corpus, load_corpus
+from policygraph.graph.convert import CLASSES, PREFIXES, build_graph, load_ontology
+from policygraph.output import write_atomically
+from policygraph.project import Project
+from policygraph.records.corpus import Corpus, load_corpus
 
 #: Output formats: file name → rdflib serializer name.
 FORMATS = {"policygraph.ttl": "turtle", "policygraph.nt": "nt", "policygraph.jsonld": "json-ld"}
@@ -43,8 +43,8 @@ def _derive_stages():
     Each stage reads the graph and adds triples; none edits records. A stage raises
     PolicygraphError when the graph fails its checks.
     """
-    from . import attainment  # attainment reads reasoned facts: keep it after any reasoning stage
-    from . import reason
+    from policygraph.graph import attainment  # attainment reads reasoned facts: keep it after any reasoning stage
+    from policygraph.graph import reason
     return [("reasoning", reason.materialise), ("attainment", attainment.materialise)]
 
 
@@ -63,7 +63,7 @@ def build(project: Project, out_dir: Path | None = None) -> BuildResult:
 
     Every check runs before anything is written; the files are then written atomically.
     """
-    from .validate import check_graph, raise_for_problems
+    from policygraph.checks.validate import check_graph, raise_for_problems
     corpus, graph = build_in_memory(project)
     checks = check_graph(project, corpus, graph)  # SHACL and OWL, as `policygraph validate` runs them
     raise_for_problems(checks)
@@ -92,7 +92,7 @@ def load_graph(project: Project, graph_file: Path | None = None) -> tuple[Graph,
     if path.is_file() and (graph_file or path.stat().st_mtime >= latest_input_mtime(project)):
         g = Graph()
         g.parse(path, format="nt" if path.suffix == ".nt" else None)
-        from . import reason
+        from policygraph.graph import reason
         if (None, reason.PG.reaches, None) not in g:  # a file written before the reasoning stage existed
             reason.materialise(None, g)
         return g, str(path)

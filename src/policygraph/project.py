@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EXIT_INPUT, PolicygraphError
+from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
 

@@ -18,11 +18,11 @@ from pathlib import Path
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SH, SKOS
 
-from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
-from .graph import PG, PGR
-from .project import Project
-from .reason import OwlReport, check, reaches_pairs
-from .records import Corpus, dotted as _dotted
+from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
+from policygraph.graph.convert import PG, PGR
+from policygraph.project import Project
+from policygraph.graph.reason import OwlReport, check, reaches_pairs
+from policygraph.records.corpus import Corpus, dotted as _dotted
 
 SHAPES_FILE = Path("ontology") / "shapes.ttl"
 PGSH = "https://w3id.org/policygraph/shapes#"
@@ -218,9 +218,9 @@ def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
     Raises PolicygraphError when the records cannot be loaded or break a record rule (the graph
     cannot be built then); returns the report, with its problems, otherwise.
     """
-    from .build import build_in_memory
+    from policygraph.pipeline import build_in_memory
 
-    from .reason import java_available
+    from policygraph.graph.reason import java_available
     if reasoner == "hermit" and not java_available():  # say so before the long part
         raise PolicygraphError.single("HermiT needs Java, and no `java` is on the PATH", EXIT_INPUT,
                                       field="--reasoner")

@@ -10,9 +10,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from . import __version__
-from .cli_options import GraphOption, RootOption
-from .errors import EXIT_INPUT, PolicygraphError
+from policygraph import __version__
+from policygraph.cli.options import GraphOption, RootOption
+from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 app = typer.Typer(
     name="policygraph",
@@ -45,7 +45,7 @@ def _fail(exc: PolicygraphError) -> None:
 
 
 def _project(root: Path | None):
-    from .project import Project
+    from policygraph.project import Project
     return Project.locate(root)
 
 
@@ -75,7 +75,7 @@ def build(
 
     Example: policygraph build --out build/
     """
-    from .build import build as do_build
+    from policygraph.pipeline import build as do_build
     console = _console()
     try:
         project = _project(root)
@@ -107,10 +107,10 @@ def trace(
 
     Example: policygraph trace 未来投資戦略2017 --format json
     """
-    from .build import load_graph
-    from .render import render_trace
-    from .sparql import QueryLibrary
-    from .trace import trace as do_trace
+    from policygraph.pipeline import load_graph
+    from policygraph.views.render import render_trace
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.query.trace import trace as do_trace
     try:
         project = _project(root)
         if graph_file is not None and not graph_file.is_file():
@@ -127,7 +127,10 @@ def trace(
 
 
 # Commands of later stages live in their own modules (one per capability) and register here.
-from . import cli_corpus, cli_queries, cli_validate, cli_viz  # noqa: E402
+from policygraph.cli import corpus as cli_corpus
+from policygraph.cli import queries as cli_queries
+from policygraph.cli import validate as cli_validate
+from policygraph.cli import viz as cli_viz  # noqa: E402
 
 for _module in (cli_corpus, cli_queries, cli_validate, cli_viz):
     _module.register(app)

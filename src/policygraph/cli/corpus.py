@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from .cli_options import RootOption
-from .errors import PolicygraphError
+from policygraph.cli.options import RootOption
+from policygraph.errors import PolicygraphError
 
 
 
@@ -20,7 +20,7 @@ class StatsFormat(str, Enum):
 
 
 def register(app: typer.Typer) -> None:
-    from .cli import _console, _fail, _project
+    from policygraph.cli.app import _console, _fail, _project
 
     @app.command()
     def stats(
@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
         Example: policygraph stats --format json
         """
-        from .curation import corpus_stats
+        from policygraph.records.curation import corpus_stats
         try:
             rows, invalid = corpus_stats(_project(root))
         except PolicygraphError as exc:
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
         """
         from rich.markup import escape
 
-        from .curation import find_quote, require_hits
+        from policygraph.records.curation import find_quote, require_hits
         try:
             project = _project(root)
             sid, hits = find_quote(project, doc, text, context=context)
@@ -106,8 +106,8 @@ def register(app: typer.Typer) -> None:
 
         Example: policygraph schema -o data/records.schema.json
         """
-        from .curation import schema_text
-        from .output import write_atomically
+        from policygraph.records.curation import schema_text
+        from policygraph.output import write_atomically
         text = schema_text()
         if out is None:
             typer.echo(text, nl=False)

@@ -13,8 +13,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from .cli_options import GraphOption
-from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
+from policygraph.cli.options import GraphOption
+from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
 
 
 class OutputFormat(str, Enum):
@@ -39,10 +39,10 @@ AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Judge attain
 
 def _load(root: Path | None, graph_file: Path | None, as_of: str | None):
     """(project, graph, where), with attainment materialised (again if --as-of is given)."""
-    from . import attainment
-    from .build import load_graph
-    from .cli import _project
-    from .graph import PG
+    from policygraph.graph import attainment
+    from policygraph.pipeline import load_graph
+    from policygraph.cli.app import _project
+    from policygraph.graph.convert import PG
     project = _project(root)
     if graph_file is not None and not graph_file.is_file():
         raise PolicygraphError.single("graph file not found", EXIT_INPUT, file=graph_file)
@@ -59,7 +59,7 @@ def _load(root: Path | None, graph_file: Path | None, as_of: str | None):
 
 
 def _resolve_query(project, name_or_file: str):
-    from .sparql import NamedQuery, QueryLibrary
+    from policygraph.query.sparql import NamedQuery, QueryLibrary
     path = Path(name_or_file)
     if name_or_file.endswith(".rq") or "/" in name_or_file:
         if not path.is_file():
@@ -72,7 +72,7 @@ def _resolve_query(project, name_or_file: str):
 
 
 def _params(pairs: list[str]) -> dict:
-    from .sparql import parse_param
+    from policygraph.query.sparql import parse_param
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -83,7 +83,7 @@ def _params(pairs: list[str]) -> dict:
 
 
 def _cell(value) -> object:
-    from .terms import plain
+    from policygraph.graph.terms import plain
     return plain(value)
 
 
@@ -108,7 +108,7 @@ def _delimited(columns: list[str], rows: list[dict], delimiter: str) -> str:
 
 def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "") -> None:
     """Rows of plain values (already converted) in the chosen format, on stdout."""
-    from .cli import _console
+    from policygraph.cli.app import _console
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
@@ -141,14 +141,14 @@ def query(
 
     Example: policygraph query kpi-history --param kpi=kpi-cloud-municipalities --format csv
     """
-    from .cli import _console, _fail
-    from .engines import engine_for
+    from policygraph.cli.app import _console, _fail
+    from policygraph.store.engines import engine_for
     try:
-        from .cli import _project
+        from policygraph.cli.app import _project
         project = _project(root)
         q = _resolve_query(project, name)
         params = _params(param or [])
-        from .sparql import bindings
+        from policygraph.query.sparql import bindings
         bindings(q, params)  # unknown parameter names fail before the graph is loaded
         _, graph, where = _load(root, graph_file, as_of)
         rows = engine_for(engine.value, graph).run(q, **params)
@@ -186,8 +186,8 @@ def queries(
 
     Example: policygraph queries --format json
     """
-    from .cli import _fail, _project
-    from .sparql import QueryLibrary
+    from policygraph.cli.app import _fail, _project
+    from policygraph.query.sparql import QueryLibrary
     try:
         library = QueryLibrary(_project(root).queries_dir)
         rows = []
@@ -218,10 +218,10 @@ def gaps(
 
     Example: policygraph gaps --format json --fail-on-gaps
     """
-    from .cli import _console, _fail
-    from .engines import engine_for
-    from .gaps import gap_queries, run_gaps
-    from .sparql import QueryLibrary
+    from policygraph.cli.app import _console, _fail
+    from policygraph.store.engines import engine_for
+    from policygraph.query.gaps import gap_queries, run_gaps
+    from policygraph.query.sparql import QueryLibrary
     try:
         project, graph, where = _load(root, graph_file, as_of)
         library = QueryLibrary(project.queries_dir)
@@ -229,7 +229,7 @@ def gaps(
         rows = run_gaps(graph, library, engine_for(engine.value, graph))
     except PolicygraphError as exc:
         _fail(exc)
-    from .graph import PG
+    from policygraph.graph.convert import PG
     when = next(graph.objects(None, PG.attainmentAsOf), None)
     by_kind = {q.name: [r for r in rows if r.kind == q.name] for q in kinds}
     if fmt is OutputFormat.json:

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli_options import RootOption
-from .errors import PolicygraphError
+from policygraph.cli.options import RootOption
+from policygraph.errors import PolicygraphError
 
 
 
@@ -20,7 +20,7 @@ class Reasoner(str, Enum):
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    from .cli import _console, _fail, _project
+    from policygraph.cli.app import _console, _fail, _project
 
     @app.command()
     def validate(
@@ -38,8 +38,8 @@ def register(app: typer.Typer) -> None:
 
         Example: policygraph validate --reasoner hermit
         """
-        from .validate import raise_for_problems
-        from .validate import validate as do_validate
+        from policygraph.checks.validate import raise_for_problems
+        from policygraph.checks.validate import validate as do_validate
         try:
             report = do_validate(_project(root), reasoner.value)
             for note in report.notes:
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
 
         Example: policygraph docs --out build/ontology.html
         """
-        from .docs import write_docs
+        from policygraph.views.docs import write_docs
         try:
             project = _project(root)
             path = write_docs(project, out)

@@ -7,8 +7,8 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .cli_options import GraphOption, RootOption
-from .errors import EXIT_INPUT, PolicygraphError
+from policygraph.cli.options import GraphOption, RootOption
+from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 viz_app = typer.Typer(
     name="viz",
@@ -34,7 +34,7 @@ StatusOption = Annotated[Optional[str], typer.Option(
 
 
 def _max_nodes_option():
-    from .viz import DEFAULT_MAX_NODES
+    from policygraph.views.viz import DEFAULT_MAX_NODES
     return Annotated[int, typer.Option(
         "--max-nodes", min=1, help=f"Refuse (exit 2) to draw more nodes than this (default {DEFAULT_MAX_NODES}); "
                                    "a bigger page becomes too slow to use.")]
@@ -49,14 +49,14 @@ class ExportFormat(str, Enum):
 
 
 def _fail(exc: PolicygraphError):
-    from .cli import _fail as fail
+    from policygraph.cli.app import _fail as fail
     fail(exc)
 
 
 def _load(root: Path | None, graph_file: Path | None):
-    from .build import load_graph
-    from .project import Project
-    from .viz_model import RecordGraph
+    from policygraph.pipeline import load_graph
+    from policygraph.project import Project
+    from policygraph.views.viz_model import RecordGraph
     project = Project.locate(root)
     if graph_file is not None and not graph_file.is_file():
         raise PolicygraphError.single("graph file not found", EXIT_INPUT, file=graph_file)
@@ -65,7 +65,7 @@ def _load(root: Path | None, graph_file: Path | None):
 
 
 def _selection(rg, classes, body, document, status):
-    from .viz_model import ATTAINMENT, Selection, resolve_record
+    from policygraph.views.viz_model import ATTAINMENT, Selection, resolve_record
     known = sorted(set(rg.classes.values()))
     for c in classes or []:
         if c not in known:
@@ -82,7 +82,7 @@ def _selection(rg, classes, body, document, status):
 
 
 def _write(project, view, out: Path | None, suffix: str = "") -> None:
-    from .viz import default_output, render, write_page
+    from policygraph.views.viz import default_output, render, write_page
     path = out or default_output(project, view.kind, suffix)
     write_page(path, render(view, project))
     typer.echo(f"wrote {path} ({view.record_count} nodes, {len(view.edges)} edges"
@@ -107,7 +107,7 @@ def viz_graph(
 
     Example: policygraph viz graph --class KPI --class Observation -o kpis.html
     """
-    from .viz import graph_view
+    from policygraph.views.viz import graph_view
     try:
         project, _graph, rg = _load(root, graph_file)
         view = graph_view(rg, _selection(rg, classes, body, document, status), max_nodes)
@@ -127,9 +127,9 @@ def viz_trace(
 
     Example: policygraph viz trace 未来投資戦略2017 -o trace.html
     """
-    from .sparql import QueryLibrary
-    from .trace import trace
-    from .viz import trace_view
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.query.trace import trace
+    from policygraph.views.viz import trace_view
     try:
         project, graph, rg = _load(root, graph_file)
         result = trace(graph, QueryLibrary(project.queries_dir), target)
@@ -140,8 +140,8 @@ def viz_trace(
 
 def gap_rows(graph, project):
     """The gap report's rows, as `policygraph gaps` computes them."""
-    from .gaps import run_gaps
-    from .sparql import QueryLibrary
+    from policygraph.query.gaps import run_gaps
+    from policygraph.query.sparql import QueryLibrary
     return run_gaps(graph, QueryLibrary(project.queries_dir))
 
 
@@ -160,7 +160,7 @@ def viz_gaps(
 
     Example: policygraph viz gaps -o gaps.html
     """
-    from .viz import gaps_view
+    from policygraph.views.viz import gaps_view
     try:
         project, graph, rg = _load(root, graph_file)
         rows = gap_rows(graph, project)
@@ -182,7 +182,7 @@ def export_command(
 
     Example: policygraph export --format csv -o kpis.csv
     """
-    from .export import FORMATS, export
+    from policygraph.views.export import FORMATS, export
     try:
         project, _graph, rg = _load(root, graph_file)
         path = export(rg, fmt.value, out or project.build_dir / FORMATS[fmt.value])

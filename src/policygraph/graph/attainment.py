@@ -32,7 +32,7 @@ Queries (kpi-status, body-workload, target-not-met-gap) and views read these tri
 consumer agrees.
 
 Example:
-    >>> from policygraph.attainment import compute
+    >>> from policygraph.graph.attainment import compute
     >>> statuses = compute(graph, as_of=datetime.date(2019, 8, 1))
     >>> statuses[PGR["kpi-cloud-municipalities"]].status
     'achieved'
@@ -46,7 +46,7 @@ from decimal import Decimal
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from .graph import PG
+from policygraph.graph.convert import PG
 
 #: 約 (approximately): how far below (or above) the printed figure still counts as reaching it.
 APPROX_TOLERANCE = Decimal("0.03")

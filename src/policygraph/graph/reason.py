@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
-from .errors import EXIT_INPUT, PolicygraphError
-from .graph import PG
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.graph.convert import PG
 
 #: Where owlrl writes the inconsistencies it finds.
 _OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
@@ -321,7 +321,7 @@ def _local(term) -> str:
 
 
 def _short(term) -> str:
-    from .graph import PGR
+    from policygraph.graph.convert import PGR
     s = str(term)
     return s[len(str(PGR)):] if s.startswith(str(PGR)) else s
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from .graph import PGR
+from policygraph.graph.convert import PGR
 
 
 def literal_value(value: Literal):

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from rdflib import RDFS, Graph, URIRef
 from rdflib.namespace import PROV
 
-from .engines import Engine, RdflibEngine
-from .graph import PG
-from .sparql import NamedQuery, QueryLibrary
+from policygraph.store.engines import Engine, RdflibEngine
+from policygraph.graph.convert import PG
+from policygraph.query.sparql import NamedQuery, QueryLibrary
 
 GAP_SUFFIX = "-gap"
 
@@ -38,7 +38,7 @@ class GapRow:
     row: dict = field(default_factory=dict)  # the raw query row, RDF terms
 
     def as_dict(self) -> dict:
-        from .terms import plain as _py
+        from policygraph.graph.terms import plain as _py
         return {"kind": self.kind, "title": self.title, "node": self.node, "label": self.label,
                 "document": self.document, "quote": self.quote, "locator": self.locator, "file": self.file,
                 "line": self.line, "details": {k: _py(v) for k, v in self.row.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Callable
 
-from .errors import EXIT_INPUT, PolicygraphError
+from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 
 def fold(text: str) -> str:

@@ -19,8 +19,8 @@ from pathlib import Path
 from rdflib import XSD, Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 
-from .errors import EXIT_INPUT, PolicygraphError
-from .graph import PREFIXES
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.graph.convert import PREFIXES
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
 

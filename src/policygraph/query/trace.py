@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 
-from .names import pick
-from .graph import PG
-from .sparql import QueryLibrary, run
-from .terms import plain as _py
+from policygraph.query.names import pick
+from policygraph.graph.convert import PG
+from policygraph.query.sparql import QueryLibrary, run
+from policygraph.graph.terms import plain as _py
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
-from .models import MODELS, REFERENCES, EvidencedRecord, Record, SourceText
-from .project import Project
-from .sources import Match, SourceIndex, normalize
-from .yamlload import LineDict, LineList, line_of, load_yaml
+from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
+from policygraph.records.models import MODELS, REFERENCES, EvidencedRecord, Record, SourceText
+from policygraph.project import Project
+from policygraph.records.sources import Match, SourceIndex, normalize
+from policygraph.records.yamlload import LineDict, LineList, line_of, load_yaml
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from typing import Annotated, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from .errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
-from .models import MODELS, EvidencedRecord
-from .project import Project
-from .records import record_files
-from .sources import SourceIndex, normalize
-from .yamlload import LineDict, load_yaml
+from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
+from policygraph.records.models import MODELS, EvidencedRecord
+from policygraph.project import Project
+from policygraph.records.corpus import record_files
+from policygraph.records.sources import SourceIndex, normalize
+from policygraph.records.yamlload import LineDict, load_yaml
 
 
 # ------------------------------------------------------------------ sources

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from .errors import EXIT_INPUT, PolicygraphError
+from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 
 class LineDict(dict):

@@ -16,9 +16,9 @@ from typing import Protocol
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-from .errors import EXIT_INPUT, PolicygraphError
-from .graph import PREFIXES
-from .sparql import NamedQuery, bindings, run
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.graph.convert import PREFIXES
+from policygraph.query.sparql import NamedQuery, bindings, run
 
 ENGINES = ("rdflib", "oxigraph")
 

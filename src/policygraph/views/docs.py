@@ -18,10 +18,10 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH, SKOS
 
-from .graph import PG, load_ontology
-from .output import write_atomically
-from .project import Project
-from .validate import PGSH, load_shapes
+from policygraph.graph.convert import PG, load_ontology
+from policygraph.output import write_atomically
+from policygraph.project import Project
+from policygraph.checks.validate import PGSH, load_shapes
 
 _PREFIXES = {
     str(PG): "pg:", "http://www.w3.org/2001/XMLSchema#": "xsd:", "http://www.w3.org/ns/prov#": "prov:",

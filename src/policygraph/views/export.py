@@ -17,10 +17,10 @@ from pathlib import Path
 import networkx as nx
 from rdflib.namespace import SKOS
 
-from .errors import EXIT_INPUT, PolicygraphError
-from .graph import PG
-from .output import write_atomically
-from .viz_model import RecordGraph
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.graph.convert import PG
+from policygraph.output import write_atomically
+from policygraph.views.viz_model import RecordGraph
 
 FORMATS = {"graphml": "policygraph.graphml", "csv": "kpis.csv"}
 

@@ -26,10 +26,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
 
-from .errors import EXIT_INPUT, PolicygraphError
-from .output import write_atomically
-from .project import Project
-from .viz_model import (ATTAINMENT, CLASS_STYLE, OTHER_STYLE, RecordGraph, Selection, layered_positions,
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.output import write_atomically
+from policygraph.project import Project
+from policygraph.views.viz_model import (ATTAINMENT, CLASS_STYLE, OTHER_STYLE, RecordGraph, Selection, layered_positions,
                         neighbours_of, record_id)
 
 VIS_VERSION = "10.1.5"

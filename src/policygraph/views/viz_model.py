@@ -14,8 +14,8 @@ import networkx as nx
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
-from .terms import literal_value
-from .graph import PG, PGR
+from policygraph.graph.terms import literal_value
+from policygraph.graph.convert import PG, PGR
 
 _PGR = str(PGR)
 _PG = str(PG)
@@ -425,7 +425,7 @@ def resolve_record(rg: RecordGraph, cls: str, text: str, option: str) -> str:
 
     Raises PolicygraphError (exit 2) naming the option when nothing or several records match.
     """
-    from .names import pick
+    from policygraph.query.names import pick
     candidates = sorted(r for r, c in rg.classes.items() if c == cls)
     names = {r: list(rg.labels(rg.iris[r])) + [str(a) for a in rg.rdf.objects(rg.iris[r], SKOS.altLabel)]
              for r in candidates}
