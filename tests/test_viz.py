@@ -256,10 +256,10 @@ def test_cli_viz_trace_unknown_target(runner, tmp_path):
 
 
 def test_cli_viz_gaps_uses_the_gap_report(runner, tmp_path, monkeypatch):
-    import policygraph.cli.viz as cli_viz
+    import policygraph.query.gaps as gaps_module
     rows = [GapRow("kpi_without_observation", "KPI without observation",
                    str(PGR["kpi-local-system-operating-cost"]), "運用コスト", "doc-roadmap-2016", "3割圧縮")]
-    monkeypatch.setattr(cli_viz, "gap_rows", lambda graph, project: rows)
+    monkeypatch.setattr(gaps_module, "gap_report", lambda graph, library, engine=None: gaps_module.GapReport([], rows))
     out = tmp_path / "gaps.html"
     result = runner.invoke(app, ["viz", "gaps", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -275,8 +275,9 @@ def test_every_view_command_has_an_example(runner):
 
 
 def test_gaps_view_with_the_real_gap_report(graph, project, rg):
-    from policygraph.cli.viz import gap_rows
-    rows = gap_rows(graph, project)  # policygraph.gaps.run_gaps over the queries in queries/
+    from policygraph.query.gaps import gap_report
+    from policygraph.query.sparql import QueryLibrary
+    rows = gap_report(graph, QueryLibrary(project.queries_dir)).rows  # as `policygraph viz gaps` runs it
     view = gaps_view(rg, rows)
     assert len(view.gaps) == len(rows) > 0
     in_graph = {str(r.node)[len(str(PGR)):] for r in rows} & set(rg.classes)

@@ -1,6 +1,11 @@
-"""The build stage: records → checked corpus → RDF graph → files in build/."""
+"""The pipeline: runs the stages in order — records → graph → derive → checks → files in build/.
+
+`build` writes; `validate` runs the same checks and writes nothing; `load_graph` is the one way a
+reading command opens the graph.
+"""
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,6 +13,8 @@ from pathlib import Path
 from rdflib import OWL, RDF, TIME, Graph
 
 from policygraph.graph.convert import CLASSES, PREFIXES, build_graph, load_ontology
+from policygraph.checks.validate import ValidationReport, check_graph, load_shapes, raise_for_problems
+from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.output import write_atomically
 from policygraph.project import Project
 from policygraph.records.corpus import Corpus, load_corpus
@@ -63,7 +70,6 @@ def build(project: Project, out_dir: Path | None = None) -> BuildResult:
 
     Every check runs before anything is written; the files are then written atomically.
     """
-    from policygraph.checks.validate import check_graph, raise_for_problems
     corpus, graph = build_in_memory(project)
     checks = check_graph(project, corpus, graph)  # SHACL and OWL, as `policygraph validate` runs them
     raise_for_problems(checks)
@@ -86,15 +92,47 @@ def latest_input_mtime(project: Project) -> float:
     return max(p.stat().st_mtime for p in paths if p.exists())
 
 
-def load_graph(project: Project, graph_file: Path | None = None) -> tuple[Graph, str]:
-    """The built graph if it is up to date, else a fresh in-memory build. Returns (graph, where)."""
+def load_graph(project: Project, graph_file: Path | None = None, as_of=None) -> tuple[Graph, str]:
+    """The one way every reading command opens the graph. Returns (graph, where it came from).
+
+    `graph_file` if given (it must exist), else build/policygraph.nt when it is at least as new as the
+    data, else a fresh in-memory build. A file written before a derivation stage existed gets that
+    stage's triples added (pg:reaches, attainment), so an old export and a new one answer alike; with
+    `as_of` (a date) attainment is judged again as of that date.
+    """
+    from policygraph.graph import attainment, reason
+    from policygraph.graph.convert import PG
+    if graph_file is not None and not graph_file.is_file():
+        raise PolicygraphError.single("graph file not found", EXIT_INPUT, file=graph_file)
     path = graph_file or project.build_dir / "policygraph.nt"
     if path.is_file() and (graph_file or path.stat().st_mtime >= latest_input_mtime(project)):
         g = Graph()
         g.parse(path, format="nt" if path.suffix == ".nt" else None)
-        from policygraph.graph import reason
-        if (None, reason.PG.reaches, None) not in g:  # a file written before the reasoning stage existed
+        where = str(path)
+        if (None, PG.reaches, None) not in g:  # written before the reasoning stage existed
             reason.materialise(None, g)
-        return g, str(path)
-    _, g = build_in_memory(project)
-    return g, "data/ (in memory; run `policygraph build` to write build/)"
+    else:
+        _, g = build_in_memory(project)
+        where = "data/ (in memory; run `policygraph build` to write build/)"
+    if as_of is not None or (None, PG.attainmentAsOf, None) not in g:
+        attainment.materialise(None, g, as_of)
+    return g, where
+
+
+def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
+    """Every check, in one run: records (pydantic, references, quotes), then SHACL and OWL on the graph.
+
+    Raises PolicygraphError when the records cannot be loaded or break a record rule (the graph
+    cannot be built then); returns the report, with its problems, otherwise.
+    """
+    from policygraph.graph.reason import java_available
+    if reasoner == "hermit" and not java_available():  # say so before the long part
+        raise PolicygraphError.single("HermiT needs Java, and no `java` is on the PATH", EXIT_INPUT,
+                                      field="--reasoner")
+    shapes = load_shapes(project)  # a broken shapes file is an input error: say so before the long part
+    start = time.perf_counter()
+    corpus, graph = build_in_memory(project)
+    built = time.perf_counter() - start
+    report = check_graph(project, corpus, graph, reasoner, shapes)
+    report.seconds["records"] = built
+    return report

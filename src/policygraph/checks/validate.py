@@ -4,8 +4,8 @@ Every violation becomes a Problem located at the record it is about: a SHACL foc
 https://w3id.org/policygraph/id/<record-id> (or <record-iri>/evidence/<n>) is mapped back to the
 record's data file and line, and the shape's property to the record's field.
 
-    >>> report = validate(Project.locate())
-    >>> report.problems
+    >>> from policygraph.pipeline import validate
+    >>> validate(Project.locate()).problems
     []
 """
 from __future__ import annotations
@@ -210,27 +210,6 @@ def _compare_reaches(report: OwlReport, graph: Graph) -> list[Problem]:
     return [Problem(f"the graph's pg:reaches links differ from what {report.reasoner} infers: "
                     f"{len(missing)} missing, {len(extra)} extra (the build's reasoning stage is out of step "
                     f"with the ontology's axioms)", field="pg:reaches", value="; ".join(sample))]
-
-
-def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
-    """Every check, in one run: records (pydantic, references, quotes), then SHACL and OWL on the graph.
-
-    Raises PolicygraphError when the records cannot be loaded or break a record rule (the graph
-    cannot be built then); returns the report, with its problems, otherwise.
-    """
-    from policygraph.pipeline import build_in_memory
-
-    from policygraph.graph.reason import java_available
-    if reasoner == "hermit" and not java_available():  # say so before the long part
-        raise PolicygraphError.single("HermiT needs Java, and no `java` is on the PATH", EXIT_INPUT,
-                                      field="--reasoner")
-    shapes = load_shapes(project)  # a broken shapes file is an input error: say so before the long part
-    start = time.perf_counter()
-    corpus, graph = build_in_memory(project)
-    built = time.perf_counter() - start
-    report = check_graph(project, corpus, graph, reasoner, shapes)
-    report.seconds["records"] = built
-    return report
 
 
 def raise_for_problems(report: ValidationReport) -> None:

@@ -1,10 +1,25 @@
-"""Option types shared by the commands of every cli_*.py module: defined once here."""
+"""What every command module shares: console, error exit, the project and graph options, enums.
+
+The command modules import this one; it imports none of them (and not the app), so the CLI has
+no import circle. Library errors reach the user through one handler (`PolicygraphGroup`), not
+a try/except in every command.
+"""
 from __future__ import annotations
 
+import sys
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
+from typer.core import TyperGroup
+
+from policygraph.errors import PolicygraphError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from policygraph.project import Project
 
 RootOption = Annotated[Optional[Path], typer.Option(
     "--root", help="Project folder (with ontology/ and data/). Default: $POLICYGRAPH_ROOT, the current "
@@ -12,3 +27,61 @@ RootOption = Annotated[Optional[Path], typer.Option(
 GraphOption = Annotated[Optional[Path], typer.Option(
     "--graph", help="A built graph file to read (default: build/policygraph.nt if up to date, else an "
                     "in-memory build).", dir_okay=False)]
+
+
+class TableOrJson(str, Enum):
+    """--format of commands that print one report: a table for people, JSON for programs."""
+    table = "table"
+    json = "json"
+
+
+class OutputFormat(str, Enum):
+    """--format of commands that print rows."""
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+
+
+class EngineName(str, Enum):
+    rdflib = "rdflib"
+    oxigraph = "oxigraph"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv, tsv or json.")]
+EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: rdflib (default) or oxigraph; "
+                                                  "both give the same rows.")]
+AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Judge attainment and deadlines as of this "
+                       "date (YYYY-MM-DD) instead of the date the graph was built.")]
+
+
+def console(stderr: bool = False) -> "Console":
+    """A Rich console that prints data as text (no highlighting); wide when piped."""
+    from rich.console import Console
+    # Wide enough that Japanese table cells do not wrap into illegibility when piped.
+    return Console(stderr=stderr, width=None if sys.stdout.isatty() else 160, highlight=False)
+
+
+def fail(exc: PolicygraphError) -> NoReturn:
+    """Print every problem of `exc` on stderr, one plain line each, and exit with its code."""
+    # Plain, unwrapped lines: editors and CI parse "file:line: ..." from stderr.
+    n = len(exc.problems)
+    typer.echo(f"policygraph: {n} problems:" if n > 1 else "policygraph: error:", err=True)
+    for problem in exc.problems:
+        typer.echo(f"  {problem}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def open_project(root: Path | None) -> "Project":
+    from policygraph.project import Project
+    return Project.locate(root)
+
+
+class PolicygraphGroup(TyperGroup):
+    """The one error handler of every command: a PolicygraphError becomes located lines and its exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PolicygraphError as exc:
+            fail(exc)

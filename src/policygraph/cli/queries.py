@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,49 +11,28 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from policygraph.cli.options import GraphOption
+from policygraph.cli.options import (AsOfOption, EngineName, EngineOption, FormatOption, GraphOption, OutputFormat,
+                                     RootOption, console, open_project)
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-
-
-class EngineName(str, Enum):
-    rdflib = "rdflib"
-    oxigraph = "oxigraph"
-
-
-# The option group every query command shares, defined once.
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv, tsv or json.")]
-EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: rdflib (default) or oxigraph; "
-                                                  "both give the same rows.")]
-AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Judge attainment and deadlines as of this "
-                       "date (YYYY-MM-DD) instead of the date the graph was built.")]
-
-
 def _load(root: Path | None, graph_file: Path | None, as_of: str | None):
-    """(project, graph, where), with attainment materialised (again if --as-of is given)."""
-    from policygraph.graph import attainment
+    """(project, graph, where): the one graph-loading path, with attainment as of --as-of."""
     from policygraph.pipeline import load_graph
-    from policygraph.cli.app import _project
-    from policygraph.graph.convert import PG
-    project = _project(root)
-    if graph_file is not None and not graph_file.is_file():
-        raise PolicygraphError.single("graph file not found", EXIT_INPUT, file=graph_file)
-    when = None
-    if as_of is not None:
-        try:
-            when = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field="--as-of", value=as_of) from None
-    graph, where = load_graph(project, graph_file)
-    if when is not None or next(graph.triples((None, PG.attainmentAsOf, None)), None) is None:
-        attainment.materialise(None, graph, when)
+    project = open_project(root)
+    graph, where = load_graph(project, graph_file, as_of=parse_as_of(as_of))
     return project, graph, where
+
+
+def parse_as_of(text: str | None):
+    """--as-of as a date, or None; a located error (exit 2) for anything else."""
+    import datetime as dt
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field="--as-of", value=text) from None
 
 
 def _resolve_query(project, name_or_file: str):
@@ -108,7 +85,6 @@ def _delimited(columns: list[str], rows: list[dict], delimiter: str) -> str:
 
 def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "") -> None:
     """Rows of plain values (already converted) in the chosen format, on stdout."""
-    from policygraph.cli.app import _console
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
@@ -119,7 +95,7 @@ def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = 
             table.add_column(c, overflow="fold")
         for r in rows:
             table.add_row(*(Text(_text(r.get(c))) for c in columns))
-        _console().print(table)
+        console().print(table)
 
 
 def query(
@@ -131,8 +107,7 @@ def query(
     engine: EngineOption = EngineName.rdflib,
     as_of: AsOfOption = None,
     graph_file: GraphOption = None,
-    root: Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: $POLICYGRAPH_ROOT, "
-                                                 "the current folder, or this checkout).", file_okay=False)] = None,
+    root: RootOption = None,
 ):
     """Run a named query (or a SPARQL file) over the graph and print its rows.
 
@@ -141,24 +116,19 @@ def query(
 
     Example: policygraph query kpi-history --param kpi=kpi-cloud-municipalities --format csv
     """
-    from policygraph.cli.app import _console, _fail
     from policygraph.store.engines import engine_for
-    try:
-        from policygraph.cli.app import _project
-        project = _project(root)
-        q = _resolve_query(project, name)
-        params = _params(param or [])
-        from policygraph.query.sparql import bindings
-        bindings(q, params)  # unknown parameter names fail before the graph is loaded
-        _, graph, where = _load(root, graph_file, as_of)
-        rows = engine_for(engine.value, graph).run(q, **params)
-    except PolicygraphError as exc:
-        _fail(exc)
+    from policygraph.query.sparql import bindings
+    project = open_project(root)
+    q = _resolve_query(project, name)
+    params = _params(param or [])
+    bindings(q, params)  # unknown parameter names fail before the graph is loaded
+    _, graph, where = _load(root, graph_file, as_of)
+    rows = engine_for(engine.value, graph).run(q, **params)
     columns = list(rows[0]) if rows else _projected(q.text)
     plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)")
     if fmt is OutputFormat.table:
-        _console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
+        console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
 
 
 def _projected(text: str) -> list[str]:
@@ -176,8 +146,7 @@ def _projected(text: str) -> list[str]:
 
 
 def queries(
-    root: Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: $POLICYGRAPH_ROOT, "
-                                                 "the current folder, or this checkout).", file_okay=False)] = None,
+    root: RootOption = None,
     fmt: FormatOption = OutputFormat.table,
 ):
     """List the named queries in queries/ with their titles and parameters.
@@ -186,17 +155,13 @@ def queries(
 
     Example: policygraph queries --format json
     """
-    from policygraph.cli.app import _fail, _project
     from policygraph.query.sparql import QueryLibrary
-    try:
-        library = QueryLibrary(_project(root).queries_dir)
-        rows = []
-        for n in library.names():
-            q = library.get(n)
-            rows.append({"name": n, "title": q.title, "params": ", ".join(q.params),
-                         "gap": n.endswith("-gap"), "description": q.description})
-    except PolicygraphError as exc:
-        _fail(exc)
+    library = QueryLibrary(open_project(root).queries_dir)
+    rows = []
+    for n in library.names():
+        q = library.get(n)
+        rows.append({"name": n, "title": q.title, "params": ", ".join(q.params),
+                     "gap": n.endswith("-gap"), "description": q.description})
     columns = ["name", "title", "params"] if fmt is OutputFormat.table else list(rows[0]) if rows else []
     _emit(columns, rows, fmt, title=f"{len(rows)} queries")
 
@@ -208,8 +173,7 @@ def gaps(
     engine: EngineOption = EngineName.rdflib,
     as_of: AsOfOption = None,
     graph_file: GraphOption = None,
-    root: Annotated[Optional[Path], typer.Option("--root", help="Project folder (default: $POLICYGRAPH_ROOT, "
-                                                 "the current folder, or this checkout).", file_okay=False)] = None,
+    root: RootOption = None,
 ):
     """Run every gap query (queries/*-gap.rq) and report the gaps grouped by kind, with quotes.
 
@@ -218,37 +182,25 @@ def gaps(
 
     Example: policygraph gaps --format json --fail-on-gaps
     """
-    from policygraph.cli.app import _console, _fail
-    from policygraph.store.engines import engine_for
-    from policygraph.query.gaps import gap_queries, run_gaps
+    from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
-    try:
-        project, graph, where = _load(root, graph_file, as_of)
-        library = QueryLibrary(project.queries_dir)
-        kinds = gap_queries(library)
-        rows = run_gaps(graph, library, engine_for(engine.value, graph))
-    except PolicygraphError as exc:
-        _fail(exc)
-    from policygraph.graph.convert import PG
-    when = next(graph.objects(None, PG.attainmentAsOf), None)
-    by_kind = {q.name: [r for r in rows if r.kind == q.name] for q in kinds}
+    from policygraph.store.engines import engine_for
+    project, graph, where = _load(root, graph_file, as_of)
+    report = gap_report(graph, QueryLibrary(project.queries_dir), engine_for(engine.value, graph))
+    kinds, rows, when, by_kind = report.kinds, report.rows, report.as_of, report.by_kind()
     if fmt is OutputFormat.json:
-        report = {"as_of": str(when) if when else None, "engine": engine.value, "total": len(rows),
-                  "gaps": [{"kind": q.name, "title": q.title, "description": q.description,
-                            "count": len(by_kind[q.name]), "rows": [r.as_dict() for r in by_kind[q.name]]}
-                           for q in kinds]}
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({**report.as_dict(), "engine": engine.value}, ensure_ascii=False, indent=2))
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
         columns = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
         plain = [{c: v for c, v in r.as_dict().items() if c in columns} for r in rows]
         typer.echo(_delimited(columns, plain, "," if fmt is OutputFormat.csv else "\t"), nl=False)
     else:
-        console = _console()
-        console.print(Text.assemble(("Coverage gaps", "bold"), f": {len(rows)} rows in "
+        out = console()
+        out.print(Text.assemble(("Coverage gaps", "bold"), f": {len(rows)} rows in "
                                     f"{sum(1 for k in by_kind.values() if k)} of {len(kinds)} kinds (as of {when})"))
         for q in kinds:
             found = by_kind[q.name]
-            console.print(Text.assemble("\n", (q.title, "bold"), " ", (f"({q.name})", "dim"),
+            out.print(Text.assemble("\n", (q.title, "bold"), " ", (f"({q.name})", "dim"),
                                         f": {len(found) or 'none'}"))
             if not found:
                 continue
@@ -261,9 +213,11 @@ def gaps(
                 where_text = f" [{r.file[:3]}:{r.line or '?'} {r.locator}]" if r.file else ""
                 table.add_row(Text.assemble(r.label, "\n", (node_id, "dim")), Text(r.document),
                               Text.assemble(f"「{r.quote}」", (where_text, "dim")) if r.quote else Text(""))
-            console.print(table)
-        _console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
+            out.print(table)
+        console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
     if fail_on_gaps and rows:
+        found = ", ".join(f"{name} ({len(r)})" for name, r in by_kind.items() if r)
+        typer.echo(f"policygraph: --fail-on-gaps: {len(rows)} gaps found: {found}", err=True)
         raise typer.Exit(EXIT_VIOLATIONS)
 
 

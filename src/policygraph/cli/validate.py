@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from policygraph.cli.options import RootOption
-from policygraph.errors import PolicygraphError
+from policygraph.cli.options import RootOption, console, open_project
 
 
 
@@ -18,55 +17,50 @@ class Reasoner(str, Enum):
     owlrl = "owlrl"
 
 
+def validate(
+    reasoner: Annotated[Reasoner, typer.Option(
+        "--reasoner", help="OWL reasoner: auto (HermiT if Java is on the PATH, else owlrl), hermit, "
+                           "or owlrl.")] = Reasoner.auto,
+    root: RootOption = None,
+):
+    """Check records, SHACL shapes and OWL consistency in one run; write nothing.
+
+    Records are checked with pydantic (types, dates), references and quotes; the built graph
+    with the shapes in ontology/shapes.ttl (pySHACL) and with the OWL axioms of the ontology
+    (HermiT, or owlrl without Java). Each violation names its file, line, record, field, the
+    rule in plain words and the offending value. Exit codes: 0 valid, 1 violations, 2 input error.
+
+    Example: policygraph validate --reasoner hermit
+    """
+    from policygraph.checks.validate import raise_for_problems
+    from policygraph.pipeline import validate as do_validate
+    report = do_validate(open_project(root), reasoner.value)
+    for note in report.notes:
+        typer.echo(f"policygraph: {note}", err=True)
+    raise_for_problems(report)
+    owl = report.owl
+    console().print(
+        f"valid: {report.records} records, {report.triples:,} triples; {report.shapes} SHACL rules "
+        f"({report.seconds['shacl']:.1f} s); OWL consistent ({owl.reasoner}, {owl.seconds:.1f} s), "
+        f"{len(owl.reaches):,} reaches links")
+
+
+def docs(
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Output HTML file (default: build/ontology.html).", dir_okay=False)] = None,
+    root: RootOption = None,
+):
+    """Write an HTML reference of the ontology: classes, properties, shapes and code lists, in Japanese and English.
+
+    Example: policygraph docs --out build/ontology.html
+    """
+    from policygraph.views.docs import write_docs
+    project = open_project(root)
+    path = write_docs(project, out)
+    console().print(f"wrote {path}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
-    from policygraph.cli.app import _console, _fail, _project
-
-    @app.command()
-    def validate(
-        reasoner: Annotated[Reasoner, typer.Option(
-            "--reasoner", help="OWL reasoner: auto (HermiT if Java is on the PATH, else owlrl), hermit, "
-                               "or owlrl.")] = Reasoner.auto,
-        root: RootOption = None,
-    ):
-        """Check records, SHACL shapes and OWL consistency in one run; write nothing.
-
-        Records are checked with pydantic (types, dates), references and quotes; the built graph
-        with the shapes in ontology/shapes.ttl (pySHACL) and with the OWL axioms of the ontology
-        (HermiT, or owlrl without Java). Each violation names its file, line, record, field, the
-        rule in plain words and the offending value. Exit codes: 0 valid, 1 violations, 2 input error.
-
-        Example: policygraph validate --reasoner hermit
-        """
-        from policygraph.checks.validate import raise_for_problems
-        from policygraph.checks.validate import validate as do_validate
-        try:
-            report = do_validate(_project(root), reasoner.value)
-            for note in report.notes:
-                typer.echo(f"policygraph: {note}", err=True)
-            raise_for_problems(report)
-        except PolicygraphError as exc:
-            _fail(exc)
-        owl = report.owl
-        _console().print(
-            f"valid: {report.records} records, {report.triples:,} triples; {report.shapes} SHACL rules "
-            f"({report.seconds['shacl']:.1f} s); OWL consistent ({owl.reasoner}, {owl.seconds:.1f} s), "
-            f"{len(owl.reaches):,} reaches links")
-
-    @app.command()
-    def docs(
-        out: Annotated[Optional[Path], typer.Option(
-            "--out", "-o", help="Output HTML file (default: build/ontology.html).", dir_okay=False)] = None,
-        root: RootOption = None,
-    ):
-        """Write an HTML reference of the ontology: classes, properties, shapes and code lists, in Japanese and English.
-
-        Example: policygraph docs --out build/ontology.html
-        """
-        from policygraph.views.docs import write_docs
-        try:
-            project = _project(root)
-            path = write_docs(project, out)
-        except PolicygraphError as exc:
-            _fail(exc)
-        _console().print(f"wrote {path}")
+    app.command('validate')(validate)
+    app.command('docs')(docs)

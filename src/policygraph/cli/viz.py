@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from policygraph.cli.options import GraphOption, RootOption
+from policygraph.cli.options import GraphOption, RootOption, open_project
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 viz_app = typer.Typer(
@@ -48,18 +48,10 @@ class ExportFormat(str, Enum):
     csv = "csv"
 
 
-def _fail(exc: PolicygraphError):
-    from policygraph.cli.app import _fail as fail
-    fail(exc)
-
-
 def _load(root: Path | None, graph_file: Path | None):
     from policygraph.pipeline import load_graph
-    from policygraph.project import Project
     from policygraph.views.viz_model import RecordGraph
-    project = Project.locate(root)
-    if graph_file is not None and not graph_file.is_file():
-        raise PolicygraphError.single("graph file not found", EXIT_INPUT, file=graph_file)
+    project = open_project(root)
     graph, _where = load_graph(project, graph_file)
     return project, graph, RecordGraph(graph)
 
@@ -108,12 +100,9 @@ def viz_graph(
     Example: policygraph viz graph --class KPI --class Observation -o kpis.html
     """
     from policygraph.views.viz import graph_view
-    try:
-        project, _graph, rg = _load(root, graph_file)
-        view = graph_view(rg, _selection(rg, classes, body, document, status), max_nodes)
-        _write(project, view, out)
-    except PolicygraphError as exc:
-        _fail(exc)
+    project, _graph, rg = _load(root, graph_file)
+    view = graph_view(rg, _selection(rg, classes, body, document, status), max_nodes)
+    _write(project, view, out)
 
 
 @viz_app.command("trace")
@@ -130,19 +119,9 @@ def viz_trace(
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
     from policygraph.views.viz import trace_view
-    try:
-        project, graph, rg = _load(root, graph_file)
-        result = trace(graph, QueryLibrary(project.queries_dir), target)
-        _write(project, trace_view(rg, result), out, result["root"]["id"])
-    except PolicygraphError as exc:
-        _fail(exc)
-
-
-def gap_rows(graph, project):
-    """The gap report's rows, as `policygraph gaps` computes them."""
-    from policygraph.query.gaps import run_gaps
-    from policygraph.query.sparql import QueryLibrary
-    return run_gaps(graph, QueryLibrary(project.queries_dir))
+    project, graph, rg = _load(root, graph_file)
+    result = trace(graph, QueryLibrary(project.queries_dir), target)
+    _write(project, trace_view(rg, result), out, result["root"]["id"])
 
 
 @viz_app.command("gaps")
@@ -161,13 +140,12 @@ def viz_gaps(
     Example: policygraph viz gaps -o gaps.html
     """
     from policygraph.views.viz import gaps_view
-    try:
-        project, graph, rg = _load(root, graph_file)
-        rows = gap_rows(graph, project)
-        view = gaps_view(rg, rows, _selection(rg, classes, body, document, status), max_nodes)
-        _write(project, view, out)
-    except PolicygraphError as exc:
-        _fail(exc)
+    project, graph, rg = _load(root, graph_file)
+    from policygraph.query.gaps import gap_report
+    from policygraph.query.sparql import QueryLibrary
+    rows = gap_report(graph, QueryLibrary(project.queries_dir)).rows
+    view = gaps_view(rg, rows, _selection(rg, classes, body, document, status), max_nodes)
+    _write(project, view, out)
 
 
 def export_command(
@@ -183,11 +161,8 @@ def export_command(
     Example: policygraph export --format csv -o kpis.csv
     """
     from policygraph.views.export import FORMATS, export
-    try:
-        project, _graph, rg = _load(root, graph_file)
-        path = export(rg, fmt.value, out or project.build_dir / FORMATS[fmt.value])
-    except PolicygraphError as exc:
-        _fail(exc)
+    project, _graph, rg = _load(root, graph_file)
+    path = export(rg, fmt.value, out or project.build_dir / FORMATS[fmt.value])
     typer.echo(f"wrote {path}")
 
 

@@ -101,3 +101,36 @@ def group(rows: list[GapRow]) -> dict[str, list[GapRow]]:
     for r in rows:
         grouped.setdefault(r.kind, []).append(r)
     return grouped
+
+
+@dataclass
+class GapReport:
+    """The whole gap report: every gap kind (even those with no rows), the rows, and the as-of date."""
+
+    kinds: list[NamedQuery]
+    rows: list[GapRow]
+    as_of: str | None = None
+
+    def by_kind(self) -> dict[str, list[GapRow]]:
+        """Rows per kind, every kind present (an empty list where it found nothing), in name order."""
+        found = group(self.rows)
+        return {q.name: found.get(q.name, []) for q in self.kinds}
+
+    def as_dict(self) -> dict:
+        by_kind = self.by_kind()
+        return {"as_of": self.as_of, "total": len(self.rows),
+                "gaps": [{"kind": q.name, "title": q.title, "description": q.description,
+                          "count": len(by_kind[q.name]), "rows": [r.as_dict() for r in by_kind[q.name]]}
+                         for q in self.kinds]}
+
+
+def gap_report(graph: Graph, library: QueryLibrary, engine: Engine | None = None) -> GapReport:
+    """Run every gap query; the report as `policygraph gaps` and `policygraph viz gaps` show it.
+
+    Example:
+        >>> report = gap_report(graph, QueryLibrary(project.queries_dir))
+        >>> report.as_dict()["total"] == len(report.rows)
+        True
+    """
+    when = next(graph.objects(None, PG.attainmentAsOf), None)
+    return GapReport(gap_queries(library), run_gaps(graph, library, engine), str(when) if when else None)

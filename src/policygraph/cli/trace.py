@@ -1,0 +1,42 @@
+"""The trace command: a directive or document down to every KPI it reaches, with quotes."""
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from policygraph.cli.options import GraphOption, RootOption, TableOrJson, console, open_project
+
+
+def trace(
+    target: Annotated[str, typer.Argument(help="Directive or document: id, label, alias, or a label substring.")],
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table (default) or json.")] = TableOrJson.table,
+    graph_file: GraphOption = None,
+    root: RootOption = None,
+):
+    """Trace a directive or document to every KPI it reaches, with quotes.
+
+    Shows directives, the reform items carrying them, schedule steps and progress, KPIs with tier,
+    baselines, targets, every observation and the latest grade, responsible bodies, and for each
+    fact its document and verbatim quote.
+
+    Example: policygraph trace 未来投資戦略2017 --format json
+    """
+    from policygraph.pipeline import load_graph
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.query.trace import trace as do_trace
+    from policygraph.views.render import render_trace
+    proj = open_project(root)
+    graph, where = load_graph(proj, graph_file)
+    result = do_trace(graph, QueryLibrary(proj.queries_dir), target)
+    if fmt is TableOrJson.json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        render_trace(result, console())
+        console(stderr=True).print(f"(graph: {where})", style="dim")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.command("trace")(trace)
