@@ -190,3 +190,10 @@ def test_cli_gaps_as_of_moves_deadlines(runner):
     assert early["as_of"] == "2015-01-01"
     assert count["2015-01-01"]["deadline-no-observation-gap"] < count[late["as_of"]]["deadline-no-observation-gap"]
     assert runner.invoke(app, ["gaps", "--as-of", "yesterday"]).exit_code == 2
+
+
+def test_fail_on_gaps_says_why(runner):
+    """Regression: --fail-on-gaps exited 1 without saying which gaps made it fail."""
+    result = runner.invoke(app, ["gaps", "--format", "json", "--fail-on-gaps"])
+    assert result.exit_code == 1
+    assert "--fail-on-gaps:" in result.stderr and "gaps found" in result.stderr
