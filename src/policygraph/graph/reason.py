@@ -259,14 +259,16 @@ SELECT DISTINCT ?x ?p ?y WHERE {
 ORDER BY ?x ?y"""
 
 
-# rdflib's SPARQL parser (pyparsing) is not thread-safe, and checks may run in parallel threads:
-# parse each query once, under a lock, and reuse the parsed form.
+# rdflib's SPARQL parser (pyparsing) is not thread-safe, nor is evaluating one parsed query in two
+# threads at once (the algebra caches state on its nodes), and checks may run in parallel threads
+# (HermiT, the slow part, still does). Each query is parsed once and clashes are named under a lock:
+# without it a parallel check now and then found no clash at all.
 _PARSED: dict[str, object] = {}
-_PARSE_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 
 
 def _prepared(text: str):
-    with _PARSE_LOCK:
+    with _LOCK:
         if text not in _PARSED:
             _PARSED[text] = prepareQuery(text)
         return _PARSED[text]
@@ -274,6 +276,11 @@ def _prepared(text: str):
 
 def clashes(graph: Graph) -> list[Clash]:
     """The nodes that make ontology + data inconsistent, each with the axiom it breaks, in plain words."""
+    with _LOCK:
+        return _clashes(graph)
+
+
+def _clashes(graph: Graph) -> list[Clash]:
     found: list[Clash] = []
     types = graph.query(_prepared(_TYPES)).graph
     schema = Graph()
