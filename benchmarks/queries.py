@@ -25,16 +25,18 @@ import time
 from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import ORG, PROV, SKOS
+from rdflib.namespace import ORG, PROV
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from policygraph.graph import attainment
-from policygraph.graph import reason  # noqa: E402
-from policygraph.store.engines import OxigraphEngine, RdflibEngine  # noqa: E402
-from policygraph.graph.convert import PG, PGR, load_ontology  # noqa: E402
-from policygraph.query.sparql import QueryLibrary  # noqa: E402
+from policygraph.graph import (
+    attainment,
+    reason,
+)
+from policygraph.graph.convert import PG, PGR, load_ontology
+from policygraph.query.sparql import QueryLibrary
+from policygraph.store.engines import OxigraphEngine, RdflibEngine
 
 COMPARATORS = [PG.AtLeast, PG.AtMost, PG.Approximately, PG.Exactly, PG.RankAtLeast, None]
 STATUSES = [PG.Final, PG.Unstated, PG.Unstated, PG.Preliminary]

@@ -20,9 +20,9 @@ from pathlib import Path
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
-from policygraph.pipeline import load_graph
 from policygraph.errors import PolicygraphError
 from policygraph.graph.convert import PG, PGR, load_ontology
+from policygraph.pipeline import load_graph
 from policygraph.project import Project
 from policygraph.views.viz import DEFAULT_MAX_NODES, graph_view, render, write_page
 from policygraph.views.viz_model import RecordGraph, Selection

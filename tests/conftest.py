@@ -1,10 +1,10 @@
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from policygraph import settings
 from policygraph.pipeline import build_in_memory
 from policygraph.project import Project
 from policygraph.views.viz_browser import chromium, chromium_missing
@@ -46,7 +46,7 @@ def project_copy(tmp_path) -> Project:
 def browser():
     """Debian's headless chromium driven by Playwright. Missing chromium fails the browser tests;
     only POLICYGRAPH_SKIP_BROWSER=1, set explicitly, skips them (CI never sets it)."""
-    if os.environ.get("POLICYGRAPH_SKIP_BROWSER") == "1":
+    if settings.skip_browser():
         pytest.skip("POLICYGRAPH_SKIP_BROWSER=1")
     why = chromium_missing()
     if why:

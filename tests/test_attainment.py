@@ -12,7 +12,14 @@ from rdflib import RDF, Graph, Literal
 from rdflib.namespace import SKOS
 
 from policygraph.graph import attainment
-from policygraph.graph.attainment import APPROX_TOLERANCE, CONCEPTS, STATUSES, compute, meets, read_target
+from policygraph.graph.attainment import (
+    APPROX_TOLERANCE,
+    CONCEPTS,
+    STATUSES,
+    compute,
+    meets,
+    read_target,
+)
 from policygraph.graph.convert import PG, PGR, load_ontology
 
 HEAD = """@prefix pg: <https://w3id.org/policygraph/ontology#> . @prefix pgr: <https://w3id.org/policygraph/id/> .

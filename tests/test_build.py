@@ -38,6 +38,7 @@ def test_same_kpi_from_several_documents_is_one_node(graph):
 
 def test_fiscal_year_is_an_april_to_march_interval(graph):
     from rdflib import XSD, Literal
+
     from policygraph.graph.convert import PG, PGR
     fy = PGR["fy-2017"]
     assert graph.value(fy, PG.beginDate) == Literal("2017-04-01", datatype=XSD.date)

@@ -105,7 +105,7 @@ def test_tiers_as_printed(graph):
 # ------------------------------------------------------------------------------------------ facts
 def test_facility_plan_kpi_target_observation_and_plans(graph):
     target = _one(graph, "kpi-facility-management-plans", PG.hasTarget)
-    assert graph.value(target, PG.value).toPython() == Decimal("100") and _unit(graph, target) == "%"
+    assert graph.value(target, PG.value).toPython() == Decimal(100) and _unit(graph, target) == "%"
     assert graph.value(target, PG.comparator) == PG.AtLeast
     assert graph.value(target, PG.deadline).toPython() == dt.date(2017, 3, 31)  # 2016年度末までに
     obs = _one(graph, "kpi-facility-management-plans", PG.hasObservation, value=Decimal("24.7"))
@@ -115,7 +115,7 @@ def test_facility_plan_kpi_target_observation_and_plans(graph):
     assert graph.value(obs, PG.observationStatus) == PG.Unstated
     plans = {(graph.value(p, PG.value).toPython(), str(graph.value(p, PG.statusText)))
              for p in _facts(graph, "kpi-facility-management-plans", PG.hasProjection)}
-    assert plans == {(Decimal("99.4"), "予定"), (Decimal("100"), "予定")}
+    assert plans == {(Decimal("99.4"), "予定"), (Decimal(100), "予定")}
 
 
 def test_fixed_asset_ledger_and_the_unnamed_accounting_kpi(graph):
@@ -145,7 +145,7 @@ def test_qualitative_target_and_cumulative_count(graph):
     target = _one(graph, "kpi-facility-consolidation", PG.hasTarget)
     assert str(graph.value(target, PG.valueText)) == "増加、進捗検証"
     assert graph.value(target, PG.value) is None and graph.value(target, PG.comparator) is None
-    obs = _one(graph, "kpi-facility-consolidation", PG.hasObservation, value=Decimal("59"))
+    obs = _one(graph, "kpi-facility-consolidation", PG.hasObservation, value=Decimal(59))
     assert _unit(graph, obs) == "団体" and str(graph.value(obs, PG.valueText)) == "延べ59団体"
     assert str(graph.value(obs, PG.dateText)) == "2015年度"
 

@@ -73,11 +73,11 @@ def test_action_counts_agree_with_the_circled_numbers_printed_in_the_source(proj
     space; body lines such as 「②③のオープン化…」 have none), between each guideline's
     ＜…期待される指針実行のための取組み＞ and its ＜総務省における…施策＞ box."""
     text = (project.sources_dir / "003_615202ecd8516396.txt").read_text()
-    blocks = re.findall(r"期待される指針実行のための取組み＞(.*?)＜総務省における", text, flags=re.S)
+    blocks = re.findall(r"期待される指針実行のための取組み＞(.*?)＜総務省における", text, flags=re.DOTALL)
     assert len(blocks) == 10
     counted = {}
     for n, block in enumerate(blocks, start=1):
-        openers = re.findall(rf"^[ \u3000]*([{CIRCLED}])[ \u3000]+\S", block, flags=re.M)
+        openers = re.findall(rf"^[ \u3000]*([{CIRCLED}])[ \u3000]+\S", block, flags=re.MULTILINE)
         counted[n] = len(openers)
         assert openers == list(CIRCLED[:len(openers)]), (n, openers)
     assert counted == ACTIONS_IN_SOURCE
@@ -115,7 +115,7 @@ def test_current_state_and_issues_of_each_guideline_is_quoted_in_full(graph, gui
     """Each ＜現状と課題＞ section (it precedes its guideline in the extracted text) is covered,
     in order, by the evidence of the guideline it belongs to."""
     text = (project.sources_dir / "003_615202ecd8516396.txt").read_text()
-    sections = re.findall(r"＜現状と課題＞(.*?)＜地方公共団体", text, flags=re.S)
+    sections = re.findall(r"＜現状と課題＞(.*?)＜地方公共団体", text, flags=re.DOTALL)
     assert len(sections) == 10
     for n, section in enumerate(sections, start=1):
         quotes = [q for loc, q in _evidence(graph, guidelines[n]) if loc == f"{number(n)} ＜現状と課題＞"]
@@ -141,7 +141,11 @@ def test_guidelines_are_carried_by_no_reform_item(graph):
 
 
 def test_final_2014_version_revises_the_draft(graph):
-    from rdflib.namespace import DCTERMS, PROV, XSD  # imported here: pytest probes module globals, which these reject
+    from rdflib.namespace import (  # imported here: pytest probes module globals, which these reject
+        DCTERMS,
+        PROV,
+        XSD,
+    )
     final = PGR["doc-ten-guidelines-2014"]
     assert (final, RDF.type, PG.PolicyDocument) in graph
     assert graph.value(final, PG.revisionOf) == DRAFT

@@ -1,6 +1,5 @@
 """policygraph docs: an HTML reference of the ontology with Japanese and English labels and definitions."""
 from markupsafe import escape
-
 from rdflib import OWL, RDF, RDFS
 from rdflib.namespace import SKOS
 

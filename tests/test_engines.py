@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Literal, URIRef
 
-from policygraph.store.engines import OxigraphEngine, RdflibEngine, project_parameters
 from policygraph.graph.convert import PGR
 from policygraph.query.sparql import QueryLibrary
+from policygraph.store.engines import OxigraphEngine, RdflibEngine, project_parameters
 
 QUERIES = Path(__file__).resolve().parents[1] / "queries"
 NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")}
@@ -44,7 +44,7 @@ def engines(graph):
 
 @pytest.mark.parametrize("name", QueryLibrary(QUERIES).names())
 def test_query_gives_identical_rows_on_both_engines(name, engines, project):
-    query = QueryLibrary(project.queries_dir).get(name)
+    query = QueryLibrary(project.query_dirs).get(name)
     assert set(query.params) <= set(SAMPLE), f"add a sample value for the parameters of {name}"
     params = {p: SAMPLE[p] for p in query.params}
     rdflib_rows, oxigraph_rows = (rows_of(e, query, params) for e in engines)
@@ -56,7 +56,7 @@ def test_query_gives_identical_rows_on_both_engines(name, engines, project):
 
 def test_queries_return_rows_on_the_corpus(engines, project):
     """The comparison above is not vacuous: report queries have rows on the real corpus."""
-    lib = QueryLibrary(project.queries_dir)
+    lib = QueryLibrary(project.query_dirs)
     for name in ("kpi-status", "kpi-history", "coverage-matrix", "body-workload", "trace"):
         query = lib.get(name)
         assert engines[1].run(query, **{p: SAMPLE[p] for p in query.params}), name
@@ -65,7 +65,7 @@ def test_queries_return_rows_on_the_corpus(engines, project):
 @pytest.mark.parametrize("engine_index", [0, 1])
 def test_hostile_parameter_value_is_harmless_on_both_engines(engines, project, engine_index, graph):
     size = len(graph)
-    lib = QueryLibrary(project.queries_dir)
+    lib = QueryLibrary(project.query_dirs)
     hostile = Literal('x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o } #')
     assert engines[engine_index].run(lib.get("kpi-history"), kpi=hostile) == []
     assert engines[engine_index].run(lib.get("trace"), root=hostile) == []

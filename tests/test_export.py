@@ -8,8 +8,8 @@ import pytest
 from rdflib import Graph, Literal
 
 from policygraph.cli.app import app
-from policygraph.views.export import KPI_COLUMNS, csv_bytes, kpi_rows
 from policygraph.graph.convert import PG, PGR
+from policygraph.views.export import KPI_COLUMNS, csv_bytes, kpi_rows
 from policygraph.views.viz_model import RecordGraph
 
 

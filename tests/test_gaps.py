@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from policygraph.graph import attainment
-from policygraph.graph import reason
 from policygraph.cli.app import app
-from policygraph.store.engines import OxigraphEngine, RdflibEngine
-from policygraph.query.gaps import gap_queries, run_gaps
+from policygraph.graph import attainment, reason
 from policygraph.graph.convert import PGR, load_ontology
+from policygraph.query.gaps import gap_queries, run_gaps
 from policygraph.query.sparql import QueryLibrary
+from policygraph.store.engines import OxigraphEngine, RdflibEngine
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gaps"
 QUERIES = Path(__file__).resolve().parents[1] / "queries"
@@ -23,7 +22,7 @@ AS_OF = dt.date(2020, 4, 1)
 
 @pytest.fixture(scope="module")
 def library(project):
-    return QueryLibrary(project.queries_dir)
+    return QueryLibrary(project.query_dirs)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +46,7 @@ def _fixture_graph(ontology: Graph, path: Path) -> Graph:
 
 
 def _expected(path: Path) -> set[str]:
-    m = re.search(r"^# expect: (.*)$", path.read_text(encoding="utf-8"), flags=re.M)
+    m = re.search(r"^# expect: (.*)$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
     assert m, f"{path} has no '# expect:' line"
     return {x.strip() for x in m.group(1).split(",") if x.strip() and not x.startswith("(")}
 

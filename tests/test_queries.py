@@ -16,15 +16,15 @@ REPORTS = ("kpi-status", "kpi-history", "coverage-matrix", "body-workload")
 
 @pytest.fixture(scope="module")
 def lib(project):
-    return QueryLibrary(project.queries_dir)
+    return QueryLibrary(project.query_dirs)
 
 
 def test_every_query_file_follows_the_conventions(lib):
     for name in lib.names():
         q = lib.get(name)
         assert q.title and q.description, f"{name}: header needs # title: and # description:"
-        assert re.search(r"^PREFIX\s", q.text, flags=re.M), f"{name}: explicit PREFIX lines"
-        assert re.search(r"^ORDER BY\s", q.text, flags=re.M), f"{name}: ORDER BY for stable output"
+        assert re.search(r"^PREFIX\s", q.text, flags=re.MULTILINE), f"{name}: explicit PREFIX lines"
+        assert re.search(r"^ORDER BY\s", q.text, flags=re.MULTILINE), f"{name}: ORDER BY for stable output"
         code = "\n".join(line for line in q.text.splitlines() if not line.lstrip().startswith("#"))
         assert "NOT EXISTS" not in code.upper(), f"{name}: use OPTIONAL + !BOUND or an aggregate (fast on both engines)"
         for pname in q.params:
@@ -56,8 +56,9 @@ def test_kpi_status_board(graph, lib):
 
 
 def test_kpi_status_agrees_with_the_materialised_attainment(graph, lib):
-    from policygraph.graph.convert import PG
     from rdflib.namespace import SKOS
+
+    from policygraph.graph.convert import PG
     for r in run(graph, lib.get("kpi-status")):
         assert str(r["status"]) == str(graph.value(graph.value(r["kpi"], PG.attainment), SKOS.notation))
 

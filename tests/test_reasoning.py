@@ -8,8 +8,8 @@ import pytest
 from rdflib import RDF, Graph
 
 from policygraph import pipeline as build
-from policygraph.graph import reason
 from policygraph.errors import PolicygraphError
+from policygraph.graph import reason
 from policygraph.graph.convert import PG, PGR, load_ontology
 from policygraph.query.sparql import QueryLibrary, run
 
@@ -85,7 +85,7 @@ def test_sparql_update_derives_the_same_links_as_the_build_stage(graph):
 
 
 def test_trace_query_returns_exactly_the_inferred_links(project, graph):
-    query = QueryLibrary(project.queries_dir).get("trace")
+    query = QueryLibrary(project.query_dirs).get("trace")
     kpis = set(graph.subjects(RDF.type, PG.KPI))
     directives = set(graph.subjects(RDF.type, PG.Directive))
     # Every directive that reaches a KPI, a guideline that reaches only its actions, and documents

@@ -10,9 +10,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
+from policygraph.checks.validate import PGSH, load_shapes, shacl
 from policygraph.graph.convert import load_ontology
 from policygraph.graph.reason import materialise
-from policygraph.checks.validate import PGSH, load_shapes, shacl
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 PREFIXES = """

@@ -86,9 +86,9 @@ def test_commands_are_documented_with_an_example(runner, command):
 
 
 def test_materialised_links_must_match_the_reasoner(project):
-    from policygraph.pipeline import build_in_memory
-    from policygraph.graph.convert import PG, PGR
     from policygraph.checks.validate import check_graph
+    from policygraph.graph.convert import PG, PGR
+    from policygraph.pipeline import build_in_memory
     corpus, graph = build_in_memory(project)
     graph.add((PGR["kpi-cloud-municipalities"], PG.reaches, PGR["ri-15"]))  # upward: no axiom implies it
     report = check_graph(project, corpus, graph, "hermit")

@@ -1,10 +1,10 @@
 """viz: the record graph, the three views and their HTML (no browser here; see test_viz_browser.py)."""
 import hashlib
-from html import unescape
 import json
 import re
 import shutil
 from collections import namedtuple
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,16 @@ from policygraph.errors import PolicygraphError
 from policygraph.graph.convert import PG, PGR
 from policygraph.query.sparql import QueryLibrary
 from policygraph.query.trace import kpis_reached, trace
-from policygraph.views.viz import (ATTAINMENT, DEFAULT_MAX_NODES, VIS_VERSION, gaps_view, graph_view, load_assets,
-                             render, trace_view)
+from policygraph.views.viz import (
+    ATTAINMENT,
+    DEFAULT_MAX_NODES,
+    VIS_VERSION,
+    gaps_view,
+    graph_view,
+    load_assets,
+    render,
+    trace_view,
+)
 from policygraph.views.viz_model import RecordGraph, Selection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +41,7 @@ SELECT DISTINCT ?s WHERE {
 
 @pytest.fixture(scope="module")
 def future(graph, project):
-    return trace(graph, QueryLibrary(project.queries_dir), "未来投資戦略2017")
+    return trace(graph, QueryLibrary(project.query_dirs), "未来投資戦略2017")
 
 
 def with_attainment(graph: Graph, statuses: dict[str, str]) -> Graph:
@@ -136,7 +144,7 @@ def test_trace_view_colours_kpis_by_attainment(graph, project):
     statuses = {"kpi-cloud-municipalities": "achieved", "kpi-15-spending-efficiency": "no_data",
                 "kpi-local-system-operating-cost": "off_track"}
     g = with_attainment(graph, statuses)
-    result = trace(g, QueryLibrary(project.queries_dir), "未来投資戦略2017")
+    result = trace(g, QueryLibrary(project.query_dirs), "未来投資戦略2017")
     view = trace_view(RecordGraph(g), result)
     colours = {n["id"]: n["color"]["background"] for n in view.nodes}
     for kpi, status in statuses.items():
@@ -144,7 +152,7 @@ def test_trace_view_colours_kpis_by_attainment(graph, project):
     assert view.details["kpi-cloud-municipalities"]["status"] == "achieved"
     # without the triples (attainment not materialised) KPIs are "unknown"
     bare = with_attainment(graph, {})
-    plain = trace_view(RecordGraph(bare), trace(bare, QueryLibrary(project.queries_dir), "未来投資戦略2017"))
+    plain = trace_view(RecordGraph(bare), trace(bare, QueryLibrary(project.query_dirs), "未来投資戦略2017"))
     assert {n["color"]["background"] for n in plain.nodes if n["group"] == "KPI"} == {ATTAINMENT["unknown"][0]}
 
 
@@ -169,12 +177,12 @@ def test_gaps_view_marks_rows_and_draws_broken_chains(rg):
 # HTML ---------------------------------------------------------------------------------------
 def test_page_is_offline_and_scripts_are_hash_pinned(rg, project):
     html = render(graph_view(rg), project)
-    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", html, re.I)
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", html, re.IGNORECASE)
     assert "jsdelivr" not in html and "cdnjs" not in html and "unpkg" not in html
     assert "bootstrap" not in html.lower() and "tom-select" not in html.lower()
     csp = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
     assert "default-src 'none'" in csp
-    inline = re.findall(r"<script>(.*?)</script>", html, re.S)
+    inline = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
     assert len(inline) == 2  # vis-network and app.js; data blocks are type=application/json
     import base64
     for js in inline:
@@ -221,7 +229,7 @@ def test_cli_viz_graph_and_trace_write_pages(runner, tmp_path):
     result = runner.invoke(app, ["viz", "graph", "--class", "KPI", "--body", "総務省地域力創造グループ", "-o", str(out)])
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
-    nodes = json.loads(re.search(r'id="pg-nodes">(.*?)</script>', page, re.S).group(1))
+    nodes = json.loads(re.search(r'id="pg-nodes">(.*?)</script>', page, re.DOTALL).group(1))
     assert nodes and {n["group"] for n in nodes} == {"KPI"}
     assert "kpi-cloud-municipalities" in {n["id"] for n in nodes}
     out2 = tmp_path / "t.html"
@@ -264,7 +272,7 @@ def test_cli_viz_gaps_uses_the_gap_report(runner, tmp_path, monkeypatch):
     result = runner.invoke(app, ["viz", "gaps", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "1 gaps" in result.stdout
-    meta = json.loads(re.search(r'id="pg-meta">(.*?)</script>', out.read_text(encoding="utf-8"), re.S).group(1))
+    meta = json.loads(re.search(r'id="pg-meta">(.*?)</script>', out.read_text(encoding="utf-8"), re.DOTALL).group(1))
     assert meta["gaps"][0]["node"] == "kpi-local-system-operating-cost"
 
 
@@ -277,7 +285,7 @@ def test_every_view_command_has_an_example(runner):
 def test_gaps_view_with_the_real_gap_report(graph, project, rg):
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
-    rows = gap_report(graph, QueryLibrary(project.queries_dir)).rows  # as `policygraph viz gaps` runs it
+    rows = gap_report(graph, QueryLibrary(project.query_dirs)).rows  # as `policygraph viz gaps` runs it
     view = gaps_view(rg, rows)
     assert len(view.gaps) == len(rows) > 0
     in_graph = {str(r.node)[len(str(PGR)):] for r in rows} & set(rg.classes)
@@ -289,6 +297,6 @@ def test_gaps_view_with_the_real_gap_report(graph, project, rg):
 
 def test_missing_chromium_is_reported_not_skipped(monkeypatch):
     import policygraph.views.viz_browser as vb
-    monkeypatch.setattr(vb, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("POLICYGRAPH_CHROMIUM", "/nonexistent/chromium")
     why = vb.chromium_missing()
     assert why and "apt-get install -y chromium" in why and "POLICYGRAPH_SKIP_BROWSER=1" in why

@@ -32,7 +32,7 @@ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
 def pages(tmp_path_factory, graph, project, rg):
     """name → (path, View): the three views of the real corpus (gaps with two fixture rows)."""
     out = tmp_path_factory.mktemp("views")
-    result = trace(graph, QueryLibrary(project.queries_dir), "未来投資戦略2017")
+    result = trace(graph, QueryLibrary(project.query_dirs), "未来投資戦略2017")
     rows = [GapRow("kpi_without_observation", "KPI without observation",
                    str(PGR["kpi-local-system-operating-cost"]), "地方公共団体の情報システム運用コスト",
                    "doc-roadmap-2016", "3割圧縮"),

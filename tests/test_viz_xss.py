@@ -28,7 +28,9 @@ GapRow = namedtuple("GapRow", "kind title node label document quote")
 
 
 def hostile_graph(project):
-    from rdflib.namespace import XSD  # imported here: pytest's collector trips over XSD at module level
+    from rdflib.namespace import (
+        XSD,  # imported here: pytest's collector trips over XSD at module level
+    )
     g = load_ontology(project.ontology)
     doc, src = PGR["doc-x"], PGR["src-x"]
     directive = URIRef(str(PGR) + "dir-" + XSS_2)           # a hostile IRI / node id
@@ -95,7 +97,7 @@ def hostile_graph(project):
 def pages(tmp_path_factory, project):
     g = hostile_graph(project)
     rg = RecordGraph(g)
-    result = trace(g, QueryLibrary(project.queries_dir), "doc-x")
+    result = trace(g, QueryLibrary(project.query_dirs), "doc-x")
     rows = [GapRow(XSS_1, XSS_2, str(PGR["kpi-x"]), XSS_HREF, XSS_3, XSS_1),
             GapRow(XSS_2, XSS_HREF, "urn:" + XSS_1, XSS_1, XSS_2, XSS_3)]
     out = tmp_path_factory.mktemp("xss")

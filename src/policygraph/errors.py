@@ -54,5 +54,5 @@ class PolicygraphError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
     @classmethod
-    def single(cls, message: str, exit_code: int = EXIT_INPUT, **where) -> "PolicygraphError":
+    def single(cls, message: str, exit_code: int = EXIT_INPUT, **where) -> PolicygraphError:
         return cls([Problem(message, **where)], exit_code)

@@ -12,9 +12,14 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, TIME, Graph
 
-from policygraph.graph.convert import CLASSES, PREFIXES, build_graph, load_ontology
-from policygraph.checks.validate import ValidationReport, check_graph, load_shapes, raise_for_problems
+from policygraph.checks.validate import (
+    ValidationReport,
+    check_graph,
+    load_shapes,
+    raise_for_problems,
+)
 from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.graph.convert import CLASSES, PREFIXES, build_graph, load_ontology
 from policygraph.output import write_atomically
 from policygraph.project import Project
 from policygraph.records.corpus import Corpus, load_corpus
@@ -50,8 +55,10 @@ def _derive_stages():
     Each stage reads the graph and adds triples; none edits records. A stage raises
     PolicygraphError when the graph fails its checks.
     """
-    from policygraph.graph import attainment  # attainment reads reasoned facts: keep it after any reasoning stage
-    from policygraph.graph import reason
+    from policygraph.graph import (
+        attainment,  # attainment reads reasoned facts: keep it after any reasoning stage
+        reason,
+    )
     return [("reasoning", reason.materialise), ("attainment", attainment.materialise)]
 
 

@@ -13,18 +13,17 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SH, SKOS
 
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
 from policygraph.graph.convert import PG, PGR
-from policygraph.project import Project
 from policygraph.graph.reason import OwlReport, check, reaches_pairs
-from policygraph.records.corpus import Corpus, dotted as _dotted
+from policygraph.project import Project
+from policygraph.records.corpus import Corpus
+from policygraph.records.corpus import dotted as _dotted
 
-SHAPES_FILE = Path("ontology") / "shapes.ttl"
 PGSH = "https://w3id.org/policygraph/shapes#"
 
 #: Graph property → record field (as a curator writes it in data/records/*.yaml).
@@ -71,7 +70,7 @@ class ValidationReport:
 
 
 def load_shapes(project: Project) -> Graph:
-    path = project.root / SHAPES_FILE
+    path = project.shapes
     shapes = Graph()
     try:
         shapes.parse(path, format="turtle")
@@ -125,7 +124,7 @@ def _step(results: Graph, path) -> tuple[URIRef, bool] | None:
 
 def _rule_name(rule) -> str:
     s = str(rule or "")
-    return "shape " + (s[len(PGSH):] if s.startswith(PGSH) else s)
+    return "shape " + (s.removeprefix(PGSH))
 
 
 # ---------------------------------------------------------------------------------- OWL

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -10,7 +10,7 @@ from policygraph.cli.options import RootOption, console, open_project
 
 
 def build(
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: build/).",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: build/).",
                                                 file_okay=False)] = None,
     root: RootOption = None,
 ):

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from policygraph.cli.options import RootOption, TableOrJson, console, open_project
-
 
 
 def stats(
@@ -79,7 +78,7 @@ def find_quote_cmd(
 
 
 def schema(
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of stdout.",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.",
                                                 dir_okay=False)] = None,
 ):
     """Print the JSON Schema of the data files, for editors that validate YAML while typing.
@@ -89,8 +88,8 @@ def schema(
 
     Example: policygraph schema -o data/records.schema.json
     """
-    from policygraph.records.curation import schema_text
     from policygraph.output import write_atomically
+    from policygraph.records.curation import schema_text
     text = schema_text()
     if out is None:
         typer.echo(text, nl=False)

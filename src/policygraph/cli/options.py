@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
     from policygraph.project import Project
 
-RootOption = Annotated[Optional[Path], typer.Option(
-    "--root", help="Project folder (with ontology/ and data/). Default: $POLICYGRAPH_ROOT, the current "
+RootOption = Annotated[Path | None, typer.Option(
+    "--root", help="Project folder (with data/records/; its own ontology/, queries/ and viz/ override the shipped ones). Default: $POLICYGRAPH_ROOT, the current "
                    "folder, or this checkout.", file_okay=False)]
-GraphOption = Annotated[Optional[Path], typer.Option(
+GraphOption = Annotated[Path | None, typer.Option(
     "--graph", help="A built graph file to read (default: build/policygraph.nt if up to date, else an "
                     "in-memory build).", dir_okay=False)]
 
@@ -51,11 +51,11 @@ class EngineName(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv, tsv or json.")]
 EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: rdflib (default) or oxigraph; "
                                                   "both give the same rows.")]
-AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Judge attainment and deadlines as of this "
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Judge attainment and deadlines as of this "
                        "date (YYYY-MM-DD) instead of the date the graph was built.")]
 
 
-def console(stderr: bool = False) -> "Console":
+def console(stderr: bool = False) -> Console:
     """A Rich console that prints data as text (no highlighting); wide when piped."""
     from rich.console import Console
     # Wide enough that Japanese table cells do not wrap into illegibility when piped.
@@ -72,7 +72,7 @@ def fail(exc: PolicygraphError) -> NoReturn:
     raise typer.Exit(exc.exit_code)
 
 
-def open_project(root: Path | None) -> "Project":
+def open_project(root: Path | None) -> Project:
     from policygraph.project import Project
     return Project.locate(root)
 

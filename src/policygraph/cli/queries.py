@@ -5,14 +5,23 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from policygraph.cli.options import (AsOfOption, EngineName, EngineOption, FormatOption, GraphOption, OutputFormat,
-                                     RootOption, console, open_project)
+from policygraph.cli.options import (
+    AsOfOption,
+    EngineName,
+    EngineOption,
+    FormatOption,
+    GraphOption,
+    OutputFormat,
+    RootOption,
+    console,
+    open_project,
+)
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
 
 
@@ -43,7 +52,7 @@ def _resolve_query(project, name_or_file: str):
             raise PolicygraphError.single("query file not found", EXIT_INPUT, file=path)
         query = NamedQuery.read(path)
     else:
-        query = QueryLibrary(project.queries_dir).get(name_or_file)
+        query = QueryLibrary(project.query_dirs).get(name_or_file)
     query.prepared()  # syntax errors (with line and column) before any graph is loaded
     return query
 
@@ -100,7 +109,7 @@ def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = 
 
 def query(
     name: Annotated[str, typer.Argument(help="A query name from `policygraph queries`, or a path to a .rq file.")],
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE, repeatable. A record "
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, repeatable. A record "
                      "id or http(s) IRI is bound as an IRI, YYYY-MM-DD as a date, anything else as text; values "
                      "are bound, never pasted into the query.")] = None,
     fmt: FormatOption = OutputFormat.table,
@@ -116,8 +125,8 @@ def query(
 
     Example: policygraph query kpi-history --param kpi=kpi-cloud-municipalities --format csv
     """
-    from policygraph.store.engines import engine_for
     from policygraph.query.sparql import bindings
+    from policygraph.store.engines import engine_for
     project = open_project(root)
     q = _resolve_query(project, name)
     params = _params(param or [])
@@ -134,11 +143,11 @@ def query(
 def _projected(text: str) -> list[str]:
     import re
     head = text.split("WHERE", 1)[0]
-    select = re.split(r"\bSELECT\b", head, maxsplit=1, flags=re.I)
+    select = re.split(r"\bSELECT\b", head, maxsplit=1, flags=re.IGNORECASE)
     if len(select) < 2:
         return []
     found = []
-    for m in re.finditer(r"\(.*?\bAS\s+\?(\w+)\s*\)|\?(\w+)", select[1], flags=re.I | re.S):
+    for m in re.finditer(r"\(.*?\bAS\s+\?(\w+)\s*\)|\?(\w+)", select[1], flags=re.IGNORECASE | re.DOTALL):
         name = m.group(1) or m.group(2)
         if name not in found:
             found.append(name)
@@ -156,7 +165,7 @@ def queries(
     Example: policygraph queries --format json
     """
     from policygraph.query.sparql import QueryLibrary
-    library = QueryLibrary(open_project(root).queries_dir)
+    library = QueryLibrary(open_project(root).query_dirs)
     rows = []
     for n in library.names():
         q = library.get(n)
@@ -186,7 +195,7 @@ def gaps(
     from policygraph.query.sparql import QueryLibrary
     from policygraph.store.engines import engine_for
     project, graph, where = _load(root, graph_file, as_of)
-    report = gap_report(graph, QueryLibrary(project.queries_dir), engine_for(engine.value, graph))
+    report = gap_report(graph, QueryLibrary(project.query_dirs), engine_for(engine.value, graph))
     kinds, rows, when, by_kind = report.kinds, report.rows, report.as_of, report.by_kind()
     if fmt is OutputFormat.json:
         typer.echo(json.dumps({**report.as_dict(), "engine": engine.value}, ensure_ascii=False, indent=2))

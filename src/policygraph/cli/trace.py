@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from policygraph.cli.options import GraphOption, RootOption, TableOrJson, console, open_project
+from policygraph.cli.options import (
+    GraphOption,
+    RootOption,
+    TableOrJson,
+    console,
+    open_project,
+)
 
 
 def trace(
@@ -29,7 +35,7 @@ def trace(
     from policygraph.views.render import render_trace
     proj = open_project(root)
     graph, where = load_graph(proj, graph_file)
-    result = do_trace(graph, QueryLibrary(proj.queries_dir), target)
+    result = do_trace(graph, QueryLibrary(proj.query_dirs), target)
     if fmt is TableOrJson.json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from policygraph.cli.options import RootOption, console, open_project
-
 
 
 class Reasoner(str, Enum):
@@ -46,7 +45,7 @@ def validate(
 
 
 def docs(
-    out: Annotated[Optional[Path], typer.Option(
+    out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Output HTML file (default: build/ontology.html).", dir_okay=False)] = None,
     root: RootOption = None,
 ):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,15 +20,15 @@ viz_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-OutOption = Annotated[Optional[Path], typer.Option(
+OutOption = Annotated[Path | None, typer.Option(
     "--out", "-o", help="HTML file to write (default: build/viz-<view>.html).", dir_okay=False)]
-ClassOption = Annotated[Optional[List[str]], typer.Option(
+ClassOption = Annotated[list[str] | None, typer.Option(
     "--class", help="Keep only records of this class (repeatable), e.g. KPI, Directive, Observation.")]
-BodyOption = Annotated[Optional[str], typer.Option(
+BodyOption = Annotated[str | None, typer.Option(
     "--body", help="Keep only records a body (or one of its sub-units) is responsible for: id or label.")]
-DocumentOption = Annotated[Optional[str], typer.Option(
+DocumentOption = Annotated[str | None, typer.Option(
     "--document", help="Keep only records stated in a policy document: id, label or alias.")]
-StatusOption = Annotated[Optional[str], typer.Option(
+StatusOption = Annotated[str | None, typer.Option(
     "--status", help="Keep only KPIs (and their values) with this attainment: achieved, on_track, off_track, "
                      "not_yet_due, no_target, no_data, unknown.")]
 
@@ -120,7 +120,7 @@ def viz_trace(
     from policygraph.query.trace import trace
     from policygraph.views.viz import trace_view
     project, graph, rg = _load(root, graph_file)
-    result = trace(graph, QueryLibrary(project.queries_dir), target)
+    result = trace(graph, QueryLibrary(project.query_dirs), target)
     _write(project, trace_view(rg, result), out, result["root"]["id"])
 
 
@@ -143,7 +143,7 @@ def viz_gaps(
     project, graph, rg = _load(root, graph_file)
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
-    rows = gap_report(graph, QueryLibrary(project.queries_dir)).rows
+    rows = gap_report(graph, QueryLibrary(project.query_dirs)).rows
     view = gaps_view(rg, rows, _selection(rg, classes, body, document, status), max_nodes)
     _write(project, view, out)
 
@@ -151,7 +151,7 @@ def viz_gaps(
 def export_command(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml: the record graph for Gephi or "
                                               "Cytoscape; csv: the KPI table for a spreadsheet.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default: "
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
                    "build/policygraph.graphml or build/kpis.csv).", dir_okay=False)] = None,
     graph_file: GraphOption = None,
     root: RootOption = None,

@@ -7,10 +7,26 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
 from policygraph.errors import EXIT_VIOLATIONS, PolicygraphError, Problem
-from policygraph.records.models import (KPI, Assessment, Baseline, Body, Directive, EvidencedRecord, Measure, Observation,
-                     PolicyDocument, ProgressReport, Projection, ReformItem, ScheduleStep, SourceText, Target,
-                     fiscal_year_end, fiscal_year_start)
 from policygraph.records.corpus import Corpus
+from policygraph.records.models import (
+    KPI,
+    Assessment,
+    Baseline,
+    Body,
+    Directive,
+    EvidencedRecord,
+    Measure,
+    Observation,
+    PolicyDocument,
+    ProgressReport,
+    Projection,
+    ReformItem,
+    ScheduleStep,
+    SourceText,
+    Target,
+    fiscal_year_end,
+    fiscal_year_start,
+)
 
 PG = Namespace("https://w3id.org/policygraph/ontology#")
 PGR = Namespace("https://w3id.org/policygraph/id/")

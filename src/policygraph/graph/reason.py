@@ -167,7 +167,12 @@ def _for_hermit(graph: Graph) -> bytes:
 
 
 def _hermit(graph: Graph) -> OwlReport:
-    from owlready2 import OwlReadyInconsistentOntologyError, OwlReadyJavaError, World, sync_reasoner
+    from owlready2 import (
+        OwlReadyInconsistentOntologyError,
+        OwlReadyJavaError,
+        World,
+        sync_reasoner,
+    )
 
     world = World()  # a fresh in-memory quadstore per run: nothing leaks between runs
     try:
@@ -330,8 +335,17 @@ def _local(term) -> str:
 def _short(term) -> str:
     from policygraph.graph.convert import PGR
     s = str(term)
-    return s[len(str(PGR)):] if s.startswith(str(PGR)) else s
+    return s.removeprefix(str(PGR))
 
 
-__all__ = ["materialise", "check", "clashes", "reach_links", "reaches_update", "java_available",
-           "OwlReport", "Clash", "FALLBACK_NOTE"]
+__all__ = [
+    "FALLBACK_NOTE",
+    "Clash",
+    "OwlReport",
+    "check",
+    "clashes",
+    "java_available",
+    "materialise",
+    "reach_links",
+    "reaches_update",
+]

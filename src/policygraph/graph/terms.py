@@ -25,7 +25,7 @@ def plain(value):
         return None
     if isinstance(value, URIRef):
         s = str(value)
-        return s[len(str(PGR)):] if s.startswith(str(PGR)) else s
+        return s.removeprefix(str(PGR))
     if isinstance(value, Literal):
         return literal_value(value)
     return str(value)

@@ -6,7 +6,7 @@ default ?node) and ?document / ?documentLabel. This module adds the first source
 quoted node (the same excerpt evidence.rq lists first), so every row carries a verbatim quote.
 
 Example:
-    >>> rows = run_gaps(graph, QueryLibrary(project.queries_dir))
+    >>> rows = run_gaps(graph, QueryLibrary(project.query_dirs))
     >>> {r.kind for r in rows}
     {'guideline-empty-box-gap', 'kpi-no-observation-gap', ...}
 """
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from rdflib import RDFS, Graph, URIRef
 from rdflib.namespace import PROV
 
-from policygraph.store.engines import Engine, RdflibEngine
 from policygraph.graph.convert import PG
 from policygraph.query.sparql import NamedQuery, QueryLibrary
+from policygraph.store.engines import Engine, RdflibEngine
 
 GAP_SUFFIX = "-gap"
 
@@ -128,7 +128,7 @@ def gap_report(graph: Graph, library: QueryLibrary, engine: Engine | None = None
     """Run every gap query; the report as `policygraph gaps` and `policygraph viz gaps` show it.
 
     Example:
-        >>> report = gap_report(graph, QueryLibrary(project.queries_dir))
+        >>> report = gap_report(graph, QueryLibrary(project.query_dirs))
         >>> report.as_dict()["total"] == len(report.rows)
         True
     """

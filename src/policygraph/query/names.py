@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class NamedQuery:
     _compiled: object = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def read(cls, path: Path) -> "NamedQuery":
+    def read(cls, path: Path) -> NamedQuery:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -78,19 +79,34 @@ def _split_param(value: str) -> tuple[str, str]:
 
 
 class QueryLibrary:
-    def __init__(self, folder: Path):
-        self.folder = folder
+    """The named queries of one or more folders of `.rq` files; where two folders hold the same name,
+    the first wins (a project's queries/ before the shipped ones, see `Project.query_dirs`)."""
+
+    def __init__(self, folders: Path | Sequence[Path]):
+        self.folders = [folders] if isinstance(folders, Path) else list(folders)
         self._cache: dict[str, NamedQuery] = {}
 
+    @property
+    def folder(self) -> Path:
+        """The first folder: where a query is looked for first."""
+        return self.folders[0]
+
+    def path(self, name: str) -> Path | None:
+        for folder in self.folders:
+            path = folder / f"{name}.rq"
+            if path.is_file():
+                return path
+        return None
+
     def names(self) -> list[str]:
-        return sorted(p.stem for p in self.folder.glob("*.rq"))
+        return sorted({p.stem for folder in self.folders for p in folder.glob("*.rq")})
 
     def get(self, name: str) -> NamedQuery:
         if name not in self._cache:
-            path = self.folder / f"{name}.rq"
-            if not path.is_file():
+            path = self.path(name)
+            if path is None:
                 raise PolicygraphError.single(f"no query named {name!r} (see `policygraph queries`)", EXIT_INPUT,
-                                              file=path)
+                                              file=self.folder / f"{name}.rq")
             self._cache[name] = NamedQuery.read(path)
         return self._cache[name]
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 
-from policygraph.query.names import pick
 from policygraph.graph.convert import PG
-from policygraph.query.sparql import QueryLibrary, run
 from policygraph.graph.terms import plain as _py
+from policygraph.query.names import pick
+from policygraph.query.sparql import QueryLibrary, run
 
 
 @dataclass(frozen=True)
@@ -166,4 +166,4 @@ def kpis_reached(result: dict) -> dict[str, dict]:
     return {k["id"]: k for d in result["directives"] for i in d["reform_items"] for k in i["kpis"]}
 
 
-__all__ = ["trace", "resolve_target", "kpis_reached", "Candidate", "PG"]
+__all__ = ["PG", "Candidate", "kpis_reached", "resolve_target", "trace"]

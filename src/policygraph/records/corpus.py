@@ -5,16 +5,22 @@ Every problem is collected (not just the first) and names its file, line and fie
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
-from policygraph.records.models import MODELS, REFERENCES, EvidencedRecord, Record, SourceText
 from policygraph.project import Project
+from policygraph.records.models import (
+    MODELS,
+    REFERENCES,
+    EvidencedRecord,
+    Record,
+    SourceText,
+)
 from policygraph.records.sources import Match, SourceIndex, normalize
 from policygraph.records.yamlload import LineDict, LineList, line_of, load_yaml
 

@@ -7,17 +7,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Union
+from typing import Annotated
 
 from pydantic import Field, TypeAdapter, ValidationError
 
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
-from policygraph.records.models import MODELS, EvidencedRecord
 from policygraph.project import Project
 from policygraph.records.corpus import record_files
+from policygraph.records.models import MODELS, EvidencedRecord
 from policygraph.records.sources import SourceIndex, normalize
 from policygraph.records.yamlload import LineDict, load_yaml
-
 
 # ------------------------------------------------------------------ sources
 
@@ -167,7 +166,7 @@ def longest_prefix(project: Project, doc: str, text: str) -> tuple[str, int | No
 
 def data_file_schema() -> dict:
     """JSON Schema (2020-12) of a data file: {source?, records: [record, ...]}, records by `type`."""
-    union = Annotated[Union[tuple(MODELS.values())], Field(discriminator="type")]  # type: ignore[valid-type]
+    union = Annotated[tuple(MODELS.values()), Field(discriminator="type")]  # type: ignore[valid-type]
     record_schema = TypeAdapter(union).json_schema(ref_template="#/$defs/{model}")
     defs = record_schema.pop("$defs", {})
     return {

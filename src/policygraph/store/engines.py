@@ -97,7 +97,7 @@ class OxigraphEngine:
 
 
 _VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_OUTER_SELECT = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?", re.I)
+_OUTER_SELECT = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?", re.IGNORECASE)
 
 
 def project_parameters(text: str, names: list[str]) -> tuple[str, set[str]]:

@@ -18,10 +18,10 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH, SKOS
 
+from policygraph.checks.validate import PGSH, load_shapes
 from policygraph.graph.convert import PG, load_ontology
 from policygraph.output import write_atomically
 from policygraph.project import Project
-from policygraph.checks.validate import PGSH, load_shapes
 
 _PREFIXES = {
     str(PG): "pg:", "http://www.w3.org/2001/XMLSchema#": "xsd:", "http://www.w3.org/ns/prov#": "prov:",
@@ -88,7 +88,7 @@ def _disjoint_with(g: Graph, cls) -> list:
 def reference(ontology: Graph, shapes: Graph) -> dict:
     """The content of the reference page, as plain data (also what tests read)."""
     g = ontology
-    ours = lambda n: isinstance(n, URIRef) and str(n).startswith(str(PG))  # noqa: E731
+    ours = lambda n: isinstance(n, URIRef) and str(n).startswith(str(PG))
     classes = [_term(g, c, [
         ("subclass of", _refs(g, g.objects(c, RDFS.subClassOf))),
         ("superclass of", _refs(g, g.subjects(RDFS.subClassOf, c))),
@@ -120,7 +120,7 @@ def reference(ontology: Graph, shapes: Graph) -> dict:
     for shape in sorted(set(shapes.subjects(SH.message, None)), key=str):
         if isinstance(shape, URIRef):
             path = shapes.value(shape, SH.path)
-            rules.append((str(shape)[len(PGSH):] if str(shape).startswith(PGSH) else str(shape),
+            rules.append((str(shape).removeprefix(PGSH),
                           _short(path) if isinstance(path, URIRef) else "", str(shapes.value(shape, SH.message))))
     onto = next(iter(g.subjects(RDF.type, OWL.Ontology)), None)
     return {

@@ -29,8 +29,16 @@ from jinja2 import Environment, FileSystemLoader
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.output import write_atomically
 from policygraph.project import Project
-from policygraph.views.viz_model import (ATTAINMENT, CLASS_STYLE, OTHER_STYLE, RecordGraph, Selection, layered_positions,
-                        neighbours_of, record_id)
+from policygraph.views.viz_model import (
+    ATTAINMENT,
+    CLASS_STYLE,
+    OTHER_STYLE,
+    RecordGraph,
+    Selection,
+    layered_positions,
+    neighbours_of,
+    record_id,
+)
 
 VIS_VERSION = "10.1.5"
 #: Above this many nodes `viz graph` / `viz gaps` refuse: the page would be too slow to use.
@@ -264,11 +272,13 @@ def _csp_hash(js: str) -> str:
 
 
 def load_assets(project: Project) -> dict:
-    """The template folder and inlined scripts from the project's viz/ folder, checked."""
-    viz = project.root / "viz"
-    vendor = viz / "vendor" / f"vis-network-{VIS_VERSION}"
-    vis_path, app_path = vendor / "vis-network.min.js", viz / "templates" / "app.js"
-    for path in (vis_path, app_path, viz / "templates" / TEMPLATE, vendor / "SHA256SUMS"):
+    """The template folders and inlined scripts: the project's viz/ files where it has them, else the
+    ones shipped in the package; checked (SHA-256 of vis-network, safe to inline)."""
+    vendor = project.vendor_dir / f"vis-network-{VIS_VERSION}"
+    templates = project.template_dirs
+    vis_path = vendor / "vis-network.min.js"
+    app_path = _first(templates, "app.js")
+    for path in (vis_path, app_path, _first(templates, TEMPLATE), vendor / "SHA256SUMS"):
         if not path.is_file():
             raise PolicygraphError.single("view asset missing (see viz/vendor_vis.sh)", EXIT_INPUT, file=path)
     vis_bytes = vis_path.read_bytes()
@@ -287,8 +297,13 @@ def load_assets(project: Project) -> dict:
            f"script-src {_csp_hash(vis_js)} {_csp_hash(app_js)}; "
            "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
            "base-uri 'none'; form-action 'none'")
-    return {"templates": viz / "templates", "vis_js": vis_js, "app_js": app_js, "csp": csp,
+    return {"templates": templates, "vis_js": vis_js, "app_js": app_js, "csp": csp,
             "vis_version": VIS_VERSION}
+
+
+def _first(folders: list[Path], name: str) -> Path:
+    """`name` in the first folder that has it (else in the first folder, to name in an error)."""
+    return next((d / name for d in folders if (d / name).is_file()), folders[0] / name)
 
 
 def render(view: View, project: Project) -> str:
@@ -310,9 +325,9 @@ def render(view: View, project: Project) -> str:
     net.node_ids = [n["id"] for n in view.nodes]
     net.node_map = {n["id"]: n for n in view.nodes}
     net.set_options(json.dumps(options))
-    net.set_template_dir(str(assets["templates"]) + "/", TEMPLATE)
+    net.set_template_dir(str(assets["templates"][0]) + "/", TEMPLATE)
     # set_template_dir makes a non-escaping Environment: replace it with an autoescaping one.
-    env = Environment(loader=FileSystemLoader(str(assets["templates"])), autoescape=True)
+    env = Environment(loader=FileSystemLoader([str(d) for d in assets["templates"]]), autoescape=True)
     # tojson stays HTML-safe (it escapes < > & ' as \u003c …) with real UTF-8: half the size for Japanese.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.globals.update(assets, view=view, meta={

@@ -11,11 +11,11 @@ Example:
 """
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
-CHROMIUM = os.environ.get("POLICYGRAPH_CHROMIUM", "/usr/bin/chromium")
+from policygraph import settings
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--no-default-browser-check"]
 
@@ -26,8 +26,9 @@ _XSS_PROBE = """(() => { let v; window.__xss_log = [];
 
 def chromium_missing() -> str | None:
     """Why the browser cannot run, or None."""
-    if not Path(CHROMIUM).is_file():
-        return (f"{CHROMIUM} not found: install Debian's chromium (`apt-get install -y chromium`, which "
+    binary = settings.chromium_path()
+    if not Path(binary).is_file():
+        return (f"{binary} not found: install Debian's chromium (`apt-get install -y chromium`, which "
                 "`make test` does when run as root); set POLICYGRAPH_SKIP_BROWSER=1 to skip browser tests")
     try:
         import playwright  # noqa: F401
@@ -40,7 +41,7 @@ def chromium_missing() -> str | None:
 def chromium():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=settings.chromium_path(), headless=True, args=ARGS)
         try:
             yield browser
         finally:

@@ -14,8 +14,8 @@ import networkx as nx
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
-from policygraph.graph.terms import literal_value
 from policygraph.graph.convert import PG, PGR
+from policygraph.graph.terms import literal_value
 
 _PGR = str(PGR)
 _PG = str(PG)
@@ -70,7 +70,7 @@ def is_record(node) -> bool:
 
 def record_id(node) -> str:
     s = str(node)
-    return s[len(_PGR):] if s.startswith(_PGR) else s
+    return s.removeprefix(_PGR)
 
 
 def _plain(value):
@@ -326,7 +326,7 @@ class RecordGraph:
         out = []
         for prop, kind in STATEMENT_PROPS.items():
             for st in g.objects(kpi, prop):
-                one = lambda p: next(g.objects(st, p), None)  # noqa: E731
+                one = lambda p: next(g.objects(st, p), None)
                 value = one(PG.value)
                 derived = False
                 if value is None and one(PG.relativeFactor) is not None and one(PG.relativeTo) is not None:
