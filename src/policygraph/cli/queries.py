@@ -133,25 +133,11 @@ def query(
     bindings(q, params)  # unknown parameter names fail before the graph is loaded
     _, graph, where = _load(root, graph_file, as_of)
     rows = engine_for(engine.value, graph).run(q, **params)
-    columns = list(rows[0]) if rows else _projected(q.text)
+    columns = rows.columns
     plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)")
     if fmt is OutputFormat.table:
         console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
-
-
-def _projected(text: str) -> list[str]:
-    import re
-    head = text.split("WHERE", 1)[0]
-    select = re.split(r"\bSELECT\b", head, maxsplit=1, flags=re.IGNORECASE)
-    if len(select) < 2:
-        return []
-    found = []
-    for m in re.finditer(r"\(.*?\bAS\s+\?(\w+)\s*\)|\?(\w+)", select[1], flags=re.IGNORECASE | re.DOTALL):
-        name = m.group(1) or m.group(2)
-        if name not in found:
-            found.append(name)
-    return found
 
 
 def queries(

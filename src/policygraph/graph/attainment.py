@@ -32,7 +32,8 @@ Queries (kpi-status, body-workload, target-not-met-gap) and views read these tri
 consumer agrees.
 
 Example:
-    >>> from policygraph.graph.attainment import compute
+    >>> import datetime
+    >>> from policygraph.graph.convert import PGR
     >>> statuses = compute(graph, as_of=datetime.date(2019, 8, 1))
     >>> statuses[PGR["kpi-cloud-municipalities"]].status
     'achieved'

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import XSD, Graph, Literal, URIRef, Variable
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.convert import PREFIXES
+from policygraph.store.engines import Rows
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
 
@@ -63,14 +65,27 @@ class NamedQuery:
             self._compiled = self._prepare()
         return self._compiled
 
+    @property
+    def projected(self) -> list[str]:
+        """The variables the query returns, in order, read by the SPARQL parser (all in scope for SELECT *)."""
+        return [str(v) for v in (self.prepared().algebra.get("PV") or [])]
+
+    def bind(self, params: dict) -> dict[str, URIRef | Literal]:
+        """`params` checked against the `# param:` header, as RDF terms (see `bindings`)."""
+        return bindings(self, params)
+
     def _prepare(self):
         try:
-            return prepareQuery(self.text)
+            with _PARSE_LOCK:  # rdflib's parser (pyparsing) is not thread-safe
+                return prepareQuery(self.text)
         except Exception as exc:  # pyparsing.ParseException and friends
             line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
             where = f" at line {line}, column {col}" if line else ""
             raise PolicygraphError.single(f"SPARQL syntax error{where}: {getattr(exc, 'msg', exc)}",
                                           EXIT_INPUT, file=self.path, line=line) from exc
+
+
+_PARSE_LOCK = threading.Lock()
 
 
 def _split_param(value: str) -> tuple[str, str]:
@@ -135,7 +150,12 @@ def parse_param(text: str) -> URIRef | Literal:
 
     An ISO date (2019-08-01) becomes an xsd:date literal.
 
-    Example: parse_param("dir-guideline-1") == PGR["dir-guideline-1"]; parse_param('x" }') is a Literal.
+    >>> parse_param("dir-guideline-1")
+    rdflib.term.URIRef('https://w3id.org/policygraph/id/dir-guideline-1')
+    >>> parse_param('x" }')
+    rdflib.term.Literal('x" }')
+    >>> parse_param("2019-08-01").datatype
+    rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date')
     """
     if _DATE.match(text):
         try:
@@ -152,9 +172,18 @@ def parse_param(text: str) -> URIRef | Literal:
     return Literal(text)
 
 
-def run(graph: Graph, query: NamedQuery, **params) -> list[dict[str, object]]:
-    """Run a named query with parameters bound safely; rows as dicts of Python values (None if unbound)."""
-    bound = {Variable(k): v for k, v in bindings(query, params).items()}
-    result = graph.query(query.prepared(), initBindings=bound, initNs=PREFIXES)
-    names = [str(v) for v in result.vars]
-    return [{n: row[i] for i, n in enumerate(names)} for row in result]
+def run(graph: Graph, query: NamedQuery, **params) -> Rows:
+    """Run a named query on an rdflib graph with parameters bound safely: rows as dicts of rdflib terms
+    (None if unbound), with `.columns` in SELECT order even when there is no row.
+
+    >>> from policygraph.graph.convert import PG
+    >>> g = Graph(); _ = g.add((URIRef("https://w3id.org/policygraph/id/d"), RDF.type, PG.PolicyDocument))
+    >>> q = NamedQuery("docs", Path("docs.rq"), "PREFIX pg: <https://w3id.org/policygraph/ontology#> "
+    ...                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    ...                "SELECT ?doc ?label WHERE { ?doc a pg:PolicyDocument OPTIONAL { ?doc rdfs:label ?label } }")
+    >>> rows = run(g, q)
+    >>> rows.columns, [str(r["doc"]) for r in rows], rows[0]["label"]
+    (['doc', 'label'], ['https://w3id.org/policygraph/id/d'], None)
+    """
+    from policygraph.store.engines import RdflibEngine
+    return RdflibEngine(graph).run(query, **params)

@@ -154,7 +154,7 @@ _SNAKE = {"valueText": "value_text", "dateText": "date_text", "fiscalYear": "fis
 def trace(graph: Graph, queries: QueryLibrary, target: str) -> dict:
     """Trace TARGET (id or label of a directive or document). Example:
 
-    >>> trace(graph, QueryLibrary(Path("queries")), "未来投資戦略2017")["directives"][0]["reform_items"][0]["number"]
+    >>> trace(graph, QueryLibrary(project.query_dirs), "未来投資戦略2017")["directives"][0]["reform_items"][0]["number"]
     '⑮'
     """
     root = resolve_target(graph, queries, target)

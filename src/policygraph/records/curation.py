@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -116,7 +116,9 @@ class QuoteHit:
 def find_quote(project: Project, doc: str, text: str, context: int = 1, limit: int = 10) -> tuple[str, list[QuoteHit]]:
     """Where `text` occurs in a source (normalised matching, as the quote test does).
 
-    Example: find_quote(project, "001", "728団体(H27.4.1)") → ("src-001", [QuoteHit(line=103, ...)])
+    >>> source, hits = find_quote(project, "001", "728団体(H27.4.1)")
+    >>> source, hits[0].line, hits[0].locator
+    ('src-001', 103, '自治体クラウドの推進について / 1. クラウド化の進捗状況 (line 103)')
     """
     sid, path = resolve_source(project, doc)
     index = SourceIndex(path)
@@ -166,7 +168,7 @@ def longest_prefix(project: Project, doc: str, text: str) -> tuple[str, int | No
 
 def data_file_schema() -> dict:
     """JSON Schema (2020-12) of a data file: {source?, records: [record, ...]}, records by `type`."""
-    union = Annotated[tuple(MODELS.values()), Field(discriminator="type")]  # type: ignore[valid-type]
+    union = Annotated[Union[tuple(MODELS.values())], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007 (a Union of a tuple has no | form)
     record_schema = TypeAdapter(union).json_schema(ref_template="#/$defs/{model}")
     defs = record_schema.pop("$defs", {})
     return {

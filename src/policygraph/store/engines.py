@@ -1,32 +1,65 @@
 """Two SPARQL engines, one answer: rdflib (in memory, the default) and Oxigraph (pyoxigraph).
 
-Both run the same NamedQuery with the same parameter bindings — never pasted into the query
+Both run the same named query (anything with `text`, `path`, `prepared()`, `projected` and `bind()`,
+such as `policygraph.query.sparql.NamedQuery`; this stage does not import the query stage) with the
+same parameter bindings — never pasted into the query
 text: rdflib gets them as initBindings, Oxigraph as substitutions (SEP-0007) — and both return
-rows as dicts of rdflib terms, so results can be compared row for row (tests/test_engines.py).
+`Rows`: dicts of rdflib terms that know their columns, so results can be compared row for row (tests/test_engines.py).
 
 Example:
     >>> engine = engine_for("oxigraph", graph)
-    >>> engine.run(library.get("kpi-status"))[0]["status"]
+    >>> rows = engine.run(library.get("kpi-status"))
+    >>> rows.columns[:2], len(rows) == len(engine_for("rdflib", graph).run(library.get("kpi-status")))
+    (['kpi', 'label'], True)
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.convert import PREFIXES
-from policygraph.query.sparql import NamedQuery, bindings, run
 
 ENGINES = ("rdflib", "oxigraph")
+
+
+class Rows(list):
+    """Result rows (dicts of rdflib terms, None where unbound) that also carry their `columns`, in the
+    query's SELECT order, so an empty result still has a header.
+
+    >>> rows = Rows([{"a": 1}], ["a"])
+    >>> rows == [{"a": 1}], rows.columns
+    (True, ['a'])
+    """
+
+    def __init__(self, rows: Iterable[dict] = (), columns: Iterable[str] = ()):
+        super().__init__(rows)
+        self.columns = list(columns)
+
+
+class Query(Protocol):
+    """What an engine needs of a named query."""
+
+    text: str
+    path: Path
+
+    def prepared(self) -> object: ...
+
+    @property
+    def projected(self) -> list[str]: ...
+
+    def bind(self, params: dict) -> dict[str, URIRef | Literal]: ...
 
 
 class Engine(Protocol):
     name: str
 
-    def run(self, query: NamedQuery, **params) -> list[dict[str, object]]: ...
+    def run(self, query: Query, **params) -> Rows: ...
 
 
 class RdflibEngine:
@@ -35,8 +68,11 @@ class RdflibEngine:
     def __init__(self, graph: Graph):
         self.graph = graph
 
-    def run(self, query: NamedQuery, **params) -> list[dict[str, object]]:
-        return run(self.graph, query, **params)
+    def run(self, query: Query, **params) -> Rows:
+        bound = {Variable(k): v for k, v in query.bind(params).items()}
+        result = self.graph.query(query.prepared(), initBindings=bound, initNs=PREFIXES)
+        names = [str(v) for v in result.vars or []]
+        return Rows(({n: row[i] for i, n in enumerate(names)} for row in result), names)
 
 
 def to_oxigraph(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -83,29 +119,37 @@ class OxigraphEngine:
     def __init__(self, graph: Graph | None = None, store: ox.Store | None = None):
         self.store = store if store is not None else load_store(graph)
 
-    def run(self, query: NamedQuery, **params) -> list[dict[str, object]]:
-        bound = {ox.Variable(k): to_oxigraph(v) for k, v in bindings(query, params).items()}
+    def run(self, query: Query, **params) -> Rows:
+        bound = {ox.Variable(k): to_oxigraph(v) for k, v in query.bind(params).items()}
         query.prepared()  # the same syntax check, with line and column, as on rdflib
-        text, added = project_parameters(query.text, list(params))
+        text, added = project_parameters(query.text, list(params), query.projected)
         try:
             solutions = self.store.query(text, substitutions=bound,
                                          prefixes={k: str(v) for k, v in PREFIXES.items()})
         except SyntaxError as exc:
             raise PolicygraphError.single(f"SPARQL error (Oxigraph): {exc}", EXIT_INPUT, file=query.path) from exc
         names = [v.value for v in solutions.variables if v.value not in added]
-        return [{n: from_oxigraph(sol[n]) for n in names} for sol in solutions]
+        return Rows(({n: from_oxigraph(sol[n]) for n in names} for sol in solutions), names)
 
 
 _VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _OUTER_SELECT = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?", re.IGNORECASE)
 
 
-def project_parameters(text: str, names: list[str]) -> tuple[str, set[str]]:
+def project_parameters(text: str, names: list[str], projected: list[str] | None = None) -> tuple[str, set[str]]:
     """Oxigraph substitutes only variables of the SELECT clause (SEP-0007); rdflib binds any.
 
     So a parameter the query does not project is added to the outer SELECT — its variable *name*
-    (checked to be a plain name), never its value — and dropped from the rows again.
+    (checked to be a plain name), never its value — and dropped from the rows again. `projected` is
+    what the SPARQL parser reads as the query's SELECT variables (`NamedQuery.projected`); without
+    it the text is parsed here.
+
+    >>> project_parameters("SELECT ?a WHERE { ?a ?p ?node }", ["node"])
+    ('SELECT ?node ?a WHERE { ?a ?p ?node }', {'node'})
     """
+    if projected is None:
+        from rdflib.plugins.sparql import prepareQuery
+        projected = [str(v) for v in (prepareQuery(text).algebra.get("PV") or [])]
     lines = text.splitlines(keepends=True)
     for i, line in enumerate(lines):
         code = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
@@ -113,7 +157,6 @@ def project_parameters(text: str, names: list[str]) -> tuple[str, set[str]]:
         if not m:
             continue
         head = code[m.end():].lstrip()
-        projected = set(re.findall(r"\?(\w+)", " ".join(lines[i:]).split("WHERE", 1)[0].split("{", 1)[0]))
         if head.startswith("*"):
             return text, set()
         missing = [n for n in names if n not in projected]

@@ -6,7 +6,13 @@ has one row per KPI statement (baseline, target, observation, projection, assess
 document and first quote.
 
 Example:
-    files = export(RecordGraph(graph), "csv", Path("build/kpis.csv"))
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from policygraph.views.viz_model import RecordGraph
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = export(RecordGraph(graph), "csv", Path(tmp) / "kpis.csv")
+    ...     out.read_text(encoding="utf-8-sig").splitlines()[0].split(",")[:2]  # with a BOM, for Excel
+    ['kpi_id', 'kpi_label_ja']
 """
 from __future__ import annotations
 

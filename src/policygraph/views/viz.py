@@ -3,10 +3,10 @@
 Three views, each a function returning a `View` (nodes, edges, panel details, legend):
 graph_view (every record, or a selection of them), trace_view (one directive or document down to
 its observations, laid out top-down), gaps_view (the graph with the gap report's rows marked).
-`render` turns a View into one HTML file with pyvis and our template from the project's viz/
-folder; the page loads nothing from the network:
+`render` turns a View into one HTML file with pyvis and our template (the project's viz/templates/
+where it has one, else the one shipped in the package); the page loads nothing from the network:
 
-- vis-network is vendored from npm (viz/vendor/vis-network-<version>/, SHA-256 checked) and
+- vis-network is vendored from npm (resources/viz/vendor/vis-network-<version>/, SHA-256 checked) and
   inlined; pyvis' own templates, which fetch Bootstrap and vis from CDNs, are never used;
 - every string reaches the page as JSON inside <script type="application/json"> (Jinja's tojson
   escapes < > & '), the page script uses textContent only, pyvis' select menu and its innerHTML
@@ -14,7 +14,10 @@ folder; the page loads nothing from the network:
 - a Content-Security-Policy allows only our two inline scripts (by SHA-256) and no fetch at all.
 
 Example:
-    html = render(graph_view(RecordGraph(graph)), project)
+    >>> from policygraph.views.viz_model import RecordGraph
+    >>> html = render(graph_view(RecordGraph(graph)), project)
+    >>> html.startswith("<!DOCTYPE html>"), "https://" in html.split("<script", 1)[0]
+    (True, False)
 """
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ Never downloads a browser: it drives /usr/bin/chromium (or $POLICYGRAPH_CHROMIUM
 instrumented: it records each request, console error, page error and dialog, aborts any request
 that is not file: or data:, and logs every assignment to window.__xss (the XSS probe).
 
-Example:
+Usage (needs Chromium, so not a doctest; tests/test_viz_browser.py runs exactly this):
+
     with chromium() as browser:
         page, log = instrumented_page(browser)
         open_view(page, Path("build/viz-graph.html"))
