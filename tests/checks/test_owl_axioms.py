@@ -12,7 +12,7 @@ from rdflib.collection import Collection
 from policygraph.graph import reason
 from policygraph.graph.convert import PGR, load_ontology
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "tests" / "fixtures" / "shapes" / "base.ttl"
 ONTOLOGY = load_ontology(ROOT / "ontology" / "policygraph.ttl")
 

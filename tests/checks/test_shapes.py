@@ -14,7 +14,7 @@ from policygraph.checks.validate import PGSH, load_shapes, shacl
 from policygraph.graph.convert import load_ontology
 from policygraph.graph.reason import materialise
 
-FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shapes"
 PREFIXES = """
 PREFIX pg:      <https://w3id.org/policygraph/ontology#>
 PREFIX pgr:     <https://w3id.org/policygraph/id/>

@@ -13,7 +13,7 @@ from policygraph.graph import reason
 from policygraph.graph.convert import PG, PGR, load_ontology
 from policygraph.query.sparql import QueryLibrary, run
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OWL_CASES = sorted((FIXTURES / "owl").glob("*.ru"))
 PREFIXES = """
 PREFIX pg:  <https://w3id.org/policygraph/ontology#>

@@ -13,7 +13,7 @@ from rdflib import Graph
 from policygraph.cli.app import app
 from policygraph.graph.convert import PG, PGR
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXT_A = "市区町村のクラウド導入状況\n導入団体数は842団体(H28.4.1)となった。\n"
 TEXT_B = "クラウド導入の進捗\n導入団体数：848団体（平成28年4月1日時点）\n"
 

@@ -15,8 +15,8 @@ from policygraph.query.gaps import gap_queries, run_gaps
 from policygraph.query.sparql import QueryLibrary
 from policygraph.store.engines import OxigraphEngine, RdflibEngine
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gaps"
-QUERIES = Path(__file__).resolve().parents[1] / "queries"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gaps"
+QUERIES = Path(__file__).resolve().parents[2] / "queries"
 AS_OF = dt.date(2020, 4, 1)
 
 

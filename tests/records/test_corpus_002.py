@@ -14,7 +14,7 @@ from rdflib.namespace import PROV, SKOS
 from policygraph.graph.convert import PG, PGR
 from policygraph.records.sources import SourceIndex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "data/sources/002_0c140c373dd0f46e.txt"
 DOC = PGR["doc-progress-2016"]
 SRC = PGR["src-002"]

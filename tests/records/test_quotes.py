@@ -6,7 +6,7 @@ import pytest
 from policygraph.records.sources import SourceIndex, normalize
 from policygraph.records.yamlload import load_yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RECORD_FILES = sorted((ROOT / "data" / "records").glob("*.yaml"))
 
 

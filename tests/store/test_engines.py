@@ -9,7 +9,7 @@ from policygraph.graph.convert import PGR
 from policygraph.query.sparql import QueryLibrary
 from policygraph.store.engines import OxigraphEngine, RdflibEngine, project_parameters
 
-QUERIES = Path(__file__).resolve().parents[1] / "queries"
+QUERIES = Path(__file__).resolve().parents[2] / "queries"
 NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")}
 
 #: A real node for each parameter name used in queries/ (so parameterised queries return rows).

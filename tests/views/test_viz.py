@@ -28,7 +28,7 @@ from policygraph.views.viz import (
 )
 from policygraph.views.viz_model import RecordGraph, Selection
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GapRow = namedtuple("GapRow", "kind title node label document quote")
 
 RECORDS = """

@@ -16,7 +16,7 @@ from policygraph.views.viz import gaps_view, graph_view, render, trace_view, wri
 from policygraph.views.viz_browser import instrumented_page, node_screen_xy, open_view
 from policygraph.views.viz_model import Selection
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 GapRow = namedtuple("GapRow", "kind title node label document quote")
 
