@@ -22,9 +22,9 @@ from rdflib.namespace import PROV
 
 from policygraph.errors import PolicygraphError
 from policygraph.graph.convert import PG, PGR, load_ontology
-from policygraph.pipeline import load_graph
+from policygraph.pipeline import open_graph
 from policygraph.project import Project
-from policygraph.views.viz import DEFAULT_MAX_NODES, graph_view, render, write_page
+from policygraph.views.viz import DEFAULT_MAX_NODES, graph_view, render_page, write_page
 from policygraph.views.viz_model import RecordGraph, Selection
 
 
@@ -142,16 +142,17 @@ def main() -> int:
     view = graph_view(RecordGraph(sub))
     t_view = time.perf_counter() - t
     t = time.perf_counter()
-    html = render(view, project)
+    html = render_page(view, project)
     t_render = time.perf_counter() - t
     budget_page = write_page(tmp / "budget.html", html)
     print(f"{len(view.nodes):,}-node page: view {t_view:.2f} s, render {t_render:.2f} s, "
           f"{len(html.encode()) / 1e6:.2f} MB")
 
-    real, where = load_graph(project)
+    opened = open_graph(project)
+    real, where = opened.rdflib_graph(), opened.where
     t = time.perf_counter()
     rview = graph_view(RecordGraph(real))
-    rhtml = render(rview, project)
+    rhtml = render_page(rview, project)
     print(f"real corpus ({where}): {len(rview.nodes):,} nodes, {len(rview.edges):,} edges, "
           f"view+render {time.perf_counter() - t:.2f} s, {len(rhtml.encode()) / 1e6:.2f} MB")
     real_page = write_page(tmp / "real.html", rhtml)

@@ -5,8 +5,9 @@ import pytest
 from typer.testing import CliRunner
 
 from policygraph import settings
-from policygraph.pipeline import build_in_memory
+from policygraph.pipeline import _build, build
 from policygraph.project import Project
+from policygraph.store.engines import OxigraphEngine
 from policygraph.views.viz_browser import chromium, chromium_missing
 from policygraph.views.viz_model import RecordGraph
 
@@ -19,9 +20,15 @@ def project() -> Project:
 
 
 @pytest.fixture(scope="session")
-def built(project):
+def built_all(project):
+    """(corpus, rdflib graph, in-memory Oxigraph store) of the real records, built once per session."""
+    return _build(project)
+
+
+@pytest.fixture(scope="session")
+def built(built_all):
     """(corpus, graph) of the real records, built once per session."""
-    return build_in_memory(project)
+    return built_all[:2]
 
 
 @pytest.fixture(scope="session")
@@ -29,9 +36,43 @@ def graph(built):
     return built[1]
 
 
+@pytest.fixture(scope="session")
+def engine(built_all):
+    """The Oxigraph engine over the session's in-memory store (what reading commands query)."""
+    return OxigraphEngine(store=built_all[2], where="test session store")
+
+
+@pytest.fixture(scope="session")
+def store_dir(project, tmp_path_factory) -> Path:
+    """The real project built once per session with `policygraph build`'s pipeline (store + exports)."""
+    out = tmp_path_factory.mktemp("build")
+    build(project, out)
+    return out / "store"
+
+
+#: Commands that read the graph: the test runner points them at the session's store.
+READING = {"trace", "query", "gaps", "viz", "export"}
+
+
+class StoreRunner(CliRunner):
+    """A CliRunner whose reading commands read the session's built store (`--store`), as a user's
+    commands read build/store after `policygraph build`: without it each call would build the graph
+    in memory again. Calls that name their own --root, --graph or --store are left alone."""
+
+    def __init__(self, store: Path):
+        super().__init__()
+        self.store = store
+
+    def invoke(self, app, args=None, *rest, **kwargs):
+        args = list(args or [])
+        if args and args[0] in READING and not {"--root", "--graph", "--store"} & set(args):
+            args += ["--store", str(self.store)]
+        return super().invoke(app, args, *rest, **kwargs)
+
+
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+def runner(store_dir) -> CliRunner:
+    return StoreRunner(store_dir)
 
 
 @pytest.fixture

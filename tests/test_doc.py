@@ -29,9 +29,10 @@ def test_there_are_examples_to_run():
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)
-def test_docstring_examples_run(name, project, graph):
+def test_docstring_examples_run(name, project, graph, engine):
     module = importlib.import_module(name)
-    globs = {"project": project, "graph": graph, "library": QueryLibrary(project.query_dirs)}
+    globs = {"project": project, "graph": graph, "engine": engine, "library": QueryLibrary(project.query_dirs),
+             "ontology_bytes": project.ontology.read_bytes()}
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     for test in doctest.DocTestFinder().find(module, extraglobs=globs):
         runner.run(test)

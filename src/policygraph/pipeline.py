@@ -1,31 +1,36 @@
-"""The pipeline: runs the stages in order — records → graph → derive → checks → files in build/.
+"""The pipeline: runs the stages in order — records → graph → store → derive → checks → build/.
 
-`build` writes; `validate` runs the same checks and writes nothing; `load_graph` is the one way a
-reading command opens the graph.
+`build` writes a new generation of build/ (the embedded store and the exports) atomically;
+`validate` runs the same checks and writes nothing; `open_graph` is the one way a reading command
+opens the graph: the embedded store, read-only (or a graph file, or rdflib for cross-checks).
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib import OWL, RDF, TIME, Graph
-
-from policygraph.checks.validate import (
-    ValidationReport,
-    check_graph,
-    load_shapes,
-    raise_for_problems,
-)
+from policygraph import __version__
 from policygraph.errors import EXIT_INPUT, PolicygraphError
-from policygraph.graph.convert import CLASSES, PREFIXES, build_graph, load_ontology
-from policygraph.output import write_atomically
 from policygraph.project import Project
-from policygraph.records.corpus import Corpus, load_corpus
+from policygraph.store import embedded
+from policygraph.store.engines import Engine, OxigraphEngine, RdflibEngine, copy_store
+from policygraph.timing import Stages, untimed
 
-#: Output formats: file name → rdflib serializer name.
-FORMATS = {"policygraph.ttl": "turtle", "policygraph.nt": "nt", "policygraph.jsonld": "json-ld"}
+# The stages that build and check are imported where they run: a reading command that finds its
+# store opens it without importing the record models, the converter or the checks.
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from policygraph.checks.validate import ValidationReport
+    from policygraph.records.corpus import Corpus
+
+#: The exports written beside the store: file name → rdflib serializer name.
+EXPORT_FILES = {"policygraph.ttl": "turtle", "policygraph.nt": "nt", "policygraph.jsonld": "json-ld"}
 
 
 @dataclass
@@ -35,6 +40,10 @@ class BuildResult:
     files: list[Path]
     #: One-line notes for the user, e.g. that OWL checks fell back to owlrl for want of Java.
     notes: tuple[str, ...] = ()
+    #: The generation folder written (store + exports).
+    generation: Path | None = None
+    #: Seconds per stage (read records, check records, graph, store, derive, checks, exports, write store).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def class_counts(self) -> dict[str, int]:
@@ -43,6 +52,9 @@ class BuildResult:
 
 def count_classes(graph: Graph) -> dict[str, int]:
     """Instances per policygraph class, in the graph (not in the records)."""
+    from rdflib import RDF
+
+    from policygraph.graph.convert import CLASSES
     counts = Counter()
     for name, cls in CLASSES.items():
         counts[name] = sum(1 for _ in graph.subjects(RDF.type, cls))
@@ -50,43 +62,75 @@ def count_classes(graph: Graph) -> dict[str, int]:
 
 
 def _derive_stages():
-    """Stages that add derived facts to the built graph, in order: (name, function(corpus, graph)).
+    """Stages that add derived facts on the Oxigraph store, in order: (name, function(store))."""
+    from policygraph.store.derive import STAGES
+    return list(STAGES)
 
-    Each stage reads the graph and adds triples; none edits records. A stage raises
-    PolicygraphError when the graph fails its checks.
-    """
-    from policygraph.graph import (
-        attainment,  # attainment reads reasoned facts: keep it after any reasoning stage
-        reason,
-    )
-    return [("reasoning", reason.materialise), ("attainment", attainment.materialise)]
+
+def _build(project: Project, stage=untimed):
+    """(corpus, rdflib graph, in-memory store): records → graph → store → derived facts, no checks.
+    `stage` (a `policygraph.timing.Stages`) times each step."""
+    import pyoxigraph as ox
+
+    from policygraph.graph.convert import build_graph, load_ontology
+    from policygraph.records.corpus import load_corpus
+    from policygraph.store.derive import DERIVED
+    from policygraph.store.engines import from_oxigraph, load_store
+    corpus = load_corpus(project, stage=stage)
+    with stage("graph"):
+        graph = build_graph(corpus, load_ontology(project.ontology))
+    with stage("store"):
+        store = load_store(graph)
+    with stage("derive"):
+        for _name, derive in _derive_stages():
+            derive(store)
+        # The checks and the exports read the derived facts too.
+        for prop in DERIVED:
+            for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, ox.DefaultGraph()):
+                graph.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
+    return corpus, graph, store
 
 
 def build_in_memory(project: Project) -> tuple[Corpus, Graph]:
     """Load, check, convert and derive; raise PolicygraphError on any problem. Writes nothing."""
-    corpus = load_corpus(project)
-    ontology = load_ontology(project.ontology)
-    graph = build_graph(corpus, ontology)
-    for _name, stage in _derive_stages():
-        stage(corpus, graph)
+    corpus, graph, _store = _build(project)
     return corpus, graph
 
 
-def build(project: Project, out_dir: Path | None = None) -> BuildResult:
-    """Build the graph and write Turtle, N-Triples and JSON-LD into `out_dir` (default build/).
+def build(project: Project, out_dir: Path | None = None, stages: Stages | None = None) -> BuildResult:
+    """Build the graph and write a new generation of `out_dir` (default build/): the embedded store
+    (build/store) and Turtle, N-Triples and JSON-LD exports.
 
-    Every check runs before anything is written; the files are then written atomically.
+    Every check runs before anything is written; the generation is then swapped in atomically, and
+    a second build writing the same folder at the same time stops with exit 2. `stages` (optional)
+    times each stage and may report which is running; the result carries the times in `seconds`.
     """
-    corpus, graph = build_in_memory(project)
-    checks = check_graph(project, corpus, graph)  # SHACL and OWL, as `policygraph validate` runs them
-    raise_for_problems(checks)
+    from policygraph.checks.validate import check_graph, raise_for_problems
+    stages = stages or Stages()
+    start = time.perf_counter()
     out = out_dir or project.build_dir
-    payload = {out / name: _serialize(graph, fmt) for name, fmt in FORMATS.items()}
-    write_atomically(payload)
-    return BuildResult(corpus, graph, sorted(payload), tuple(checks.notes))
+    stats = input_stats(project)  # before reading: an edit made during the build makes the store stale
+    corpus, graph, _store = _build(project, stages)
+    with stages("checks"):
+        checks = check_graph(project, corpus, graph)  # SHACL and OWL, as `policygraph validate` runs them
+    raise_for_problems(checks)
+    with stages("exports"):
+        exports = {name: _serialize(graph, fmt) for name, fmt in EXPORT_FILES.items()}
+    info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), stats,
+                              dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), len(graph))
+    # A failed build has written nothing, not even the lock file; the lock serialises the writing.
+    with stages("write store"), embedded.build_lock(out):
+        generation = embedded.publish(out, exports["policygraph.nt"], exports, info)
+    files = [out / embedded.STORE, *(out / name for name in EXPORT_FILES)]
+    seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
+               "total": time.perf_counter() - start}
+    return BuildResult(corpus, graph, sorted(files), tuple(checks.notes), generation, seconds)
 
 
 def _serialize(graph: Graph, fmt: str) -> bytes:
+    from rdflib import OWL, RDF, TIME
+
+    from policygraph.graph.namespaces import PREFIXES
     if fmt == "json-ld":
         # Compact JSON-LD with our prefixes as @context, so keys read pg:hasTarget, not full IRIs.
         context = {prefix: str(ns) for prefix, ns in {**PREFIXES, "owl": OWL, "rdf": RDF, "time": TIME}.items()}
@@ -94,36 +138,133 @@ def _serialize(graph: Graph, fmt: str) -> bytes:
     return graph.serialize(format=fmt, encoding="utf-8")
 
 
+# ------------------------------------------------------------------------------------- inputs
+def input_files(project: Project) -> list[Path]:
+    """What the built graph depends on: ontology, shapes, records and source texts."""
+    files = [project.ontology, project.shapes, *sorted(project.records_dir.glob("*.yaml")),
+             *sorted(p for p in project.sources_dir.glob("*") if p.is_file())]
+    return [p for p in files if p.is_file()]
+
+
+def _name(project: Project, path: Path) -> str:
+    try:
+        return str(path.relative_to(project.root))
+    except ValueError:
+        return f"<policygraph>/{path.name}"  # shipped with the package
+
+
+def input_stats(project: Project) -> list:
+    """[name, size, mtime_ns] of every input: compared first, before reading any content."""
+    out = []
+    for path in input_files(project):
+        st = path.stat()
+        out.append([_name(project, path), st.st_size, st.st_mtime_ns])
+    return out
+
+
+def input_digest(project: Project) -> str:
+    """SHA-256 over the names and contents of every input."""
+    h = hashlib.sha256()
+    for path in input_files(project):
+        h.update(_name(project, path).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
 def latest_input_mtime(project: Project) -> float:
-    paths = [project.ontology, *project.records_dir.glob("*.yaml"), *project.sources_dir.glob("*")]
-    return max(p.stat().st_mtime for p in paths if p.exists())
+    return max(p.stat().st_mtime for p in input_files(project))
 
 
-def load_graph(project: Project, graph_file: Path | None = None, as_of=None) -> tuple[Graph, str]:
-    """The one way every reading command opens the graph. Returns (graph, where it came from).
+def store_state(project: Project, store_dir: Path) -> str | None:
+    """None when the store at `store_dir` holds this project's current data; otherwise why not, in a
+    few words ("missing", "older than the data" …). A store of another project is an error (exit 2)."""
+    if not store_dir.exists():
+        return "missing"
+    info = embedded.read_info(store_dir)
+    if info is None:
+        raise PolicygraphError.single("not a store written by `policygraph build` (no "
+                                      f"{embedded.INFO})", EXIT_INPUT, file=store_dir)
+    if info.version != __version__:
+        return f"built by policygraph {info.version}, this is {__version__}"
+    if info.inputs == input_stats(project):
+        return None
+    if info.digest == input_digest(project):
+        return None  # the same content, touched
+    if info.project != str(project.root):
+        raise PolicygraphError.single(f"the store was built from another project ({info.project}), not "
+                                      f"{project.root}", EXIT_INPUT, file=store_dir)
+    return f"older than the data (built {info.built_at})"
 
-    `graph_file` if given (it must exist), else build/policygraph.nt when it is at least as new as the
-    data, else a fresh in-memory build. A file written before a derivation stage existed gets that
-    stage's triples added (pg:reaches, attainment), so an old export and a new one answer alike; with
-    `as_of` (a date) attainment is judged again as of that date.
+
+# ------------------------------------------------------------------------------- reading side
+def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path | None = None,
+               engine: str = "oxigraph", as_of: dt.date | None = None) -> Engine:
+    """The one way every reading command opens the graph: an engine to run queries on, with `.where`
+    (where the graph came from) and `.note` (one line for the user, or None).
+
+    * default: the embedded store (`store_dir`, default build/store), opened read-only;
+    * when that store is missing or older than the data: an in-memory build of data/, with a note
+      (run `policygraph build` to write the store); a store of another project is an error;
+    * `graph_file`: that file (Turtle, N-Triples, JSON-LD …) instead; a file written before a derive
+      stage existed gets that stage's triples (pg:reaches, attainment);
+    * `engine="rdflib"`: the same graph in rdflib (for cross-checks);
+    * `as_of`: attainment judged again as of that date, on a copy in memory (the store stays read-only).
     """
-    from policygraph.graph import attainment, reason
-    from policygraph.graph.convert import PG
-    if graph_file is not None and not graph_file.is_file():
-        raise PolicygraphError.single("graph file not found", EXIT_INPUT, file=graph_file)
-    path = graph_file or project.build_dir / "policygraph.nt"
-    if path.is_file() and (graph_file or path.stat().st_mtime >= latest_input_mtime(project)):
-        g = Graph()
-        g.parse(path, format="nt" if path.suffix == ".nt" else None)
-        where = str(path)
-        if (None, PG.reaches, None) not in g:  # written before the reasoning stage existed
-            reason.materialise(None, g)
+    import pyoxigraph as ox
+
+    from policygraph.graph.namespaces import PG
+    from policygraph.store import derive
+    note = None
+    if graph_file is not None:
+        store, where = _load_file(graph_file), str(graph_file)
+        # A file written before a derive stage existed: add that stage's triples.
+        if not any(store.quads_for_pattern(None, ox.NamedNode(str(PG.reaches)), None)):
+            derive.reaches(store)
+        if as_of is None and not any(store.quads_for_pattern(None, ox.NamedNode(str(PG.attainmentAsOf)), None)):
+            derive.attainment(store)
     else:
-        _, g = build_in_memory(project)
-        where = "data/ (in memory; run `policygraph build` to write build/)"
-    if as_of is not None or (None, PG.attainmentAsOf, None) not in g:
-        attainment.materialise(None, g, as_of)
-    return g, where
+        path = store_dir or project.build_dir / embedded.STORE
+        why = store_state(project, path)
+        if why is None:
+            store, where = embedded.open_store(path), str(path)
+            if as_of is not None:
+                store = copy_store(store)
+        else:
+            _, _, store = _build(project)
+            where = "data/ (in memory)"
+            note = f"{_shown(project, path)}: {why}; using an in-memory build of data/ (run `policygraph build`)"
+    if as_of is not None:
+        derive.attainment(store, as_of)
+    if engine == "rdflib":
+        opened: Engine = RdflibEngine(OxigraphEngine(store=store).rdflib_graph(), where)
+    elif engine == "oxigraph":
+        opened = OxigraphEngine(store=store, where=where)
+    else:
+        raise PolicygraphError.single(f"unknown engine {engine!r}; choose rdflib or oxigraph", EXIT_INPUT,
+                                      field="--engine")
+    opened.note = note
+    return opened
+
+
+def _shown(project: Project, path: Path) -> str:
+    try:
+        return str(path.relative_to(project.root))
+    except ValueError:
+        return str(path)
+
+
+def _load_file(path: Path):
+    """A graph file into an in-memory Oxigraph store (format from the file name; exit 2 if unreadable)."""
+    import pyoxigraph as ox
+    if not path.is_file():
+        raise PolicygraphError.single("graph file not found", EXIT_INPUT, file=path)
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.N_TRIPLES
+    store = ox.Store()
+    try:
+        store.load(path=str(path), format=fmt, to_graph=ox.DefaultGraph())
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise PolicygraphError.single(f"cannot read the graph file: {exc}", EXIT_INPUT, file=path) from exc
+    return store
 
 
 def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
@@ -132,6 +273,7 @@ def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
     Raises PolicygraphError when the records cannot be loaded or break a record rule (the graph
     cannot be built then); returns the report, with its problems, otherwise.
     """
+    from policygraph.checks.validate import check_graph, load_shapes
     from policygraph.graph.reason import java_available
     if reasoner == "hermit" and not java_available():  # say so before the long part
         raise PolicygraphError.single("HermiT needs Java, and no `java` is on the PATH", EXIT_INPUT,

@@ -18,7 +18,7 @@ from policygraph.graph.attainment import (
     STATUSES,
     compute,
     meets,
-    read_target,
+    read_targets,
 )
 from policygraph.graph.convert import PG, PGR, load_ontology
 
@@ -224,8 +224,9 @@ def test_every_target_form_in_the_corpus_is_judged_in_its_direction(graph):
     wrong side does not — whatever the form (≥, ≤, 約, =, rank, relative)."""
     judged = 0
     comparators = set()
-    for t in set(graph.subjects(RDF.type, PG.Target)):
-        fact = read_target(graph, t)
+    facts = read_targets(graph)
+    assert set(facts) == set(graph.subjects(RDF.type, PG.Target))  # every target of the corpus, each read once
+    for t, fact in facts.items():
         comparators.add(fact.comparator)
         if fact.threshold is None:
             assert graph.value(t, PG.relativeFactor) is not None or graph.value(t, PG.value) is None, t

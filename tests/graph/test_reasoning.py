@@ -51,8 +51,9 @@ def test_reaches_is_built_from_the_documented_links(ontology):
 
 
 def test_reasoning_is_the_first_derive_stage():
+    from policygraph.store import derive
     name, stage = build._derive_stages()[0]
-    assert name == "reasoning" and stage is reason.materialise
+    assert name == "reasoning" and stage is derive.reaches
 
 
 def test_build_materialises_directive_and_document_reaches_kpi(graph):

@@ -9,9 +9,9 @@ from policygraph.query.trace import kpis_reached
 
 
 @pytest.fixture(scope="module")
-def future_trace():
+def future_trace(store_dir):
     from typer.testing import CliRunner
-    result = CliRunner().invoke(app, ["trace", "未来投資戦略2017", "--format", "json"])
+    result = CliRunner().invoke(app, ["trace", "未来投資戦略2017", "--format", "json", "--store", str(store_dir)])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 

@@ -15,15 +15,16 @@ from policygraph.cli.app import app
 from policygraph.errors import PolicygraphError
 from policygraph.graph.convert import PG, PGR
 from policygraph.query.sparql import QueryLibrary
+from policygraph.store.engines import RdflibEngine
 from policygraph.query.trace import kpis_reached, trace
 from policygraph.views.viz import (
-    ATTAINMENT,
+    ATTAINMENT_STYLE,
     DEFAULT_MAX_NODES,
     VIS_VERSION,
     gaps_view,
     graph_view,
     load_assets,
-    render,
+    render_page,
     trace_view,
 )
 from policygraph.views.viz_model import RecordGraph, Selection
@@ -40,8 +41,8 @@ SELECT DISTINCT ?s WHERE {
 
 
 @pytest.fixture(scope="module")
-def future(graph, project):
-    return trace(graph, QueryLibrary(project.query_dirs), "未来投資戦略2017")
+def future(engine, project):
+    return trace(engine, QueryLibrary(project.query_dirs), "未来投資戦略2017")
 
 
 def with_attainment(graph: Graph, statuses: dict[str, str]) -> Graph:
@@ -144,16 +145,16 @@ def test_trace_view_colours_kpis_by_attainment(graph, project):
     statuses = {"kpi-cloud-municipalities": "achieved", "kpi-15-spending-efficiency": "no_data",
                 "kpi-local-system-operating-cost": "off_track"}
     g = with_attainment(graph, statuses)
-    result = trace(g, QueryLibrary(project.query_dirs), "未来投資戦略2017")
+    result = trace(RdflibEngine(g), QueryLibrary(project.query_dirs), "未来投資戦略2017")
     view = trace_view(RecordGraph(g), result)
     colours = {n["id"]: n["color"]["background"] for n in view.nodes}
     for kpi, status in statuses.items():
-        assert colours[kpi] == ATTAINMENT[status][0]
+        assert colours[kpi] == ATTAINMENT_STYLE[status][0]
     assert view.details["kpi-cloud-municipalities"]["status"] == "achieved"
     # without the triples (attainment not materialised) KPIs are "unknown"
     bare = with_attainment(graph, {})
-    plain = trace_view(RecordGraph(bare), trace(bare, QueryLibrary(project.query_dirs), "未来投資戦略2017"))
-    assert {n["color"]["background"] for n in plain.nodes if n["group"] == "KPI"} == {ATTAINMENT["unknown"][0]}
+    plain = trace_view(RecordGraph(bare), trace(RdflibEngine(bare), QueryLibrary(project.query_dirs), "未来投資戦略2017"))
+    assert {n["color"]["background"] for n in plain.nodes if n["group"] == "KPI"} == {ATTAINMENT_STYLE["unknown"][0]}
 
 
 def test_gaps_view_marks_rows_and_draws_broken_chains(rg):
@@ -176,7 +177,7 @@ def test_gaps_view_marks_rows_and_draws_broken_chains(rg):
 
 # HTML ---------------------------------------------------------------------------------------
 def test_page_is_offline_and_scripts_are_hash_pinned(rg, project):
-    html = render(graph_view(rg), project)
+    html = render_page(graph_view(rg), project)
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", html, re.IGNORECASE)
     assert "jsdelivr" not in html and "cdnjs" not in html and "unpkg" not in html
     assert "bootstrap" not in html.lower() and "tom-select" not in html.lower()
@@ -200,7 +201,7 @@ def test_hostile_strings_are_escaped_in_the_html(graph, project):
     for p in payloads:
         g.add((kpi, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal(p)))
     g.add((PGR["kpi-cloud-municipalities/evidence/1"], PG.quote, Literal(payloads[2])))
-    html = render(graph_view(RecordGraph(g)), project)
+    html = render_page(graph_view(RecordGraph(g)), project)
     for p in payloads:
         assert p not in html
     assert "alert(" in html  # the text is there, escaped
@@ -267,7 +268,7 @@ def test_cli_viz_gaps_uses_the_gap_report(runner, tmp_path, monkeypatch):
     import policygraph.query.gaps as gaps_module
     rows = [GapRow("kpi_without_observation", "KPI without observation",
                    str(PGR["kpi-local-system-operating-cost"]), "運用コスト", "doc-roadmap-2016", "3割圧縮")]
-    monkeypatch.setattr(gaps_module, "gap_report", lambda graph, library, engine=None: gaps_module.GapReport([], rows))
+    monkeypatch.setattr(gaps_module, "gap_report", lambda engine, library: gaps_module.GapReport([], rows))
     out = tmp_path / "gaps.html"
     result = runner.invoke(app, ["viz", "gaps", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -282,10 +283,10 @@ def test_every_view_command_has_an_example(runner):
         assert result.exit_code == 0 and "Example: policygraph " in result.stdout
 
 
-def test_gaps_view_with_the_real_gap_report(graph, project, rg):
+def test_gaps_view_with_the_real_gap_report(engine, project, rg):
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
-    rows = gap_report(graph, QueryLibrary(project.query_dirs)).rows  # as `policygraph viz gaps` runs it
+    rows = gap_report(engine, QueryLibrary(project.query_dirs)).rows  # as `policygraph viz gaps` runs it
     view = gaps_view(rg, rows)
     assert len(view.gaps) == len(rows) > 0
     in_graph = {str(r.node)[len(str(PGR)):] for r in rows} & set(rg.classes)

@@ -12,7 +12,7 @@ import pytest
 from policygraph.graph.convert import PGR
 from policygraph.query.sparql import QueryLibrary
 from policygraph.query.trace import trace
-from policygraph.views.viz import gaps_view, graph_view, render, trace_view, write_page
+from policygraph.views.viz import gaps_view, graph_view, render_page, trace_view, write_page
 from policygraph.views.viz_browser import instrumented_page, node_screen_xy, open_view
 from policygraph.views.viz_model import Selection
 
@@ -29,17 +29,17 @@ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory, graph, project, rg):
+def pages(tmp_path_factory, engine, project, rg):
     """name → (path, View): the three views of the real corpus (gaps with two fixture rows)."""
     out = tmp_path_factory.mktemp("views")
-    result = trace(graph, QueryLibrary(project.query_dirs), "未来投資戦略2017")
+    result = trace(engine, QueryLibrary(project.query_dirs), "未来投資戦略2017")
     rows = [GapRow("kpi_without_observation", "KPI without observation",
                    str(PGR["kpi-local-system-operating-cost"]), "地方公共団体の情報システム運用コスト",
                    "doc-roadmap-2016", "3割圧縮"),
             GapRow("directive_without_kpi", "Directive reaches no KPI", str(PGR["doc-future-investment-2017"]),
                    "未来投資戦略2017", "doc-future-investment-2017", "")]
     views = {"graph": graph_view(rg), "trace": trace_view(rg, result), "gaps": gaps_view(rg, rows)}
-    return {name: (write_page(out / f"{name}.html", render(v, project)), v) for name, v in views.items()}
+    return {name: (write_page(out / f"{name}.html", render_page(v, project)), v) for name, v in views.items()}
 
 
 def load(browser, path):

@@ -15,8 +15,9 @@ from rdflib.namespace import PROV, SKOS
 
 from policygraph.graph.convert import PG, PGR, load_ontology
 from policygraph.query.sparql import QueryLibrary
+from policygraph.store.engines import RdflibEngine
 from policygraph.query.trace import trace
-from policygraph.views.viz import gaps_view, graph_view, render, trace_view, write_page
+from policygraph.views.viz import gaps_view, graph_view, render_page, trace_view, write_page
 from policygraph.views.viz_browser import instrumented_page, node_screen_xy, open_view
 from policygraph.views.viz_model import RecordGraph
 
@@ -97,14 +98,14 @@ def hostile_graph(project):
 def pages(tmp_path_factory, project):
     g = hostile_graph(project)
     rg = RecordGraph(g)
-    result = trace(g, QueryLibrary(project.query_dirs), "doc-x")
+    result = trace(RdflibEngine(g), QueryLibrary(project.query_dirs), "doc-x")
     rows = [GapRow(XSS_1, XSS_2, str(PGR["kpi-x"]), XSS_HREF, XSS_3, XSS_1),
             GapRow(XSS_2, XSS_HREF, "urn:" + XSS_1, XSS_1, XSS_2, XSS_3)]
     out = tmp_path_factory.mktemp("xss")
     views = {"graph": graph_view(rg), "trace": trace_view(rg, result), "gaps": gaps_view(rg, rows)}
     for v in views.values():
         v.title = v.title + " " + XSS_2 + XSS_1
-    return {name: write_page(out / f"{name}.html", render(v, project)) for name, v in views.items()}
+    return {name: write_page(out / f"{name}.html", render_page(v, project)) for name, v in views.items()}
 
 
 def exercise(page, log):

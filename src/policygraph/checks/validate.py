@@ -18,7 +18,7 @@ from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SH, SKOS
 
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
-from policygraph.graph.convert import PG, PGR
+from policygraph.graph.namespaces import PG, PGR
 from policygraph.graph.reason import OwlReport, check, reaches_pairs
 from policygraph.project import Project
 from policygraph.records.corpus import Corpus

@@ -14,19 +14,23 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from policygraph.errors import PolicygraphError
+from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from policygraph.project import Project
+    from policygraph.store.engines import Engine
 
 RootOption = Annotated[Path | None, typer.Option(
     "--root", help="Project folder (with data/records/; its own ontology/, queries/ and viz/ override the shipped ones). Default: $POLICYGRAPH_ROOT, the current "
                    "folder, or this checkout.", file_okay=False)]
 GraphOption = Annotated[Path | None, typer.Option(
-    "--graph", help="A built graph file to read (default: build/policygraph.nt if up to date, else an "
-                    "in-memory build).", dir_okay=False)]
+    "--graph", help="Read this graph file (Turtle, N-Triples, JSON-LD …) instead of the store.", dir_okay=False)]
+StoreOption = Annotated[Path | None, typer.Option(
+    "--store", help="The store folder written by `policygraph build` (default: build/store). When it is "
+                    "missing or older than the data, the graph is built in memory and a note says so.",
+    file_okay=False)]
 
 
 class TableOrJson(str, Enum):
@@ -44,13 +48,14 @@ class OutputFormat(str, Enum):
 
 
 class EngineName(str, Enum):
-    rdflib = "rdflib"
     oxigraph = "oxigraph"
+    rdflib = "rdflib"
 
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv, tsv or json.")]
-EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: rdflib (default) or oxigraph; "
-                                                  "both give the same rows.")]
+EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: oxigraph (the embedded "
+                                                  "store, default) or rdflib (for cross-checks); both give the "
+                                                  "same rows.")]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Judge attainment and deadlines as of this "
                        "date (YYYY-MM-DD) instead of the date the graph was built.")]
 
@@ -75,6 +80,28 @@ def fail(exc: PolicygraphError) -> NoReturn:
 def open_project(root: Path | None) -> Project:
     from policygraph.project import Project
     return Project.locate(root)
+
+
+def open_graph(root: Path | None, store: Path | None = None, graph_file: Path | None = None,
+               engine: EngineName = EngineName.oxigraph, as_of: str | None = None) -> tuple[Project, Engine]:
+    """(project, engine) through the one graph-loading path; its note, if any, goes to stderr."""
+    from policygraph.pipeline import open_graph as do_open
+    project = open_project(root)
+    opened = do_open(project, store, graph_file, engine.value, parse_as_of(as_of))
+    if opened.note:
+        typer.echo(f"policygraph: {opened.note}", err=True)
+    return project, opened
+
+
+def parse_as_of(text: str | None):
+    """--as-of as a date, or None; a located error (exit 2) for anything else."""
+    import datetime as dt
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field="--as-of", value=text) from None
 
 
 class PolicygraphGroup(TyperGroup):

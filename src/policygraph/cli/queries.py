@@ -19,29 +19,12 @@ from policygraph.cli.options import (
     GraphOption,
     OutputFormat,
     RootOption,
+    StoreOption,
     console,
+    open_graph,
     open_project,
 )
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
-
-
-def _load(root: Path | None, graph_file: Path | None, as_of: str | None):
-    """(project, graph, where): the one graph-loading path, with attainment as of --as-of."""
-    from policygraph.pipeline import load_graph
-    project = open_project(root)
-    graph, where = load_graph(project, graph_file, as_of=parse_as_of(as_of))
-    return project, graph, where
-
-
-def parse_as_of(text: str | None):
-    """--as-of as a date, or None; a located error (exit 2) for anything else."""
-    import datetime as dt
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field="--as-of", value=text) from None
 
 
 def _resolve_query(project, name_or_file: str):
@@ -113,8 +96,9 @@ def query(
                      "id or http(s) IRI is bound as an IRI, YYYY-MM-DD as a date, anything else as text; values "
                      "are bound, never pasted into the query.")] = None,
     fmt: FormatOption = OutputFormat.table,
-    engine: EngineOption = EngineName.rdflib,
+    engine: EngineOption = EngineName.oxigraph,
     as_of: AsOfOption = None,
+    store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
 ):
@@ -126,18 +110,16 @@ def query(
     Example: policygraph query kpi-history --param kpi=kpi-cloud-municipalities --format csv
     """
     from policygraph.query.sparql import bindings
-    from policygraph.store.engines import engine_for
-    project = open_project(root)
-    q = _resolve_query(project, name)
+    q = _resolve_query(open_project(root), name)
     params = _params(param or [])
     bindings(q, params)  # unknown parameter names fail before the graph is loaded
-    _, graph, where = _load(root, graph_file, as_of)
-    rows = engine_for(engine.value, graph).run(q, **params)
+    _, graph = open_graph(root, store, graph_file, engine, as_of)
+    rows = graph.run(q, **params)
     columns = rows.columns
     plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)")
     if fmt is OutputFormat.table:
-        console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
+        console(stderr=True).print(f"(graph: {graph.where}; engine: {engine.value})", style="dim")
 
 
 def queries(
@@ -165,8 +147,9 @@ def gaps(
     fmt: FormatOption = OutputFormat.table,
     fail_on_gaps: Annotated[bool, typer.Option("--fail-on-gaps", help="Exit 1 when any gap is found (for CI of "
                                                "a data repository).")] = False,
-    engine: EngineOption = EngineName.rdflib,
+    engine: EngineOption = EngineName.oxigraph,
     as_of: AsOfOption = None,
+    store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
 ):
@@ -179,9 +162,8 @@ def gaps(
     """
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
-    from policygraph.store.engines import engine_for
-    project, graph, where = _load(root, graph_file, as_of)
-    report = gap_report(graph, QueryLibrary(project.query_dirs), engine_for(engine.value, graph))
+    project, graph = open_graph(root, store, graph_file, engine, as_of)
+    report = gap_report(graph, QueryLibrary(project.query_dirs))
     kinds, rows, when, by_kind = report.kinds, report.rows, report.as_of, report.by_kind()
     if fmt is OutputFormat.json:
         typer.echo(json.dumps({**report.as_dict(), "engine": engine.value}, ensure_ascii=False, indent=2))
@@ -209,7 +191,7 @@ def gaps(
                 table.add_row(Text.assemble(r.label, "\n", (node_id, "dim")), Text(r.document),
                               Text.assemble(f"「{r.quote}」", (where_text, "dim")) if r.quote else Text(""))
             out.print(table)
-        console(stderr=True).print(f"(graph: {where}; engine: {engine.value})", style="dim")
+        console(stderr=True).print(f"(graph: {graph.where}; engine: {engine.value})", style="dim")
     if fail_on_gaps and rows:
         found = ", ".join(f"{name} ({len(r)})" for name, r in by_kind.items() if r)
         typer.echo(f"policygraph: --fail-on-gaps: {len(rows)} gaps found: {found}", err=True)

@@ -7,17 +7,24 @@ from typing import Annotated
 import typer
 
 from policygraph.cli.options import (
+    AsOfOption,
+    EngineName,
+    EngineOption,
     GraphOption,
     RootOption,
+    StoreOption,
     TableOrJson,
     console,
-    open_project,
+    open_graph,
 )
 
 
 def trace(
     target: Annotated[str, typer.Argument(help="Directive or document: id, label, alias, or a label substring.")],
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table (default) or json.")] = TableOrJson.table,
+    as_of: AsOfOption = None,
+    engine: EngineOption = EngineName.oxigraph,
+    store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
 ):
@@ -29,18 +36,16 @@ def trace(
 
     Example: policygraph trace 未来投資戦略2017 --format json
     """
-    from policygraph.pipeline import load_graph
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace as do_trace
-    from policygraph.views.render import render_trace
-    proj = open_project(root)
-    graph, where = load_graph(proj, graph_file)
+    proj, graph = open_graph(root, store, graph_file, engine, as_of)
     result = do_trace(graph, QueryLibrary(proj.query_dirs), target)
     if fmt is TableOrJson.json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
+        from policygraph.views.render import render_trace
         render_trace(result, console())
-        console(stderr=True).print(f"(graph: {where})", style="dim")
+        console(stderr=True).print(f"(graph: {graph.where})", style="dim")
 
 
 def register(app: typer.Typer) -> None:

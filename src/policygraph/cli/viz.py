@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from policygraph.cli.options import GraphOption, RootOption, open_project
+from policygraph.cli.options import GraphOption, RootOption, StoreOption, open_graph
 from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.views import DEFAULT_MAX_NODES
 
 viz_app = typer.Typer(
     name="viz",
@@ -33,14 +34,9 @@ StatusOption = Annotated[str | None, typer.Option(
                      "not_yet_due, no_target, no_data, unknown.")]
 
 
-def _max_nodes_option():
-    from policygraph.views.viz import DEFAULT_MAX_NODES
-    return Annotated[int, typer.Option(
-        "--max-nodes", min=1, help=f"Refuse (exit 2) to draw more nodes than this (default {DEFAULT_MAX_NODES}); "
-                                   "a bigger page becomes too slow to use.")]
-
-
-MaxNodesOption = _max_nodes_option()
+MaxNodesOption = Annotated[int, typer.Option(
+    "--max-nodes", min=1, help=f"Refuse (exit 2) to draw more nodes than this (default {DEFAULT_MAX_NODES}); "
+                               "a bigger page becomes too slow to use.")]
 
 
 class ExportFormat(str, Enum):
@@ -48,23 +44,22 @@ class ExportFormat(str, Enum):
     csv = "csv"
 
 
-def _load(root: Path | None, graph_file: Path | None):
-    from policygraph.pipeline import load_graph
+def _load(root: Path | None, store: Path | None, graph_file: Path | None):
+    """(project, engine, record graph): the one graph-loading path, then the views' record graph."""
     from policygraph.views.viz_model import RecordGraph
-    project = open_project(root)
-    graph, _where = load_graph(project, graph_file)
-    return project, graph, RecordGraph(graph)
+    project, engine = open_graph(root, store, graph_file)
+    return project, engine, RecordGraph(engine.rdflib_graph())
 
 
 def _selection(rg, classes, body, document, status):
-    from policygraph.views.viz_model import ATTAINMENT, Selection, resolve_record
+    from policygraph.views.viz_model import ATTAINMENT_STYLE, Selection, resolve_record
     known = sorted(set(rg.classes.values()))
     for c in classes or []:
         if c not in known:
             raise PolicygraphError.single(f"unknown class {c!r}; the graph has {', '.join(known)}", EXIT_INPUT,
                                           field="--class")
-    if status is not None and status not in ATTAINMENT:
-        raise PolicygraphError.single(f"unknown status {status!r}; use one of {', '.join(ATTAINMENT)}",
+    if status is not None and status not in ATTAINMENT_STYLE:
+        raise PolicygraphError.single(f"unknown status {status!r}; use one of {', '.join(ATTAINMENT_STYLE)}",
                                       EXIT_INPUT, field="--status")
     return Selection(
         classes=frozenset(classes or ()),
@@ -74,41 +69,58 @@ def _selection(rg, classes, body, document, status):
 
 
 def _write(project, view, out: Path | None, suffix: str = "") -> None:
-    from policygraph.views.viz import default_output, render, write_page
+    from policygraph.views.viz import default_output, render_page, write_page
     path = out or default_output(project, view.kind, suffix)
-    write_page(path, render(view, project))
+    write_page(path, render_page(view, project))
     typer.echo(f"wrote {path} ({view.record_count} nodes, {len(view.edges)} edges"
                + (f", {len(view.gaps)} gaps" if view.kind == "gaps" else "") + ")")
 
 
-@viz_app.command("graph")
-def viz_graph(
-    out: OutOption = None,
-    classes: ClassOption = None,
-    body: BodyOption = None,
-    document: DocumentOption = None,
-    status: StatusOption = None,
-    max_nodes: MaxNodesOption = 2000,
-    graph_file: GraphOption = None,
-    root: RootOption = None,
-):
-    """The whole graph (or a filtered part): colour and shape by class, Japanese labels, English on hover.
+def _filtered_view(kind: str, doc: str):
+    """`viz graph` and `viz gaps`: one option list and one body, two views of the same selection."""
+
+    def command(
+        out: OutOption = None,
+        classes: ClassOption = None,
+        body: BodyOption = None,
+        document: DocumentOption = None,
+        status: StatusOption = None,
+        max_nodes: MaxNodesOption = DEFAULT_MAX_NODES,
+        store: StoreOption = None,
+        graph_file: GraphOption = None,
+        root: RootOption = None,
+    ):
+        from policygraph.views import viz
+        project, engine, rg = _load(root, store, graph_file)
+        selection = _selection(rg, classes, body, document, status)
+        if kind == "gaps":
+            from policygraph.query.gaps import gap_report
+            from policygraph.query.sparql import QueryLibrary
+            rows = gap_report(engine, QueryLibrary(project.query_dirs)).rows
+            view = viz.gaps_view(rg, rows, selection, max_nodes)
+        else:
+            view = viz.graph_view(rg, selection, max_nodes)
+        _write(project, view, out)
+
+    command.__doc__ = doc
+    command.__name__ = f"viz_{kind}"
+    return command
+
+
+viz_app.command("graph")(_filtered_view("graph", """The whole graph (or a filtered part): colour and shape by class, Japanese labels, English on hover.
 
     The page filters by class, responsible body, source document and KPI status, and searches
     labels and ids. Refuses (exit 2) when more than --max-nodes records remain.
 
     Example: policygraph viz graph --class KPI --class Observation -o kpis.html
-    """
-    from policygraph.views.viz import graph_view
-    project, _graph, rg = _load(root, graph_file)
-    view = graph_view(rg, _selection(rg, classes, body, document, status), max_nodes)
-    _write(project, view, out)
+    """))
 
 
 @viz_app.command("trace")
 def viz_trace(
     target: Annotated[str, typer.Argument(help="Directive or document: id, label, alias, or a label substring.")],
     out: OutOption = None,
+    store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
 ):
@@ -119,33 +131,15 @@ def viz_trace(
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
     from policygraph.views.viz import trace_view
-    project, graph, rg = _load(root, graph_file)
-    result = trace(graph, QueryLibrary(project.query_dirs), target)
+    project, engine, rg = _load(root, store, graph_file)
+    result = trace(engine, QueryLibrary(project.query_dirs), target)
     _write(project, trace_view(rg, result), out, result["root"]["id"])
 
 
-@viz_app.command("gaps")
-def viz_gaps(
-    out: OutOption = None,
-    classes: ClassOption = None,
-    body: BodyOption = None,
-    document: DocumentOption = None,
-    status: StatusOption = None,
-    max_nodes: MaxNodesOption = 2000,
-    graph_file: GraphOption = None,
-    root: RootOption = None,
-):
-    """The graph with the gap report's rows marked and each broken chain drawn as a dashed red link.
+viz_app.command("gaps")(_filtered_view("gaps", """The graph with the gap report's rows marked and each broken chain drawn as a dashed red link.
 
     Example: policygraph viz gaps -o gaps.html
-    """
-    from policygraph.views.viz import gaps_view
-    project, graph, rg = _load(root, graph_file)
-    from policygraph.query.gaps import gap_report
-    from policygraph.query.sparql import QueryLibrary
-    rows = gap_report(graph, QueryLibrary(project.query_dirs)).rows
-    view = gaps_view(rg, rows, _selection(rg, classes, body, document, status), max_nodes)
-    _write(project, view, out)
+    """))
 
 
 def export_command(
@@ -153,6 +147,7 @@ def export_command(
                                               "Cytoscape; csv: the KPI table for a spreadsheet.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
                    "build/policygraph.graphml or build/kpis.csv).", dir_okay=False)] = None,
+    store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
 ):
@@ -160,9 +155,9 @@ def export_command(
 
     Example: policygraph export --format csv -o kpis.csv
     """
-    from policygraph.views.export import FORMATS, export
-    project, _graph, rg = _load(root, graph_file)
-    path = export(rg, fmt.value, out or project.build_dir / FORMATS[fmt.value])
+    from policygraph.views.export import DEFAULT_FILES, export
+    project, _engine, rg = _load(root, store, graph_file)
+    path = export(rg, fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value])
     typer.echo(f"wrote {path}")
 
 

@@ -33,7 +33,7 @@ consumer agrees.
 
 Example:
     >>> import datetime
-    >>> from policygraph.graph.convert import PGR
+    >>> from policygraph.graph.namespaces import PGR
     >>> statuses = compute(graph, as_of=datetime.date(2019, 8, 1))
     >>> statuses[PGR["kpi-cloud-municipalities"]].status
     'achieved'
@@ -44,15 +44,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from rdflib import RDF, XSD, Graph, Literal, URIRef
-from rdflib.namespace import SKOS
+from rdflib import XSD, Graph, Literal, URIRef
 
-from policygraph.graph.convert import PG
+from policygraph.graph.namespaces import PG
 
 #: 約 (approximately): how far below (or above) the printed figure still counts as reaching it.
 APPROX_TOLERANCE = Decimal("0.03")
 
 STATUSES = ("achieved", "on_track", "off_track", "not_yet_due", "no_target", "no_data")
+#: Each status in Japanese and English, as every view shows it.
+LABELS = {"achieved": ("達成", "achieved"), "on_track": ("順調", "on track"), "off_track": ("遅れ", "off track"),
+          "not_yet_due": ("期限前", "not yet due"), "no_target": ("目標なし", "no target"),
+          "no_data": ("実績なし", "no data")}
 CONCEPTS = {s: PG[f"attainment-{s.replace('_', '-')}"] for s in STATUSES}
 DERIVED = (PG.attainment, PG.attainmentBasis, PG.attainmentObservation, PG.attainmentThreshold,
            PG.attainmentAsOf)
@@ -114,46 +117,58 @@ def _date(term) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _statement_date(graph: Graph, node: URIRef) -> dt.date | None:
-    """A baseline's date: its reference date, else the first day of its fiscal year."""
-    return _date(graph.value(node, PG.referenceDate)) or _date(
-        graph.value(graph.value(node, PG.fiscalYear), PG.beginDate))
+def _first(rows: list[dict], key: str):
+    """The value of `key` in the first row that has one (rows sorted, so the choice is stable)."""
+    return next((r[key] for r in rows if r.get(key) is not None), None)
 
 
-def read_target(graph: Graph, node: URIRef) -> TargetFact:
-    value, unit = _dec(graph.value(node, PG.value)), graph.value(node, PG.unit)
-    factor = _dec(graph.value(node, PG.relativeFactor))
-    comparator = graph.value(graph.value(node, PG.comparator), SKOS.notation)
-    base = graph.value(node, PG.relativeTo)
-    base_value = _dec(graph.value(base, PG.value)) if base is not None else None
+def relative_value(value: Decimal | None, factor: Decimal | None, base: Decimal | None) -> Decimal | None:
+    """A target's number: its printed value, else base × factor (倍増 of 550 → 1100); None without either.
+
+    >>> relative_value(None, Decimal(2), Decimal(550)), relative_value(Decimal(1000), Decimal(2), Decimal(550))
+    (Decimal('1100'), Decimal('1000'))
+    """
+    if value is not None:
+        return value
+    return base * factor if factor is not None and base is not None else None
+
+
+def target_fact(node: URIRef, rows: list[dict]) -> TargetFact:
+    """A target from its rows of TARGETS (one row per combination of optional values)."""
+    value, unit = _dec(_first(rows, "value")), _first(rows, "unit")
+    factor = _dec(_first(rows, "factor"))
+    comparator = _first(rows, "comparator")
+    base_value = _dec(_first(rows, "baseValue"))
     start = None
-    if base_value is not None and (when := _statement_date(graph, base)) is not None:
+    when = _date(_first(rows, "baseDate")) or _date(_first(rows, "baseFyBegin"))
+    if base_value is not None and when is not None:
         start = (when, base_value)
-    threshold = value
-    if threshold is None and factor is not None and base_value is not None:
-        threshold, unit = base_value * factor, graph.value(base, PG.unit)
-    deadline = _date(graph.value(node, PG.deadline))
-    due = deadline or _date(graph.value(graph.value(node, PG.fiscalYear), PG.endDate))
+    threshold = relative_value(value, factor, base_value)
+    if value is None and threshold is not None:
+        unit = _first(rows, "baseUnit")
+    deadline = _date(_first(rows, "deadline"))
+    due = deadline or _date(_first(rows, "fyEnd"))
     return TargetFact(node, threshold, unit, str(comparator) if comparator is not None else None, factor, due,
                       start, deadline is not None)
 
 
-def read_observation(graph: Graph, node: URIRef) -> ObservationFact | None:
-    value, when = _dec(graph.value(node, PG.value)), _date(graph.value(node, PG.referenceDate))
+def observation_fact(node: URIRef, rows: list[dict]) -> ObservationFact | None:
+    """An observation from its rows of OBSERVATIONS; None without a value or a reference date."""
+    value, when = _dec(_first(rows, "value")), _date(_first(rows, "date"))
     if value is None or when is None:
         return None
-    status = graph.value(node, PG.observationStatus)
-    base = graph.value(node, PG.reductionFrom)
-    return ObservationFact(node, value, graph.value(node, PG.unit), when, _STATUS_RANK.get(status, 1),
-                           is_cut=base is not None,
-                           cut_from=_dec(graph.value(base, PG.value)) if base is not None else None)
+    cut = _first(rows, "base") is not None
+    return ObservationFact(node, value, _first(rows, "unit"), when, _STATUS_RANK.get(_first(rows, "status"), 1),
+                           is_cut=cut, cut_from=_dec(_first(rows, "baseValue")) if cut else None)
 
 
-def read_baseline(graph: Graph, node: URIRef) -> ObservationFact | None:
-    value, when = _dec(graph.value(node, PG.value)), _statement_date(graph, node)
+def baseline_fact(node: URIRef, rows: list[dict]) -> ObservationFact | None:
+    """A baseline (its reference date, else the first day of its fiscal year) as a starting value."""
+    value = _dec(_first(rows, "value"))
+    when = _date(_first(rows, "date")) or _date(_first(rows, "fyBegin"))
     if value is None or when is None:
         return None
-    return ObservationFact(node, value, graph.value(node, PG.unit), when, 1)
+    return ObservationFact(node, value, _first(rows, "unit"), when, 1)
 
 
 def direction(target: TargetFact, start: Decimal | None) -> str:
@@ -245,31 +260,109 @@ def assess(kpi: URIRef, targets: list[TargetFact], observations: list[Observatio
                       latest.node, reason=f"expected {expected:.4g} by {latest.date}")
 
 
-def compute(graph: Graph, as_of: dt.date | None = None) -> dict[URIRef, Attainment]:
-    """Attainment of every pg:KPI in the graph, as of a date (default: today)."""
+_PREFIXES = ("PREFIX pg: <https://w3id.org/policygraph/ontology#>\n"
+             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
+#: What attainment reads, in four queries whatever the number of KPIs. Optional values sit in
+#: OPTIONAL blocks of plain triple patterns (no property paths: Oxigraph does not push bound
+#: variables into a path inside OPTIONAL).
+KPIS = (_PREFIXES + "SELECT ?kpi WHERE { ?kpi a pg:KPI }")
+TARGETS = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?factor ?comparator ?baseValue ?baseUnit
+       ?baseDate ?baseFyBegin ?deadline ?fyEnd WHERE {
+  ?kpi a pg:KPI ; pg:hasTarget ?node .
+  OPTIONAL { ?node pg:value ?value }
+  OPTIONAL { ?node pg:unit ?unit }
+  OPTIONAL { ?node pg:relativeFactor ?factor }
+  OPTIONAL { ?node pg:comparator ?c . ?c skos:notation ?comparator }
+  OPTIONAL { ?node pg:relativeTo ?base .
+             OPTIONAL { ?base pg:value ?baseValue } OPTIONAL { ?base pg:unit ?baseUnit }
+             OPTIONAL { ?base pg:referenceDate ?baseDate }
+             OPTIONAL { ?base pg:fiscalYear ?bfy . ?bfy pg:beginDate ?baseFyBegin } }
+  OPTIONAL { ?node pg:deadline ?deadline }
+  OPTIONAL { ?node pg:fiscalYear ?fy . ?fy pg:endDate ?fyEnd }
+}""")
+OBSERVATIONS = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?date ?status ?base ?baseValue WHERE {
+  ?kpi a pg:KPI ; pg:hasObservation ?node .
+  OPTIONAL { ?node pg:value ?value }
+  OPTIONAL { ?node pg:referenceDate ?date }
+  OPTIONAL { ?node pg:unit ?unit }
+  OPTIONAL { ?node pg:observationStatus ?status }
+  OPTIONAL { ?node pg:reductionFrom ?base . OPTIONAL { ?base pg:value ?baseValue } }
+}""")
+BASELINES = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?date ?fyBegin WHERE {
+  ?kpi a pg:KPI ; pg:hasBaseline ?node .
+  OPTIONAL { ?node pg:value ?value }
+  OPTIONAL { ?node pg:unit ?unit }
+  OPTIONAL { ?node pg:referenceDate ?date }
+  OPTIONAL { ?node pg:fiscalYear ?fy . ?fy pg:beginDate ?fyBegin }
+}""")
+
+
+def _by_kpi_and_node(rows) -> dict[URIRef, dict[URIRef, list[dict]]]:
+    out: dict[URIRef, dict[URIRef, list[dict]]] = {}
+    for r in sorted(rows, key=lambda r: tuple(str(v) for v in r.values())):
+        out.setdefault(r["kpi"], {}).setdefault(r["node"], []).append(r)
+    return out
+
+
+#: name → query: what `compute_rows` needs, in four queries whatever the number of KPIs.
+QUERIES = {"kpis": KPIS, "targets": TARGETS, "observations": OBSERVATIONS, "baselines": BASELINES}
+
+
+def _rdflib_rows(graph: Graph, text: str) -> list[dict]:
+    result = graph.query(text)
+    names = [str(v) for v in result.vars]
+    return [{n: row[i] for i, n in enumerate(names)} for row in result]
+
+
+def read_targets(graph: Graph) -> dict[URIRef, TargetFact]:
+    """Every target of a KPI, read as attainment reads it (threshold, comparator, due date …)."""
+    by_kpi = _by_kpi_and_node(_rdflib_rows(graph, TARGETS))
+    return {n: target_fact(n, rows) for nodes in by_kpi.values() for n, rows in nodes.items()}
+
+
+def compute_rows(rows: dict[str, list[dict]], as_of: dt.date | None = None) -> dict[URIRef, Attainment]:
+    """Attainment of every KPI from the rows of `QUERIES` (run on any engine), as of a date (default: today)."""
     as_of = as_of or dt.date.today()
+    targets = _by_kpi_and_node(rows["targets"])
+    observations = _by_kpi_and_node(rows["observations"])
+    baselines = _by_kpi_and_node(rows["baselines"])
     out = {}
-    for kpi in sorted(set(graph.subjects(RDF.type, PG.KPI)), key=str):
-        targets = [read_target(graph, t) for t in sorted(graph.objects(kpi, PG.hasTarget), key=str)]
-        observations = [o for o in (read_observation(graph, n) for n in graph.objects(kpi, PG.hasObservation)) if o]
-        baselines = [b for b in (read_baseline(graph, n) for n in graph.objects(kpi, PG.hasBaseline)) if b]
-        out[kpi] = assess(kpi, targets, observations, as_of, baselines)
+    for kpi in sorted({r["kpi"] for r in rows["kpis"]}, key=str):
+        facts = [target_fact(n, rs) for n, rs in sorted(targets.get(kpi, {}).items(), key=lambda kv: str(kv[0]))]
+        seen = [o for o in (observation_fact(n, rs) for n, rs in observations.get(kpi, {}).items()) if o]
+        bases = [b for b in (baseline_fact(n, rs) for n, rs in baselines.get(kpi, {}).items()) if b]
+        out[kpi] = assess(kpi, facts, seen, as_of, bases)
+    return out
+
+
+def compute(graph: Graph, as_of: dt.date | None = None) -> dict[URIRef, Attainment]:
+    """Attainment of every pg:KPI of an rdflib graph, as of a date (default: today).
+    (`policygraph.store.derive` runs the same queries on the store.)"""
+    return compute_rows({name: _rdflib_rows(graph, text) for name, text in QUERIES.items()}, as_of)
+
+
+def triples(results: dict[URIRef, Attainment]) -> list[tuple]:
+    """The derived triples of attainment results (see the module docstring)."""
+    out = []
+    for kpi, a in results.items():
+        out.append((kpi, PG.attainment, CONCEPTS[a.status]))
+        out.append((kpi, PG.attainmentAsOf, Literal(a.as_of, datatype=XSD.date)))
+        if a.basis is not None:
+            out.append((kpi, PG.attainmentBasis, a.basis))
+        if a.threshold is not None:
+            out.append((kpi, PG.attainmentThreshold, Literal(format(a.threshold.normalize(), "f"),
+                                                             datatype=XSD.decimal)))
+        if a.observation is not None:
+            out.append((kpi, PG.attainmentObservation, a.observation))
     return out
 
 
 def materialise(corpus, graph: Graph, as_of: dt.date | None = None) -> dict[URIRef, Attainment]:
-    """Derive stage: replace the attainment triples of every KPI. `corpus` is unused (stage signature)."""
+    """Replace the attainment triples of every KPI in an rdflib graph. `corpus` is unused (stage signature)."""
     for prop in DERIVED:
         graph.remove((None, prop, None))
     results = compute(graph, as_of)
-    for kpi, a in results.items():
-        graph.add((kpi, PG.attainment, CONCEPTS[a.status]))
-        graph.add((kpi, PG.attainmentAsOf, Literal(a.as_of, datatype=XSD.date)))
-        if a.basis is not None:
-            graph.add((kpi, PG.attainmentBasis, a.basis))
-        if a.threshold is not None:
-            graph.add((kpi, PG.attainmentThreshold, Literal(format(a.threshold.normalize(), "f"),
-                                                              datatype=XSD.decimal)))
-        if a.observation is not None:
-            graph.add((kpi, PG.attainmentObservation, a.observation))
+    for triple in triples(results):
+        graph.add(triple)
     return results
+

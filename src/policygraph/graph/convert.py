@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
 from policygraph.errors import EXIT_VIOLATIONS, PolicygraphError, Problem
+from policygraph.graph.namespaces import PG, PGR, PREFIXES
 from policygraph.records.corpus import Corpus
 from policygraph.records.models import (
     KPI,
@@ -28,12 +29,6 @@ from policygraph.records.models import (
     fiscal_year_start,
 )
 
-PG = Namespace("https://w3id.org/policygraph/ontology#")
-PGR = Namespace("https://w3id.org/policygraph/id/")
-
-PREFIXES = {"pg": PG, "pgr": PGR, "prov": PROV, "org": ORG, "skos": SKOS, "dcterms": DCTERMS,
-            "xsd": XSD, "rdfs": RDFS}
-
 DIRECTIVE_KINDS = {"cabinet_decision": PG.CabinetDecision, "party_proposal": PG.PartyProposal,
                    "council_finding": PG.CouncilFinding, "guideline": PG.Guideline, "policy_goal": PG.PolicyGoal}
 ITEM_KINDS = {"reform_item": PG.RoadmapItem, "policy_means": PG.PolicyMeans}
@@ -44,7 +39,7 @@ DOCUMENT_KINDS = {"cabinet_decision": PG.CabinetDecisionDocument, "party_proposa
                   "policy_evaluation": PG.PolicyEvaluationDocument, "briefing": PG.BriefingDocument}
 COMPARATORS = {"ge": PG.AtLeast, "le": PG.AtMost, "approx": PG.Approximately, "eq": PG.Exactly,
                "rank_le": PG.RankAtLeast}
-STATUSES = {"preliminary": PG.Preliminary, "final": PG.Final, "unstated": PG.Unstated}
+OBSERVATION_STATUSES = {"preliminary": PG.Preliminary, "final": PG.Final, "unstated": PG.Unstated}
 TIERS = {1: PG.Tier1, 2: PG.Tier2}
 GRADE_SCHEMES = {"roadmap": PG.RoadmapGradeScheme, "evaluation": PG.EvaluationGradeScheme}
 #: Record type → ontology class. The names agree except Placeholder, whose class says what it records.
@@ -304,7 +299,7 @@ class _Builder:
         self._statement(rec, node, PG.hasObservation, "実績値", "Observation", rec.date.isoformat())
         self.g.add((node, PG.referenceDate, Literal(rec.date, datatype=XSD.date)))
         self.add(node, PG.dateText, self.lit(rec.date_text))
-        self.g.add((node, PG.observationStatus, STATUSES[rec.status]))
+        self.g.add((node, PG.observationStatus, OBSERVATION_STATUSES[rec.status]))
 
     def _Projection(self, rec: Projection, node):
         when = rec.date_text or (str(rec.date) if rec.date else "")

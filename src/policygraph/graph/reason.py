@@ -26,7 +26,7 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
-from policygraph.graph.convert import PG
+from policygraph.graph.namespaces import PG, record_id
 
 #: Where owlrl writes the inconsistencies it finds.
 _OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
@@ -300,10 +300,10 @@ def _clashes(graph: Graph) -> list[Clash]:
     for row in graph.query(_prepared(_ASYMMETRIC)):
         p = _local(row.p)
         if row.x == row.y:
-            found.append(Clash(row.x, f"{p} is asymmetric, but this node is {p} itself", _short(row.y), row.p))
+            found.append(Clash(row.x, f"{p} is asymmetric, but this node is {p} itself", record_id(row.y), row.p))
         else:
             found.append(Clash(row.x, f"{p} is asymmetric, but this node is {p} a node that is {p} it",
-                               _short(row.y), row.p))
+                               record_id(row.y), row.p))
     return found
 
 
@@ -332,10 +332,6 @@ def _local(term) -> str:
     return s.rsplit("#", 1)[-1] if "#" in s else s.rsplit("/", 1)[-1]
 
 
-def _short(term) -> str:
-    from policygraph.graph.convert import PGR
-    s = str(term)
-    return s.removeprefix(str(PGR))
 
 
 __all__ = [

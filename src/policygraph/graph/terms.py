@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from policygraph.graph.convert import PGR
+from policygraph.graph.namespaces import record_id
 
 
 def literal_value(value: Literal):
@@ -24,8 +24,7 @@ def plain(value):
     if value is None:
         return None
     if isinstance(value, URIRef):
-        s = str(value)
-        return s.removeprefix(str(PGR))
+        return record_id(value)
     if isinstance(value, Literal):
         return literal_value(value)
     return str(value)

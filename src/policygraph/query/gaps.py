@@ -1,12 +1,12 @@
-"""Coverage-gap report: every `queries/*-gap.rq` run over the graph, each row with a label and a quote.
+"""Coverage-gap report: every `queries/*-gap.rq` run on an engine, each row with a label and a quote.
 
 A gap query projects at least ?node (the thing that has the gap) and ?label; it may project
 ?quoted (the node whose evidence best shows the gap — a target, an observation, an empty box;
 default ?node) and ?document / ?documentLabel. This module adds the first source excerpt of the
-quoted node (the same excerpt evidence.rq lists first), so every row carries a verbatim quote.
+quoted node, read with evidence.rq (the same reader and order as trace) in one batched query.
 
 Example:
-    >>> rows = run_gaps(graph, QueryLibrary(project.query_dirs))
+    >>> rows = run_gaps(engine, QueryLibrary(project.query_dirs))
     >>> {"guideline-empty-box-gap", "kpi-no-observation-gap"} <= {r.kind for r in rows}
     True
 """
@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import RDFS, Graph, URIRef
-from rdflib.namespace import PROV
+from rdflib import URIRef
 
-from policygraph.graph.convert import PG
 from policygraph.query.sparql import NamedQuery, QueryLibrary
-from policygraph.store.engines import Engine, RdflibEngine
+from policygraph.store.engines import Engine, TextQuery
 
 GAP_SUFFIX = "-gap"
 
@@ -50,48 +48,30 @@ def gap_queries(library: QueryLibrary) -> list[NamedQuery]:
     return [library.get(n) for n in library.names() if n.endswith(GAP_SUFFIX)]
 
 
-class _Quotes:
-    """First source excerpt of a node (pg:hasEvidence …/evidence/1), read from the rdflib graph, cached."""
-
-    def __init__(self, graph: Graph):
-        self.graph, self.cache = graph, {}
-
-    def __call__(self, node: URIRef) -> dict:
-        if node not in self.cache:
-            g = self.graph
-            excerpts = sorted(g.objects(node, PG.hasEvidence), key=lambda e: (len(str(e)), str(e)))
-            if excerpts:
-                ex = excerpts[0]
-                source = g.value(ex, PROV.wasQuotedFrom)
-                self.cache[node] = {"quote": g.value(ex, PG.quote), "locator": g.value(ex, PG.locator),
-                                    "line": g.value(ex, PG.sourceLine), "source": source,
-                                    "file": g.value(source, PG.fileName) if source is not None else None}
-            else:
-                self.cache[node] = {}
-        return self.cache[node]
+def first_excerpts(engine: Engine, library: QueryLibrary, nodes) -> dict[URIRef, dict]:
+    """The first source excerpt (evidence.rq's order) of each node, in one query."""
+    nodes = list(dict.fromkeys(n for n in nodes if isinstance(n, URIRef)))
+    out: dict[URIRef, dict] = {}
+    if nodes:
+        for r in engine.run(library.get("evidence"), values={"node": nodes}):
+            out.setdefault(r["node"], r)
+    return out
 
 
-def _source_label(graph: Graph, source) -> str:
-    labels = {lbl.language: str(lbl) for lbl in graph.objects(source, RDFS.label)} if source is not None else {}
-    return labels.get("ja") or labels.get("en") or ""
-
-
-def run_gaps(graph: Graph, library: QueryLibrary, engine: Engine | None = None) -> list[GapRow]:
+def run_gaps(engine: Engine, library: QueryLibrary) -> list[GapRow]:
     """Run every gap query and return its rows, grouped by kind in name order, each with its quote."""
-    engine = engine or RdflibEngine(graph)
-    quotes = _Quotes(graph)
+    found = [(query, row) for query in gap_queries(library) for row in engine.run(query)]
+    quotes = first_excerpts(engine, library, (row.get("quoted") or row.get("node") for _, row in found))
     out: list[GapRow] = []
-    for query in gap_queries(library):
-        for row in engine.run(query):
-            node = row.get("node")
-            quoted = row.get("quoted") or node
-            ev = quotes(quoted) if isinstance(quoted, URIRef) else {}
-            document = row.get("documentLabel") or _source_label(graph, ev.get("source"))
-            out.append(GapRow(
-                kind=query.name, title=query.title, node=str(node), label=str(row.get("label") or node),
-                document=str(document), quote=str(ev.get("quote") or ""), locator=str(ev.get("locator") or ""),
-                file=str(ev.get("file") or ""), line=int(ev["line"]) if ev.get("line") is not None else None,
-                row=row))
+    for query, row in found:
+        node = row.get("node")
+        ev = quotes.get(row.get("quoted") or node) or {}
+        document = row.get("documentLabel") or ev.get("sourceLabel") or ""
+        out.append(GapRow(
+            kind=query.name, title=query.title, node=str(node), label=str(row.get("label") or node),
+            document=str(document), quote=str(ev.get("quote") or ""), locator=str(ev.get("locator") or ""),
+            file=str(ev.get("file") or ""), line=int(ev["line"]) if ev.get("line") is not None else None,
+            row=row))
     return out
 
 
@@ -124,13 +104,17 @@ class GapReport:
                          for q in self.kinds]}
 
 
-def gap_report(graph: Graph, library: QueryLibrary, engine: Engine | None = None) -> GapReport:
+_AS_OF = TextQuery("attainment-as-of", "PREFIX pg: <https://w3id.org/policygraph/ontology#>\n"
+                   "SELECT ?asOf WHERE { ?kpi pg:attainmentAsOf ?asOf } LIMIT 1")
+
+
+def gap_report(engine: Engine, library: QueryLibrary) -> GapReport:
     """Run every gap query; the report as `policygraph gaps` and `policygraph viz gaps` show it.
 
     Example:
-        >>> report = gap_report(graph, QueryLibrary(project.query_dirs))
+        >>> report = gap_report(engine, QueryLibrary(project.query_dirs))
         >>> report.as_dict()["total"] == len(report.rows)
         True
     """
-    when = next(graph.objects(None, PG.attainmentAsOf), None)
-    return GapReport(gap_queries(library), run_gaps(graph, library, engine), str(when) if when else None)
+    when = next((r["asOf"] for r in engine.run(_AS_OF)), None)
+    return GapReport(gap_queries(library), run_gaps(engine, library), str(when) if when else None)

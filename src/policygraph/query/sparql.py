@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
-from rdflib.plugins.sparql import prepareQuery
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
-from policygraph.graph.convert import PREFIXES
+from policygraph.graph.namespaces import PREFIXES
 from policygraph.store.engines import Rows
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
@@ -75,6 +74,9 @@ class NamedQuery:
         return bindings(self, params)
 
     def _prepare(self):
+        from rdflib.plugins.sparql import (
+            prepareQuery,  # slow to import: only when rdflib runs a query
+        )
         try:
             with _PARSE_LOCK:  # rdflib's parser (pyparsing) is not thread-safe
                 return prepareQuery(self.text)
@@ -176,7 +178,7 @@ def run(graph: Graph, query: NamedQuery, **params) -> Rows:
     """Run a named query on an rdflib graph with parameters bound safely: rows as dicts of rdflib terms
     (None if unbound), with `.columns` in SELECT order even when there is no row.
 
-    >>> from policygraph.graph.convert import PG
+    >>> from policygraph.graph.namespaces import PG
     >>> g = Graph(); _ = g.add((URIRef("https://w3id.org/policygraph/id/d"), RDF.type, PG.PolicyDocument))
     >>> q = NamedQuery("docs", Path("docs.rq"), "PREFIX pg: <https://w3id.org/policygraph/ontology#> "
     ...                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "

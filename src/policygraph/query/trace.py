@@ -1,18 +1,21 @@
 """Trace: from a directive or a document down to every KPI it reaches, with evidence.
 
-All graph access goes through the named queries in queries/ (trace, trace-kpi, trace-steps,
-evidence, responsible, trace-roots); this module only resolves the target and assembles rows.
+All graph access goes through the named queries in queries/ (trace-roots, trace, trace-empty-boxes,
+trace-steps, trace-kpi, responsible, evidence), run on an engine (the embedded store by default):
+seven queries whatever the number of directives, items, steps and KPIs reached — the nodes of one
+level go to the next query as a VALUES list. This module resolves the target and assembles rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
-from policygraph.graph.convert import PG
+from policygraph.graph.namespaces import PG
 from policygraph.graph.terms import plain as _py
 from policygraph.query.names import pick
-from policygraph.query.sparql import QueryLibrary, run
+from policygraph.query.sparql import QueryLibrary
+from policygraph.store.engines import Engine
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,12 @@ class Candidate:
     label_is_lang: bool = True  # a language-tagged label, not a bare number such as 【指針１】
 
 
-def resolve_target(graph: Graph, queries: QueryLibrary, target: str) -> Candidate:
+def resolve_target(engine: Engine, queries: QueryLibrary, target: str) -> Candidate:
     """A directive or document by id, exact label, or label substring (NFKC, case-insensitive).
 
     Raises PolicygraphError (exit 2) when nothing or more than one thing matches, listing candidates.
     """
-    rows = run(graph, queries.get("trace-roots"))
+    rows = engine.run(queries.get("trace-roots"))
     by_node: dict[URIRef, Candidate] = {}
     labels: dict[URIRef, list[str]] = {}
     for r in rows:
@@ -47,34 +50,87 @@ def resolve_target(graph: Graph, queries: QueryLibrary, target: str) -> Candidat
     return by_id[chosen]
 
 
-class Tracer:
-    def __init__(self, graph: Graph, queries: QueryLibrary):
-        self.graph = graph
-        self.queries = queries
-        # Items, KPIs and evidence recur under many directives: each is queried once.
-        self._evidence: dict[URIRef, list[dict]] = {}
-        self._steps: dict[URIRef, list[dict]] = {}
-        self._kpis: dict[URIRef, dict] = {}
+def _unique(nodes) -> list[URIRef]:
+    """Nodes in first-seen order, without None and repeats."""
+    return list(dict.fromkeys(n for n in nodes if n is not None))
 
-    def q(self, name: str, **params) -> list[dict]:
-        return run(self.graph, self.queries.get(name), **params)
+
+class Tracer:
+    """Assembles one trace from a fixed number of batched queries."""
+
+    def __init__(self, engine: Engine, queries: QueryLibrary):
+        self.engine = engine
+        self.queries = queries
+
+    def batch(self, name: str, var: str, nodes: list[URIRef]) -> dict[URIRef, list[dict]]:
+        """Rows of query `name` for every node at once (a VALUES list of ?var), grouped by node."""
+        grouped: dict[URIRef, list[dict]] = {}
+        if nodes:
+            for r in self.engine.run(self.queries.get(name), values={var: nodes}):
+                grouped.setdefault(r[var], []).append(r)
+        return grouped
+
+    def trace(self, root: Candidate) -> dict:
+        rows = self.engine.run(self.queries.get("trace"), root=root.node)
+        boxes = self.engine.run(self.queries.get("trace-empty-boxes"), root=root.node)
+        items = _unique(r["item"] for r in rows)
+        kpis = _unique(r["kpi"] for r in rows)
+        steps = self.batch("trace-steps", "item", items)
+        values = self.batch("trace-kpi", "kpi", kpis)
+        reports = _unique(r["report"] for rs in steps.values() for r in rs)
+        bodies = self.batch("responsible", "node", _unique([*items, *kpis, *reports]))
+        self._bodies = {n: [{"id": _py(r["body"]), "label": _py(r["bodyJa"]), "label_en": _py(r["bodyEn"]),
+                             "part_of": _py(r["parentJa"])} for r in rs] for n, rs in bodies.items()}
+        evidence = self.batch("evidence", "node", _unique([
+            *(r["directive"] for r in rows), *items, *kpis, *reports,
+            *(r["step"] for rs in steps.values() for r in rs),
+            *(r["statement"] for rs in values.values() for r in rs),
+            *(r["placeholder"] for r in boxes)]))
+        self._evidence = {n: [{"source": _py(r["source"]), "file": _py(r["file"]), "line": _py(r["line"]),
+                               "locator": _py(r["locator"]), "quote": _py(r["quote"]),
+                               **({"reading": _py(r["reading"])} if r["reading"] is not None else {})}
+                              for r in rs] for n, rs in evidence.items()}
+        steps_of = {item: self._steps(rs) for item, rs in steps.items()}
+        kpi_of: dict[URIRef, dict] = {}
+        directives: dict[URIRef, dict] = {}
+        carried: dict[tuple, dict] = {}
+        for r in rows:
+            d = directives.setdefault(r["directive"], {
+                "id": _py(r["directive"]), "label": _py(r["directiveJa"]), "label_en": _py(r["directiveEn"]),
+                "kind": _py(r["directiveKind"]), "number": _py(r["directiveNumber"]),
+                "part_of": _py(r["parent"]), "empty_boxes": [], "document": _py(r["document"]),
+                "document_label": _py(r["documentJa"]), "evidence": self.evidence(r["directive"]),
+                "reform_items": []})
+            if r["item"] is None:
+                continue
+            key = (r["directive"], r["item"])
+            if key not in carried:
+                carried[key] = {"id": _py(r["item"]), "number": _py(r["itemNumber"]), "label": _py(r["itemJa"]),
+                                "label_en": _py(r["itemEn"]), "bodies": self.bodies(r["item"]),
+                                "evidence": self.evidence(r["item"]), "steps": steps_of.get(r["item"], []),
+                                "kpis": []}
+                d["reform_items"].append(carried[key])
+            if r["kpi"] is not None:
+                if r["kpi"] not in kpi_of:
+                    kpi_of[r["kpi"]] = self.kpi(r["kpi"], r, values.get(r["kpi"], []))
+                carried[key]["kpis"].append(kpi_of[r["kpi"]])
+        for r in boxes:
+            if r["directive"] in directives:
+                directives[r["directive"]]["empty_boxes"].append(
+                    {"id": _py(r["placeholder"]), "box": _py(r["box"]), "label": _py(r["boxJa"]),
+                     "evidence": self.evidence(r["placeholder"])})
+        return {"root": {"id": root.id, "type": root.kind, "label": root.label},
+                "directives": list(directives.values())}
 
     def evidence(self, node: URIRef) -> list[dict]:
-        if node not in self._evidence:
-            self._evidence[node] = [
-                {"source": _py(r["source"]), "file": _py(r["file"]), "line": _py(r["line"]),
-                 "locator": _py(r["locator"]), "quote": _py(r["quote"]),
-                 **({"reading": _py(r["reading"])} if r["reading"] is not None else {})}
-                for r in self.q("evidence", node=node)]
-        return self._evidence[node]
+        return self._evidence.get(node, [])
 
     def bodies(self, node: URIRef) -> list[dict]:
-        return [{"id": _py(r["body"]), "label": _py(r["bodyJa"]), "label_en": _py(r["bodyEn"]),
-                 "part_of": _py(r["parentJa"])} for r in self.q("responsible", node=node)]
+        return self._bodies.get(node, [])
 
-    def steps(self, item: URIRef) -> list[dict]:
+    def _steps(self, rows: list[dict]) -> list[dict]:
         steps: dict[URIRef, dict] = {}
-        for r in self.q("trace-steps", item=item):
+        for r in rows:
             step = steps.setdefault(r["step"], {
                 "id": _py(r["step"]), "label": _py(r["stepJa"]), "period": _py(r["period"]),
                 "evidence": self.evidence(r["step"]), "progress": []})
@@ -86,14 +142,14 @@ class Tracer:
                     "evidence": self.evidence(r["report"])})
         return list(steps.values())
 
-    def kpi(self, kpi: URIRef, row: dict) -> dict:
+    def kpi(self, kpi: URIRef, row: dict, statements: list[dict]) -> dict:
         out = {"id": _py(kpi), "label": _py(row["kpiJa"]), "label_en": _py(row["kpiEn"]),
                "tier": int(row["tier"]) if row["tier"] is not None else None,
                "attainment": {"status": _py(row["attainment"]), "as_of": _py(row["attainmentAsOf"]),
                               "target": _py(row["attainmentBasis"])},
                "bodies": self.bodies(kpi), "evidence": self.evidence(kpi),
                "baselines": [], "targets": [], "observations": [], "projections": [], "assessments": []}
-        for r in self.q("trace-kpi", kpi=kpi):
+        for r in statements:
             fact = {"id": _py(r["statement"]), "document": _py(r["document"]),
                     "document_label": _py(r["documentJa"])}
             for key in ("value", "unit", "valueText", "date", "dateText", "fiscalYear", "deadline",
@@ -106,59 +162,19 @@ class Tracer:
         out["latest_grade"] = graded[-1] if graded else None
         return out
 
-    def trace(self, root: Candidate) -> dict:
-        rows = self.q("trace", root=root.node)
-        directives: dict[URIRef, dict] = {}
-        items: dict[tuple, dict] = {}
-        for r in rows:
-            d = directives.setdefault(r["directive"], {
-                "id": _py(r["directive"]), "label": _py(r["directiveJa"]), "label_en": _py(r["directiveEn"]),
-                "kind": _py(r["directiveKind"]), "number": _py(r["directiveNumber"]),
-                "part_of": _py(r["parent"]), "empty_boxes": [], "document": _py(r["document"]),
-                "document_label": _py(r["documentJa"]), "evidence": self.evidence(r["directive"]),
-                "reform_items": []})
-            if r["item"] is None:
-                continue
-            key = (r["directive"], r["item"])
-            if key not in items:
-                items[key] = {"id": _py(r["item"]), "number": _py(r["itemNumber"]), "label": _py(r["itemJa"]),
-                              "label_en": _py(r["itemEn"]), "bodies": self.bodies(r["item"]),
-                              "evidence": self.evidence(r["item"]), "steps": self._steps_of(r["item"]),
-                              "kpis": []}
-                d["reform_items"].append(items[key])
-            if r["kpi"] is not None:
-                items[key]["kpis"].append(self._kpi_of(r["kpi"], r))
-        for r in self.q("trace-empty-boxes", root=root.node):
-            if r["directive"] in directives:
-                directives[r["directive"]]["empty_boxes"].append(
-                    {"id": _py(r["placeholder"]), "box": _py(r["box"]), "label": _py(r["boxJa"]),
-                     "evidence": self.evidence(r["placeholder"])})
-        return {"root": {"id": root.id, "type": root.kind, "label": root.label},
-                "directives": list(directives.values())}
-
-    def _steps_of(self, item: URIRef) -> list[dict]:
-        if item not in self._steps:
-            self._steps[item] = self.steps(item)
-        return self._steps[item]
-
-    def _kpi_of(self, kpi: URIRef, row: dict) -> dict:
-        if kpi not in self._kpis:
-            self._kpis[kpi] = self.kpi(kpi, row)
-        return self._kpis[kpi]
-
 
 _SNAKE = {"valueText": "value_text", "dateText": "date_text", "fiscalYear": "fiscal_year",
           "deadlineText": "deadline_text", "gradeLabel": "grade", "factor": "relative_factor"}
 
 
-def trace(graph: Graph, queries: QueryLibrary, target: str) -> dict:
-    """Trace TARGET (id or label of a directive or document). Example:
+def trace(engine: Engine, queries: QueryLibrary, target: str) -> dict:
+    """Trace TARGET (id or label of a directive or document) on an engine. Example:
 
-    >>> trace(graph, QueryLibrary(project.query_dirs), "未来投資戦略2017")["directives"][0]["reform_items"][0]["number"]
+    >>> trace(engine, QueryLibrary(project.query_dirs), "未来投資戦略2017")["directives"][0]["reform_items"][0]["number"]
     '⑮'
     """
-    root = resolve_target(graph, queries, target)
-    return Tracer(graph, queries).trace(root)
+    root = resolve_target(engine, queries, target)
+    return Tracer(engine, queries).trace(root)
 
 
 def kpis_reached(result: dict) -> dict[str, dict]:

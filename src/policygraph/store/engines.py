@@ -1,4 +1,5 @@
-"""Two SPARQL engines, one answer: rdflib (in memory, the default) and Oxigraph (pyoxigraph).
+"""Two SPARQL engines, one answer: Oxigraph (pyoxigraph: the embedded store, the default) and rdflib
+(in memory, for cross-checks).
 
 Both run the same named query (anything with `text`, `path`, `prepared()`, `projected` and `bind()`,
 such as `policygraph.query.sparql.NamedQuery`; this stage does not import the query stage) with the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -23,7 +25,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
-from policygraph.graph.convert import PREFIXES
+from policygraph.graph.namespaces import PREFIXES
 
 ENGINES = ("rdflib", "oxigraph")
 
@@ -56,23 +58,84 @@ class Query(Protocol):
     def bind(self, params: dict) -> dict[str, URIRef | Literal]: ...
 
 
-class Engine(Protocol):
-    name: str
+@dataclass(frozen=True)
+class TextQuery:
+    """A fixed query of the library's own (no parameters), in the shape engines expect of a named query.
 
-    def run(self, query: Query, **params) -> Rows: ...
+    >>> TextQuery("n", "SELECT ?s WHERE { ?s ?p ?o }").path.name
+    '<n>'
+    """
+
+    name: str
+    text: str
+
+    @property
+    def path(self) -> Path:
+        return Path(f"<{self.name}>")
+
+    def prepared(self):
+        return _prepare(self.text, self.path)
+
+    @property
+    def projected(self) -> list[str]:
+        return _projected(self.text, self.path)
+
+    def bind(self, params: dict) -> dict:
+        if params:
+            raise PolicygraphError.single(f"query {self.name} takes no parameters", EXIT_INPUT)
+        return {}
+
+
+class Engine(Protocol):
+    """What every command reads the graph through (see `policygraph.pipeline.open_graph`)."""
+
+    name: str
+    #: Where the graph came from, for the one-line note commands print.
+    where: str
+
+    def run(self, query: Query, values: dict[str, Iterable] | None = None, **params) -> Rows:
+        """Rows of `query`, with `params` bound and each `values` list opening its WHERE block."""
+
+    def rdflib_graph(self) -> Graph:
+        """The whole graph in rdflib, for the views that walk it."""
 
 
 class RdflibEngine:
+    """Queries over an in-memory rdflib graph: the cross-check engine (`--engine rdflib`)."""
+
     name = "rdflib"
+    note: str | None = None
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, where: str = "rdflib graph"):
         self.graph = graph
+        self.where = where
 
-    def run(self, query: Query, **params) -> Rows:
+    def run(self, query: Query, values: dict[str, Iterable] | None = None, **params) -> Rows:
+        if values:
+            # rdflib binds one value per variable: run once per value (no query text is written, so
+            # even an IRI that is not valid RDF, which rdflib keeps in memory, stays a bound value).
+            [(var, terms)] = values.items()
+            out = Rows()
+            for term in terms:
+                rows = self.run(query, **{**params, var: term})
+                out.extend(rows)
+                out.columns = rows.columns
+            return out
         bound = {Variable(k): v for k, v in query.bind(params).items()}
         result = self.graph.query(query.prepared(), initBindings=bound, initNs=PREFIXES)
         names = [str(v) for v in result.vars or []]
         return Rows(({n: row[i] for i, n in enumerate(names)} for row in result), names)
+
+    def rdflib_graph(self) -> Graph:
+        return self.graph
+
+
+def _prepare(text: str, path: Path):
+    from rdflib.plugins.sparql import prepareQuery
+    try:
+        return prepareQuery(text)
+    except Exception as exc:  # pyparsing errors
+        raise PolicygraphError.single(f"SPARQL syntax error: {exc}", EXIT_INPUT, file=path) from exc
 
 
 def to_oxigraph(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -87,6 +150,9 @@ def to_oxigraph(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return ox.Literal(str(term))
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def from_oxigraph(term):
     if term is None:
         return None
@@ -96,40 +162,131 @@ def from_oxigraph(term):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value if term.datatype else None
-    if datatype == "http://www.w3.org/2001/XMLSchema#string":
-        datatype = None  # rdflib keeps plain literals untyped
-    return Literal(term.value, datatype=datatype)
+    datatype = term.datatype.value
+    return Literal(term.value, datatype=None if datatype == _XSD_STRING else datatype)  # rdflib: plain = untyped
 
 
 def load_store(graph: Graph) -> ox.Store:
     """An in-memory Oxigraph store holding the triples of an rdflib graph (via N-Triples)."""
     store = ox.Store()
-    data = graph.serialize(format="nt", encoding="utf-8")
-    if hasattr(ox, "RdfFormat"):
-        store.load(data, format=ox.RdfFormat.N_TRIPLES)
-    else:  # pyoxigraph 0.4
-        store.load(data, mime_type="application/n-triples")
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     return store
 
 
+def copy_store(store: ox.Store) -> ox.Store:
+    """An in-memory, writable copy of a store (for judging attainment as of another date)."""
+    out = ox.Store()
+    out.bulk_extend(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    return out
+
+
 class OxigraphEngine:
+    """Queries over an Oxigraph store: the embedded store on disk (read-only) or one in memory."""
+
     name = "oxigraph"
+    note: str | None = None
 
-    def __init__(self, graph: Graph | None = None, store: ox.Store | None = None):
+    def __init__(self, graph: Graph | None = None, store: ox.Store | None = None, where: str = "oxigraph store"):
         self.store = store if store is not None else load_store(graph)
+        self.where = where
+        self._graph = graph
 
-    def run(self, query: Query, **params) -> Rows:
+    def run(self, query: Query, values: dict[str, Iterable] | None = None, **params) -> Rows:
         bound = {ox.Variable(k): to_oxigraph(v) for k, v in query.bind(params).items()}
-        query.prepared()  # the same syntax check, with line and column, as on rdflib
-        text, added = project_parameters(query.text, list(params), query.projected)
-        try:
-            solutions = self.store.query(text, substitutions=bound,
-                                         prefixes={k: str(v) for k, v in PREFIXES.items()})
-        except SyntaxError as exc:
-            raise PolicygraphError.single(f"SPARQL error (Oxigraph): {exc}", EXIT_INPUT, file=query.path) from exc
+        text = with_values(query.text, values) if values else query.text
+        text, added = project_parameters(text, list(params), _projected(text, query.path) if params else [])
+        solutions = self._query(text, query.path, substitutions=bound)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise PolicygraphError.single("only SELECT queries return rows", EXIT_INPUT, file=query.path)
         names = [v.value for v in solutions.variables if v.value not in added]
         return Rows(({n: from_oxigraph(sol[n]) for n in names} for sol in solutions), names)
+
+    def _query(self, text: str, path: Path | None, **kwargs):
+        try:
+            return self.store.query(text, prefixes=_OX_PREFIXES, **kwargs)
+        except SyntaxError as exc:
+            raise PolicygraphError.single(f"SPARQL syntax error: {exc}", EXIT_INPUT, file=path,
+                                          line=_error_line(exc)) from exc
+        except OSError as exc:
+            raise PolicygraphError.single(f"the store failed: {exc}", EXIT_INPUT, file=path) from exc
+
+    def rdflib_graph(self) -> Graph:
+        """The store's triples as an rdflib graph (for the views and exports that walk the graph)."""
+        if self._graph is None:
+            data = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            self._graph = Graph().parse(data=data, format="nt")
+        return self._graph
+
+
+_OX_PREFIXES = {k: str(v) for k, v in PREFIXES.items()}
+_EMPTY = ox.Store()
+_PROJECTED: dict[str, list[str]] = {}
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)")
+
+
+def _error_line(exc: SyntaxError) -> int | None:
+    m = _ERROR_AT.search(str(exc))
+    return int(m.group(1)) if m else None
+
+
+def _projected(text: str, path: Path | None) -> list[str]:
+    """The variables a SELECT query returns, read by Oxigraph itself (run on an empty store)."""
+    if text not in _PROJECTED:
+        try:
+            result = _EMPTY.query(text, prefixes=_OX_PREFIXES)
+        except SyntaxError as exc:
+            raise PolicygraphError.single(f"SPARQL syntax error: {exc}", EXIT_INPUT, file=path,
+                                          line=_error_line(exc)) from exc
+        _PROJECTED[text] = [v.value for v in result.variables] if isinstance(result, ox.QuerySolutions) else []
+    return _PROJECTED[text]
+
+
+_IRI_SAFE = re.compile(r'^[^\x00-\x20<>"{}|^`\\]+$')
+_OUTER_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def term_sparql(term) -> str:
+    """An RDF term written as SPARQL: an IRI checked to hold no character that could end it, a literal
+    escaped by rdflib. Used only for VALUES lists of terms that came out of the store.
+
+    >>> term_sparql(URIRef("https://w3id.org/policygraph/id/ri-15"))
+    '<https://w3id.org/policygraph/id/ri-15>'
+    >>> term_sparql(URIRef("http://x/> } DROP ALL {"))
+    Traceback (most recent call last):
+    ...
+    policygraph.errors.PolicygraphError: not a safe IRI for a VALUES list (value: 'http://x/> } DROP ALL {')
+    """
+    if isinstance(term, URIRef):
+        if not _IRI_SAFE.match(str(term)):
+            raise PolicygraphError.single("not a safe IRI for a VALUES list", EXIT_INPUT, value=str(term))
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        return term.n3()
+    raise PolicygraphError.single("only IRIs and literals go into a VALUES list", EXIT_INPUT, value=str(term))
+
+
+def with_values(text: str, values: dict[str, Iterable]) -> str:
+    """The query with `VALUES ?var { … }` opening its outer WHERE block, one per variable: a batch of
+    nodes in one query instead of one query per node. Variable names are checked; terms are
+    written by `term_sparql`.
+
+    >>> with_values("SELECT ?k ?v WHERE { ?k <urn:p> ?v }", {"k": [URIRef("urn:a"), URIRef("urn:b")]})
+    'SELECT ?k ?v WHERE { VALUES ?k { <urn:a> <urn:b> } ?k <urn:p> ?v }'
+    """
+    clauses = []
+    for var, terms in values.items():
+        if not _VARNAME.match(var):
+            raise PolicygraphError.single(f"{var!r} is not a SPARQL variable name", EXIT_INPUT)
+        clauses.append(f"VALUES ?{var} {{ {' '.join(term_sparql(t) for t in terms)} }}")
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            continue
+        m = _OUTER_WHERE.search(line)
+        if m:
+            lines[i] = line[:m.end()] + " " + " ".join(clauses) + line[m.end():]
+            return "".join(lines)
+    raise PolicygraphError.single("the query has no WHERE block to add a VALUES list to", EXIT_INPUT)
 
 
 _VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -171,6 +328,7 @@ def project_parameters(text: str, names: list[str], projected: list[str] | None 
 
 
 def engine_for(name: str, graph: Graph) -> Engine:
+    """An engine of that name over an rdflib graph (Oxigraph gets an in-memory copy)."""
     if name == "rdflib":
         return RdflibEngine(graph)
     if name == "oxigraph":

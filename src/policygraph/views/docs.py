@@ -40,7 +40,7 @@ class Term:
     facts: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)  # (heading, [(text, anchor)])
 
 
-def _short(term) -> str:
+def _curie(term) -> str:
     s = str(term)
     for ns, prefix in _PREFIXES.items():
         if s.startswith(ns):
@@ -49,7 +49,7 @@ def _short(term) -> str:
 
 
 def _anchor(term) -> str:
-    return _short(term).replace(":", "-") if str(term).startswith(str(PG)) else ""
+    return _curie(term).replace(":", "-") if str(term).startswith(str(PG)) else ""
 
 
 def _texts(g: Graph, node, prop) -> dict[str, str]:
@@ -64,15 +64,15 @@ def _refs(g: Graph, items) -> list[tuple[str, str]]:
     out = []
     for o in sorted(items, key=str):
         if isinstance(o, URIRef):
-            out.append((_short(o), _anchor(o)))
+            out.append((_curie(o), _anchor(o)))
         elif isinstance(o, BNode) and (o, OWL.unionOf, None) in g:
             members = Collection(g, g.value(o, OWL.unionOf))
-            out.append((" or ".join(_short(m) for m in members), ""))
+            out.append((" or ".join(_curie(m) for m in members), ""))
     return out
 
 
 def _term(g: Graph, node: URIRef, facts: list[tuple[str, list]]) -> Term:
-    return Term(str(node), _short(node), _texts(g, node, RDFS.label), _texts(g, node, SKOS.definition),
+    return Term(str(node), _curie(node), _texts(g, node, RDFS.label), _texts(g, node, SKOS.definition),
                 [(h, v) for h, v in facts if v])
 
 
@@ -121,7 +121,7 @@ def reference(ontology: Graph, shapes: Graph) -> dict:
         if isinstance(shape, URIRef):
             path = shapes.value(shape, SH.path)
             rules.append((str(shape).removeprefix(PGSH),
-                          _short(path) if isinstance(path, URIRef) else "", str(shapes.value(shape, SH.message))))
+                          _curie(path) if isinstance(path, URIRef) else "", str(shapes.value(shape, SH.message))))
     onto = next(iter(g.subjects(RDF.type, OWL.Ontology)), None)
     return {
         "title": _texts(g, onto, DCTERMS.title), "description": _texts(g, onto, DCTERMS.description),
@@ -179,7 +179,7 @@ nav a{margin-right:1rem}pre{white-space:pre-wrap}
 """
 
 
-def render(ontology: Graph, shapes: Graph) -> str:
+def render_docs(ontology: Graph, shapes: Graph) -> str:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     return env.from_string(_TEMPLATE).render(r=reference(ontology, shapes))
 
@@ -187,6 +187,6 @@ def render(ontology: Graph, shapes: Graph) -> str:
 def write_docs(project: Project, out: Path | None = None) -> Path:
     """Write the ontology reference (default build/ontology.html); returns its path."""
     path = out or project.build_dir / "ontology.html"
-    html = render(load_ontology(project.ontology), load_shapes(project))
+    html = render_docs(load_ontology(project.ontology), load_shapes(project))
     write_atomically({path: html.encode("utf-8")})
     return path

@@ -24,11 +24,11 @@ import networkx as nx
 from rdflib.namespace import SKOS
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
-from policygraph.graph.convert import PG
+from policygraph.graph.namespaces import PG
 from policygraph.output import write_atomically
 from policygraph.views.viz_model import RecordGraph
 
-FORMATS = {"graphml": "policygraph.graphml", "csv": "kpis.csv"}
+DEFAULT_FILES = {"graphml": "policygraph.graphml", "csv": "kpis.csv"}
 
 KPI_COLUMNS = ["kpi_id", "kpi_label_ja", "kpi_label_en", "tier", "attainment", "responsible", "kind",
                "statement_id", "value", "unit", "value_text", "derived", "date", "date_text", "status",
@@ -97,7 +97,7 @@ def export(rg: RecordGraph, fmt: str, out: Path) -> Path:
     elif fmt == "csv":
         payload = csv_bytes(kpi_rows(rg))
     else:
-        raise PolicygraphError.single(f"unknown export format {fmt!r}; use {' or '.join(FORMATS)}", EXIT_INPUT,
+        raise PolicygraphError.single(f"unknown export format {fmt!r}; use {' or '.join(DEFAULT_FILES)}", EXIT_INPUT,
                                       field="format")
     write_atomically({out: payload})
     return out

@@ -6,11 +6,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from policygraph.graph.attainment import LABELS
+
 KIND_JA = {"baselines": "基準値 baseline", "targets": "目標 target", "observations": "実績 observation",
            "projections": "見込み projection", "assessments": "区分 grade"}
 STATUS = {"preliminary": "速報値", "final": "確報値", "unstated": "—"}
-ATTAINMENT = {"achieved": "達成", "on_track": "順調", "off_track": "遅れ", "not_yet_due": "期限前",
-              "no_target": "目標なし", "no_data": "実績なし"}
 COMPARATOR = {"ge": "≥", "le": "≤", "approx": "≈", "eq": "=", "rank_le": "順位≤"}
 
 
@@ -26,7 +26,7 @@ def _quote(evidence: list[dict], limit: int = 1) -> Text:
     return text
 
 
-def _short(label: str, width: int = 20) -> str:
+def _clip(label: str, width: int = 20) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
@@ -60,7 +60,7 @@ def kpi_table(kpi: dict) -> Table:
     tier = {1: "第一階層", 2: "第二階層"}.get(kpi["tier"], "階層なし")
     bodies = "、".join(b["label"] for b in kpi["bodies"]) or "担当なし (no responsible body)"
     status = kpi.get("attainment", {}).get("status")
-    shown = f"{ATTAINMENT.get(status, status)} {status}" if status else "達成状況なし (no attainment computed)"
+    shown = f"{LABELS.get(status, (status,))[0]} {status}" if status else "達成状況なし (no attainment computed)"
     as_of = kpi.get("attainment", {}).get("as_of")
     title = (f"KPI {kpi['label']} ({kpi['label_en']}) — {tier} — {bodies}\n"
              f"attainment: {shown}{f' (as of {as_of})' if as_of else ''}")
@@ -77,7 +77,7 @@ def kpi_table(kpi: dict) -> Table:
             empty.append(KIND_JA[key].split()[1])
         for fact in kpi[key]:
             status = STATUS.get(fact.get("status"), fact.get("status") or "")
-            table.add_row(KIND_JA[key], _value(fact), _when(fact), status, _short(fact["document_label"]),
+            table.add_row(KIND_JA[key], _value(fact), _when(fact), status, _clip(fact["document_label"]),
                           _quote(fact["evidence"]))
     if empty:
         table.caption = f"none recorded: {', '.join(empty)}"
@@ -130,7 +130,7 @@ def render_trace(result: dict, console: Console) -> None:
                 prog = Text()
                 for p in s["progress"]:
                     who = "、".join(b["label"] for b in p["bodies"])
-                    prog.append(f"【{who}】（{p['status'] or '—'}） {_short(p['document_label'])}\n")
+                    prog.append(f"【{who}】（{p['status'] or '—'}） {_clip(p['document_label'])}\n")
                 steps.add_row(s["period"], s["label"], prog or Text("—", style="dim"))
             console.print(steps)
         if not item["kpis"]:

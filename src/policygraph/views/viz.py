@@ -15,7 +15,7 @@ where it has one, else the one shipped in the package); the page loads nothing f
 
 Example:
     >>> from policygraph.views.viz_model import RecordGraph
-    >>> html = render(graph_view(RecordGraph(graph)), project)
+    >>> html = render_page(graph_view(RecordGraph(graph)), project)
     >>> html.startswith("<!DOCTYPE html>"), "https://" in html.split("<script", 1)[0]
     (True, False)
 """
@@ -33,7 +33,7 @@ from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.output import write_atomically
 from policygraph.project import Project
 from policygraph.views.viz_model import (
-    ATTAINMENT,
+    ATTAINMENT_STYLE,
     CLASS_STYLE,
     OTHER_STYLE,
     RecordGraph,
@@ -45,7 +45,8 @@ from policygraph.views.viz_model import (
 
 VIS_VERSION = "10.1.5"
 #: Above this many nodes `viz graph` / `viz gaps` refuse: the page would be too slow to use.
-DEFAULT_MAX_NODES = 2000
+from policygraph.views import DEFAULT_MAX_NODES  # noqa: E402 (re-exported)
+
 LABEL_MAX = 28
 
 TEMPLATE = "page.html.j2"
@@ -80,7 +81,7 @@ class View:
         return sum(1 for n in self.nodes if not n["id"].startswith("gap:"))
 
 
-def _short(text: str, limit: int = LABEL_MAX) -> str:
+def _clip_label(text: str, limit: int = LABEL_MAX) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -92,7 +93,7 @@ def _vis_node(rg: RecordGraph, rid: str, pos, color: str | None = None) -> dict:
     x, y = pos[rid]
     fill = color or ccolor
     # Keep the fill when selected or hovered (vis would repaint it blue): a KPI's status stays readable.
-    return {"id": rid, "label": _short(ja), "title": f"{en}\n{cen} · {cja}\n{rid}", "group": cls,
+    return {"id": rid, "label": _clip_label(ja), "title": f"{en}\n{cen} · {cja}\n{rid}", "group": cls,
             "shape": shape, "color": {"background": fill, "border": "#444",
                                       "highlight": {"background": fill, "border": "#000"},
                                       "hover": {"background": fill, "border": "#000"}},
@@ -113,7 +114,7 @@ def _legend(rg: RecordGraph, ids) -> list[dict]:
 
 
 def _status_legend() -> list[dict]:
-    return [{"name": k, "color": c, "ja": ja, "en": en} for k, (c, ja, en) in ATTAINMENT.items()]
+    return [{"name": k, "color": c, "ja": ja, "en": en} for k, (c, ja, en) in ATTAINMENT_STYLE.items()]
 
 
 def _facets(rg: RecordGraph, ids) -> dict[str, list]:
@@ -128,7 +129,7 @@ def _facets(rg: RecordGraph, ids) -> dict[str, list]:
     def labelled(xs):
         return sorted(([x, rg.labels(rg.iris[x])[0] if x in rg.iris else x] for x in xs), key=lambda p: p[1])
     return {"bodies": labelled(bodies), "documents": labelled(docs),
-            "statuses": [s for s in ATTAINMENT if s in statuses]}
+            "statuses": [s for s in ATTAINMENT_STYLE if s in statuses]}
 
 
 def _check_budget(count: int, max_nodes: int, what: str) -> None:
@@ -215,7 +216,7 @@ def trace_view(rg: RecordGraph, trace_result: dict) -> View:
     for rid in ids:
         color = None
         if rg.classes[rid] == "KPI":
-            color = ATTAINMENT.get(rg.attainment(rid), ATTAINMENT["unknown"])[0]
+            color = ATTAINMENT_STYLE.get(rg.attainment(rid), ATTAINMENT_STYLE["unknown"])[0]
         nodes.append(_vis_node(rg, rid, pos, color))
     vis_edges = [{"from": s, "to": o, "title": link} for s, o, link in edges]
     details = {rid: rg.details(rid) for rid in ids}
@@ -256,7 +257,7 @@ def gaps_view(rg: RecordGraph, rows, selection: Selection | None = None,
             x, y = target["x"] + 40 + 20 * (target["gaps"] - 1), target["y"] + 55
         else:
             x, y = 0.0, -150.0 - 40 * i
-        view.nodes.append({"id": gap_id, "label": _short(f"⚠ {row.title}", 34), "title": f"{row.kind}\n{row.title}",
+        view.nodes.append({"id": gap_id, "label": _clip_label(f"⚠ {row.title}", 34), "title": f"{row.kind}\n{row.title}",
                            "group": "gap", "shape": "box", "shapeProperties": {"borderDashes": [5, 4]},
                            "color": {"background": "#fff0f0", "border": GAP_COLOR}, "borderWidth": 2,
                            "font": {"color": GAP_COLOR, "size": 11}, "x": round(x, 1), "y": round(y, 1)})
@@ -309,7 +310,7 @@ def _first(folders: list[Path], name: str) -> Path:
     return next((d / name for d in folders if (d / name).is_file()), folders[0] / name)
 
 
-def render(view: View, project: Project) -> str:
+def render_page(view: View, project: Project) -> str:
     """The page for `view`, as one self-contained HTML string (built with a pyvis Network)."""
     from pyvis.network import Network
 

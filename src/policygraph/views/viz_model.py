@@ -14,7 +14,8 @@ import networkx as nx
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
-from policygraph.graph.convert import PG, PGR
+from policygraph.graph.attainment import LABELS, STATUSES, relative_value
+from policygraph.graph.namespaces import PG, PGR
 from policygraph.graph.terms import literal_value
 
 _PGR = str(PGR)
@@ -22,15 +23,11 @@ _PG = str(PG)
 
 #: KPI attainment statuses (skos:notation of the object of pg:attainment), in legend order.
 #: "unknown": the graph states no attainment for the KPI.
-ATTAINMENT = {
-    "achieved": ("#1a9850", "達成", "achieved"),
-    "on_track": ("#91cf60", "順調", "on track"),
-    "off_track": ("#d73027", "遅れ", "off track"),
-    "not_yet_due": ("#4575b4", "期限前", "not yet due"),
-    "no_target": ("#fdae61", "目標なし", "no target"),
-    "no_data": ("#969696", "実績なし", "no data"),
-    "unknown": ("#ffffff", "不明", "unknown (no pg:attainment)"),
-}
+_COLOURS = {"achieved": "#1a9850", "on_track": "#91cf60", "off_track": "#d73027", "not_yet_due": "#4575b4",
+            "no_target": "#fdae61", "no_data": "#969696"}
+#: Status → (colour, Japanese, English); the labels are the attainment stage's own.
+ATTAINMENT_STYLE = {**{s: (_COLOURS[s], *LABELS[s]) for s in STATUSES},
+                    "unknown": ("#ffffff", "不明", "unknown (no pg:attainment)")}
 
 #: Class → (colour, vis shape, layer). Layers run top-down along the chain of the domain.
 CLASS_STYLE = {
@@ -61,6 +58,10 @@ STATEMENT_PROPS = {PG.hasBaseline: "baseline", PG.hasTarget: "target", PG.hasObs
 # Shown as the node's label, class, evidence or structure, not as a property line in the panel.
 # pg:reaches is derived (the transitive closure of the chain links): drawing it would double every path.
 _HIDDEN_PROPS = {RDF.type, RDFS.label, PG.hasEvidence, PG.identifier, PG.reaches}
+
+
+def _decimal(term) -> Decimal | None:
+    return Decimal(str(term)) if term is not None else None
 
 
 def is_record(node) -> bool:
@@ -163,13 +164,13 @@ class RecordGraph:
         return self._kpi_of.get(rid)
 
     def attainment(self, rid: str) -> str:
-        """The KPI's attainment notation (see ATTAINMENT), or "unknown" when the graph states none."""
+        """The KPI's attainment notation (see ATTAINMENT_STYLE), or "unknown" when the graph states none."""
         for status in self.rdf.objects(self.iris.get(rid, PGR[rid]), PG.attainment):
             for notation in self.rdf.objects(status, SKOS.notation):
                 return str(notation)
             # No notation: a literal, or a concept named like pg:attainment-on-track.
             name = str(status).rsplit("#", 1)[-1].removeprefix("attainment-").replace("-", "_")
-            return name if name in ATTAINMENT else "unknown"
+            return name if name in ATTAINMENT_STYLE else "unknown"
         return "unknown"
 
     def _ancestors(self, body: URIRef) -> list[str]:
@@ -329,11 +330,11 @@ class RecordGraph:
                 one = lambda p: next(g.objects(st, p), None)
                 value = one(PG.value)
                 derived = False
-                if value is None and one(PG.relativeFactor) is not None and one(PG.relativeTo) is not None:
+                if value is None and one(PG.relativeTo) is not None:
                     base = next(g.objects(one(PG.relativeTo), PG.value), None)
-                    if base is not None:
-                        value = Literal(Decimal(str(base)) * Decimal(str(one(PG.relativeFactor))))
-                        derived = True
+                    number = relative_value(None, _decimal(one(PG.relativeFactor)), _decimal(base))
+                    if number is not None:
+                        value, derived = Literal(number), True
                 date = (one(PG.referenceDate) or one(PG.asOf) or one(PG.deadline))
                 date = _plain(date) if date is not None else (
                     self._fy_date(one(PG.deadlineFiscalYear), True) or self._fy_date(one(PG.fiscalYear), True))

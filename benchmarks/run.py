@@ -1,0 +1,386 @@
+"""Write BENCHMARKS.md: the real corpus and `policygraph synth` projects at 10k, 100k and 1M triples,
+measured side by side in one run on this machine.
+
+For each project: build time per stage and in total, peak memory and store size (the build runs in
+a child process with a time limit); the load rate into the on-disk store; every named query's p50 and
+p95 on the store (Oxigraph) and on rdflib, with the ratio (each rdflib run in a forked process with
+a time limit, shown as "> limit" past it); trace and the whole gap report in process; and the wall
+time of `policygraph trace`, `gaps` and `query kpi-status` through the CLI. Not part of the tests:
+
+    python benchmarks/run.py                          # corpus, 10k, 100k, 1M → BENCHMARKS.md
+    python benchmarks/run.py --sizes 10000 --out /tmp/b.md --repeat 3
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+#: Goals of the store issue, checked in the summary.
+GOALS = {
+    "help_s": 0.3, "trace_corpus_s": 0.5, "gaps_corpus_s": 1.0, "build_corpus_s": 5.0,
+    "query_100k_ms": 50.0, "build_1m_s": 60.0, "rss_1m_mb": 2048, "load_1m_tps": 250_000,
+    "trace_1m_ms": 20.0, "trace_1m_wall_s": 0.5, "query_1m_ms": 200.0, "gaps_1m_s": 2.0, "speedup_100k": 20.0,
+}
+
+
+# ------------------------------------------------------------------------------------- child: build
+def child_build(root: str, out: str) -> None:
+    """Run in a child process: build the project, print one JSON line with the stage times and sizes."""
+    import pyoxigraph as ox
+
+    from policygraph.pipeline import build
+    from policygraph.project import Project
+    from policygraph.timing import Stages
+    result = build(Project(Path(root)), Path(out), Stages())
+    store_dir = Path(out) / "store"
+    size = sum(p.stat().st_size for p in store_dir.resolve().rglob("*") if p.is_file())
+    nt = (Path(out) / "policygraph.nt").resolve()
+    # Load rate: the N-Triples export bulk-loaded into a fresh on-disk store, timed alone.
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        store = ox.Store(tmp)
+        store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        load_s = time.perf_counter() - start
+        del store
+    print(json.dumps({"seconds": result.seconds, "triples": len(result.graph), "store_bytes": size,
+                      "load_s": load_s, "notes": list(result.notes),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def run_build(root: Path, out: Path, limit: float) -> dict:
+    cmd = [sys.executable, __file__, "--child-build", str(root), str(out)]
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        return {"error": f"> {limit:.0f} s (time limit)"}
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        return {"error": f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1] if proc.stderr else ''}"}
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    data["wall_s"] = wall
+    return data
+
+
+# ------------------------------------------------------------------------------------- queries
+def sample_params(engine, library) -> dict:
+    """A real node for each parameter name used by the named queries (so they return rows)."""
+    from policygraph.store.engines import TextQuery
+    pick = {
+        "kpi": "SELECT ?x WHERE { ?x a pg:KPI ; pg:hasObservation ?o } ORDER BY ?x LIMIT 1",
+        "item": "SELECT ?x WHERE { ?x a pg:ReformItem ; pg:measuredBy ?k } ORDER BY ?x LIMIT 1",
+        "node": "SELECT ?x WHERE { ?x a pg:KPI ; pg:hasEvidence ?e } ORDER BY ?x LIMIT 1",
+        "document": "SELECT ?x (COUNT(?d) AS ?n) WHERE { ?x a pg:PolicyDocument . ?d pg:statedIn ?x } "
+                    "GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT 1",
+    }
+    out = {}
+    for name, text in pick.items():
+        rows = engine.run(TextQuery(f"sample-{name}", "PREFIX pg: <https://w3id.org/policygraph/ontology#>\n" + text))
+        if rows:
+            out[name] = rows[0]["x"]
+    out["root"] = out.get("document")
+    return out
+
+
+def _measure(engine, query, params, repeat, conn):
+    try:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            engine.run(query, **params)
+            times.append(time.perf_counter() - start)
+        conn.send(times)
+    except Exception as exc:  # noqa: BLE001 - reported as a cell of the table
+        conn.send(f"error: {exc}")
+
+
+def timed(engine, query, params, repeat: int, limit: float):
+    """Run times in seconds, in a forked child with a time limit ("> limit" past it)."""
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_measure, args=(engine, query, params, repeat, child))
+    proc.start()
+    if not parent.poll(limit):
+        proc.kill()
+        proc.join()
+        return None
+    result = parent.recv()
+    proc.join()
+    return result
+
+
+def pct(times: list[float], q: float) -> float:
+    times = sorted(times)
+    return times[min(len(times) - 1, int(round(q * (len(times) - 1))))]
+
+
+def measure_queries(project, store_dir: Path, repeat: int, rdflib_limit: float, rdflib_max: int, triples: int):
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.store.embedded import open_store
+    from policygraph.store.engines import OxigraphEngine, RdflibEngine
+    library = QueryLibrary(project.query_dirs)
+    ox = OxigraphEngine(store=open_store(store_dir))
+    params = sample_params(ox, library)
+    rd = None
+    if triples <= rdflib_max:
+        rd = RdflibEngine(ox.rdflib_graph())
+    out = {}
+    for name in library.names():
+        q = library.get(name)
+        p = {k: params[k] for k in q.params if k in params}
+        ox_times = timed(ox, q, p, repeat, 600)
+        rd_times = timed(rd, q, p, max(1, min(repeat, 3)), rdflib_limit) if rd is not None else "skipped"
+        out[name] = (ox_times, rd_times)
+    return out, params
+
+
+def in_process(project, store_dir: Path, params: dict, repeat: int) -> dict:
+    from policygraph.query.gaps import gap_report
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.query.trace import trace
+    from policygraph.store.embedded import open_store
+    from policygraph.store.engines import OxigraphEngine
+    library = QueryLibrary(project.query_dirs)
+    engine = OxigraphEngine(store=open_store(store_dir))
+    root = str(params["root"]).rsplit("/", 1)[-1]
+    trace_t, gaps_t = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        trace(engine, library, root)
+        trace_t.append(time.perf_counter() - start)
+    for _ in range(max(1, repeat // 2)):
+        start = time.perf_counter()
+        gap_report(engine, library)
+        gaps_t.append(time.perf_counter() - start)
+    return {"trace": statistics.median(trace_t), "gaps": statistics.median(gaps_t), "root": root}
+
+
+def cli_walls(project_root: Path, store_dir: Path, root_id: str, repeat: int = 3) -> dict:
+    exe = [sys.executable, "-m", "policygraph"]
+    cmds = {"--help": ["--help"],
+            "trace": ["trace", root_id, "--root", str(project_root), "--store", str(store_dir)],
+            "gaps": ["gaps", "--root", str(project_root), "--store", str(store_dir)],
+            "query kpi-status": ["query", "kpi-status", "--root", str(project_root), "--store", str(store_dir)]}
+    out = {}
+    for name, args in cmds.items():
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            proc = subprocess.run(exe + args, capture_output=True, text=True)
+            times.append(time.perf_counter() - start)
+            if proc.returncode != 0:
+                times = None
+                break
+        out[name] = statistics.median(times) if times else None
+    return out
+
+
+# ------------------------------------------------------------------------------------- report
+def ms(t) -> str:
+    return f"{t * 1000:,.1f}" if isinstance(t, float) else str(t)
+
+
+def machine() -> list[str]:
+    import pyoxigraph
+    import pyshacl
+    import rdflib
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), "?")
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    from policygraph import __version__
+    return [f"- machine: {os.cpu_count()} cores ({cpu}), {int(mem) / 1024 / 1024:.1f} GiB memory, {platform.system()}",
+            f"- Python {platform.python_version()}; policygraph {__version__}; pyoxigraph "
+            f"{getattr(pyoxigraph, '__version__', '?')}; rdflib {rdflib.__version__}; pyshacl {pyshacl.__version__}",
+            f"- run at {time.strftime('%Y-%m-%d %H:%M %Z')}"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000", help="synth sizes in triples, comma-separated")
+    ap.add_argument("--no-corpus", action="store_true", help="leave out the real corpus")
+    ap.add_argument("--repeat", type=int, default=7, help="runs per query on the store")
+    ap.add_argument("--rdflib-limit", type=float, default=10.0, help="seconds per query on rdflib")
+    ap.add_argument("--rdflib-max-triples", type=int, default=1_200_000,
+                    help="skip rdflib above this size (loading alone takes ~1 min per million triples)")
+    ap.add_argument("--build-limit", type=float, default=1800.0, help="seconds per build")
+    ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument("--child-build", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child_build:
+        child_build(*args.child_build)
+        return
+
+    from policygraph.project import Project
+    from policygraph.records.synth import synthesize
+    work = Path(tempfile.mkdtemp(prefix="pg-bench-"))
+    projects: list[tuple[str, Project]] = []
+    if not args.no_corpus:
+        projects.append(("corpus", Project(ROOT)))
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        start = time.perf_counter()
+        synthesize(work / f"synth-{size}", size, seed=1)
+        print(f"synth {size:,}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        projects.append((f"synth {size // 1000:,}k" if size < 1_000_000 else f"synth {size // 1_000_000}M",
+                         Project(work / f"synth-{size}")))
+
+    results = {}
+    for name, project in projects:
+        out = work / f"build-{name.replace(' ', '-')}"
+        print(f"building {name} …", file=sys.stderr)
+        b = run_build(project.root, out, args.build_limit)
+        r = {"build": b}
+        if "error" not in b:
+            store_dir = out / "store"
+            print(f"querying {name} …", file=sys.stderr)
+            r["queries"], params = measure_queries(project, store_dir, args.repeat, args.rdflib_limit,
+                                                   args.rdflib_max_triples, b["triples"])
+            r["in_process"] = in_process(project, store_dir, params, args.repeat)
+            r["cli"] = cli_walls(project.root, store_dir, r["in_process"]["root"])
+        results[name] = r
+    write_report(args, results)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def write_report(args, results: dict) -> None:
+    names = list(results)
+    lines = ["# Benchmarks", "",
+             "Written by `python benchmarks/run.py` in one run (the real corpus and `policygraph synth` "
+             "projects, seed 1). Times are wall seconds or milliseconds on this machine; medians unless "
+             "a percentile is named. Goals are those of the store issue; ✗ marks a goal missed.", ""]
+    lines += machine() + [""]
+    # builds
+    stage_names = ["read records", "check records", "graph", "store", "derive", "checks: shacl", "checks: owl",
+                   "checks", "exports", "write store", "total"]
+    lines += ["## Build (`policygraph build`, every check included)", "",
+              "| stage | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for st in stage_names:
+        row = []
+        for n in names:
+            b = results[n]["build"]
+            row.append(b.get("error", "") if "error" in b else f"{b['seconds'].get(st, 0):.2f} s")
+        lines.append(f"| {st} | " + " | ".join(row) + " |")
+    for label, key, fmt in (("triples", "triples", "{:,}"), ("peak memory (MB, the build's process)", "peak_rss_mb",
+                            "{:,.0f}"), ("store size (MB)", "store_bytes", "{:,.1f}"),
+                            ("load rate (triples/s, bulk load on disk)", "load", "{:,.0f}")):
+        row = []
+        for n in names:
+            b = results[n]["build"]
+            if "error" in b:
+                row.append("—")
+            elif key == "store_bytes":
+                row.append(fmt.format(b[key] / 1e6))
+            elif key == "load":
+                row.append(fmt.format(b["triples"] / b["load_s"]))
+            else:
+                row.append(fmt.format(b[key]))
+        lines.append(f"| {label} | " + " | ".join(row) + " |")
+    notes = {n for r in results.values() for n in r["build"].get("notes", [])}
+    lines += [""] + [f"- note: {n}" for n in sorted(notes)] + [""]
+    # queries
+    lines += ["## Named queries: p50 / p95 on the store (Oxigraph), p50 on rdflib, and the ratio", "",
+              f"rdflib runs each query in a forked process limited to {args.rdflib_limit:.0f} s; "
+              f"\"> limit\" means it did not finish. ms.", ""]
+    for n in names:
+        r = results[n]
+        if "queries" not in r:
+            continue
+        lines += [f"### {n} ({r['build']['triples']:,} triples)", "",
+                  "| query | store p50 | store p95 | rdflib p50 | rdflib ÷ store |", "|---|---:|---:|---:|---:|"]
+        ratios = []
+        for q, (ox_t, rd_t) in r["queries"].items():
+            if not isinstance(ox_t, list):
+                lines.append(f"| {q} | {ox_t} | | | |")
+                continue
+            p50, p95 = pct(ox_t, 0.5), pct(ox_t, 0.95)
+            if isinstance(rd_t, list):
+                rd50 = statistics.median(rd_t)
+                ratio = rd50 / p50 if p50 > 0 else float("inf")
+                ratios.append(ratio)
+                rd_cell, ratio_cell = ms(rd50), f"{ratio:,.1f}×"
+            elif rd_t is None:
+                rd_cell, ratio_cell = f"> {args.rdflib_limit * 1000:,.0f}", f"> {args.rdflib_limit / p50:,.0f}×"
+                ratios.append(args.rdflib_limit / p50)
+            else:
+                rd_cell, ratio_cell = str(rd_t), ""
+            lines.append(f"| {q} | {ms(p50)} | {ms(p95)} | {rd_cell} | {ratio_cell} |")
+        if ratios:
+            geo = statistics.geometric_mean(ratios)
+            slower = sum(1 for x in ratios if x < 1)
+            lines += ["", f"Geometric-mean speed-up over rdflib: {geo:,.1f}× (a lower bound where rdflib hit "
+                          f"its limit); queries slower on the store than on rdflib: {slower}."]
+            r["geo"] = geo
+            r["slower"] = slower
+        ip = r["in_process"]
+        lines += ["", f"In process: trace `{ip['root']}` {ms(ip['trace'])} ms; the whole gap report "
+                      f"{ip['gaps']:.2f} s.", ""]
+    # CLI
+    lines += ["## Through the CLI (wall seconds, a new process each time)", "",
+              "| command | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for cmd in ("--help", "trace", "gaps", "query kpi-status"):
+        cells = []
+        for n in names:
+            c = results[n].get("cli", {}).get(cmd)
+            cells.append(f"{c:.2f}" if isinstance(c, float) else "—")
+        lines.append(f"| `policygraph {cmd}` | " + " | ".join(cells) + " |")
+    lines += [""] + goals(results)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+def goals(results: dict) -> list[str]:
+    """The goals of the store issue against the figures above."""
+    out = ["## Goals", "", "| goal | measured | |", "|---|---|---|"]
+
+    def row(text, value, limit, unit, lower_is_better=True):
+        if value is None:
+            out.append(f"| {text} | not measured | |")
+            return
+        ok = value <= limit if lower_is_better else value >= limit
+        out.append(f"| {text} | {value:,.2f} {unit} | {'✓' if ok else '✗'} |")
+
+    corpus = results.get("corpus", {})
+    cli = corpus.get("cli", {})
+    row("corpus: `policygraph --help` ≤ 0.3 s", cli.get("--help"), GOALS["help_s"], "s")
+    row("corpus: `trace 未来投資戦略2017`-size trace ≤ 0.5 s wall", cli.get("trace"), GOALS["trace_corpus_s"], "s")
+    row("corpus: `gaps` ≤ 1 s wall", cli.get("gaps"), GOALS["gaps_corpus_s"], "s")
+    row("corpus: `build` ≤ 5 s", corpus.get("build", {}).get("wall_s"), GOALS["build_corpus_s"], "s")
+    k100 = results.get("synth 100k", {})
+    if "queries" in k100:
+        worst = max(pct(t, 0.5) for t, _ in k100["queries"].values() if isinstance(t, list)) * 1000
+        row("100k: every named query p50 ≤ 50 ms (the slowest)", worst, GOALS["query_100k_ms"], "ms")
+        row("100k: geometric-mean speed-up over rdflib ≥ 20×", k100.get("geo"), GOALS["speedup_100k"], "×",
+            lower_is_better=False)
+        row("100k: queries slower than on rdflib = 0", float(k100.get("slower", 0)), 0, "")
+    m1 = results.get("synth 1M", {})
+    b = m1.get("build", {})
+    row("1M: build with every check ≤ 60 s", b.get("wall_s"), GOALS["build_1m_s"], "s")
+    row("1M: peak memory ≤ 2 GB", b.get("peak_rss_mb"), GOALS["rss_1m_mb"], "MB")
+    row("1M: load ≥ 250k triples/s", b["triples"] / b["load_s"] if "load_s" in b else None, GOALS["load_1m_tps"],
+        "triples/s", lower_is_better=False)
+    if "in_process" in m1:
+        row("1M: trace ≤ 20 ms in process", m1["in_process"]["trace"] * 1000, GOALS["trace_1m_ms"], "ms")
+        row("1M: trace ≤ 0.5 s wall", m1["cli"].get("trace"), GOALS["trace_1m_wall_s"], "s")
+        worst = max(pct(t, 0.5) for t, _ in m1["queries"].values() if isinstance(t, list)) * 1000
+        row("1M: every named query p50 ≤ 200 ms (the slowest)", worst, GOALS["query_1m_ms"], "ms")
+        row("1M: the whole gap report ≤ 2 s", m1["in_process"]["gaps"], GOALS["gaps_1m_s"], "s")
+    return out
+
+
+if __name__ == "__main__":
+    main()

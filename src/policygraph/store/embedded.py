@@ -1,0 +1,178 @@
+"""The embedded store: an Oxigraph database on disk that every reading command opens read-only.
+
+`policygraph build` writes one *generation* — the store and the Turtle / N-Triples / JSON-LD exports
+— into a new hidden folder of the build folder, then swaps the symlink ``current`` to it with one
+``rename(2)``. A reader therefore sees the old or the new generation, never a mix, and a build that
+fails or is killed leaves the previous one untouched (its half-written folder is removed by the next
+build). The stable names ``build/store`` and ``build/policygraph.ttl`` … are symlinks through
+``current``. A lock file serialises builds: a second build while one runs stops with exit 2.
+
+Each store records what built it in ``policygraph-build.json`` inside the store folder (RocksDB
+ignores the extra file): the policygraph version, the project folder, a SHA-256 digest of the
+inputs and their sizes and modification times, the build time and the number of triples.
+
+>>> import tempfile, pyoxigraph as ox
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     folder = Path(tmp)
+...     gen = publish(folder, b'<http://a> <http://b> "c" .\\n', {}, BuildInfo("0", "/p", "d", [], "now", 1))
+...     store = open_store(folder / STORE)
+...     [s["o"].value for s in store.query("SELECT ?o WHERE { ?s ?p ?o }")], read_info(folder / STORE).digest
+(['c'], 'd')
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+
+#: Names inside a build folder.
+CURRENT = "current"  # symlink to the live generation
+STORE = "store"  # symlink to current/store: what reading commands open
+INFO = "policygraph-build.json"  # inside a store folder
+LOCK = ".build.lock"
+_GEN_PREFIX = ".gen-"
+
+
+@dataclass
+class BuildInfo:
+    """What built a store, so that a stale store or one from another project is named."""
+
+    version: str
+    project: str
+    digest: str  # SHA-256 over the inputs' names and contents
+    #: [relative path, size, mtime_ns] of each input: a cheap first check before the digest.
+    inputs: list = field(default_factory=list)
+    built_at: str = ""
+    triples: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+
+def read_info(store_dir: Path) -> BuildInfo | None:
+    """The build record of a store folder, or None when it has none (not written by policygraph)."""
+    try:
+        data = json.loads((store_dir / INFO).read_text(encoding="utf-8"))
+        return BuildInfo(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def open_store(store_dir: Path) -> ox.Store:
+    """Open a store folder read-only; exit 2 with a located message when it cannot be opened."""
+    try:
+        return ox.Store.read_only(str(store_dir))
+    except OSError as exc:
+        raise PolicygraphError.single(f"cannot open the store: {exc}", EXIT_INPUT, file=store_dir) from exc
+
+
+@contextlib.contextmanager
+def build_lock(build_dir: Path) -> Iterator[None]:
+    """Hold the build folder's lock; a second holder gets exit 2 at once, naming the first's pid."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    path = build_dir / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise PolicygraphError.single(f"another build is writing this folder (pid {other}); wait for it to "
+                                          "finish and run again", EXIT_INPUT, file=build_dir) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes], info: BuildInfo) -> Path:
+    """Write a new generation (store + exports) and swap it in atomically; returns its folder.
+
+    The caller holds `build_lock`. Nothing the readers use changes until the final rename.
+    """
+    build_dir.mkdir(parents=True, exist_ok=True)
+    _remove_unfinished(build_dir)
+    gen = Path(tempfile.mkdtemp(dir=build_dir, prefix=f"{_GEN_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-"))
+    try:
+        os.chmod(gen, 0o777 & ~_umask())  # mkdtemp makes it private; readers may be other users
+        store_dir = gen / STORE
+        store = ox.Store(str(store_dir))
+        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+        store.optimize()
+        store.flush()
+        del store  # close RocksDB before the folder is published
+        (store_dir / INFO).write_text(info.to_json(), encoding="utf-8")
+        for name, payload in exports.items():
+            (gen / name).write_bytes(payload)
+        _fsync_tree(gen)
+        (gen / ".complete").touch()
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    previous = _live_generation(build_dir)
+    _replace_symlink(build_dir / CURRENT, gen.name)
+    for name in (STORE, *exports):
+        _replace_symlink(build_dir / name, f"{CURRENT}/{name}")
+    # Keep the generation just replaced (a reader may still have it open); drop older ones.
+    for old in build_dir.glob(f"{_GEN_PREFIX}*"):
+        if old.name not in (gen.name, previous):
+            shutil.rmtree(old, ignore_errors=True)
+    return gen
+
+
+def _live_generation(build_dir: Path) -> str | None:
+    link = build_dir / CURRENT
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def _remove_unfinished(build_dir: Path) -> None:
+    """Folders of builds that were killed before they finished (no .complete marker)."""
+    for gen in build_dir.glob(f"{_GEN_PREFIX}*"):
+        if not (gen / ".complete").exists():
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def _replace_symlink(link: Path, target: str) -> None:
+    """Point `link` at `target` atomically (a new symlink renamed over the old link or file)."""
+    if link.exists() and not link.is_symlink() and link.is_dir():
+        shutil.rmtree(link)  # a store folder of an older layout
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.link")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "open_store", "publish", "read_info"]
