@@ -123,7 +123,7 @@ def owl_results(ontology):
     """Every OWL fixture through HermiT and through owlrl (HermiT runs in parallel: JVM start-up dominates)."""
     assert reason.java_available(), "HermiT needs Java: install a JRE (CI has one)"
     jobs = {(case.stem, r): _fixture_graph(ontology, case.read_text(encoding="utf-8").split("\n", 1)[1])
-            for case in OWL_CASES for r in ("hermit", "owlrl")}
+            for case in OWL_CASES for r in ("hermit", "owlrl", "sparql")}
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {key: pool.submit(reason.check, g, key[1]) for key, g in jobs.items()}
         return {key: f.result() for key, f in futures.items()}
@@ -131,9 +131,10 @@ def owl_results(ontology):
 
 def test_base_fixture_is_consistent(ontology):
     assert reason.check(_fixture_graph(ontology), "hermit").consistent
+    assert reason.check(_fixture_graph(ontology), "sparql").consistent  # the check of large graphs agrees
 
 
-@pytest.mark.parametrize("reasoner", ["hermit", "owlrl"])
+@pytest.mark.parametrize("reasoner", ["hermit", "owlrl", "sparql"])
 @pytest.mark.parametrize("case", OWL_CASES, ids=[c.stem for c in OWL_CASES])
 def test_each_axiom_fails_its_fixture_with_the_node_named(case, reasoner, owl_results):
     node, words = (s.strip() for s in case.read_text(encoding="utf-8").splitlines()[0][len("# expect:"):].split("|"))

@@ -118,14 +118,20 @@ FALLBACK_NOTE = "Java not found: OWL consistency checked with OWL-RL (owlrl) ins
 
 
 def check(graph: Graph, reasoner: str = "auto") -> OwlReport:
-    """Check ontology + data (one graph) for consistency; reasoner is "auto", "hermit" or "owlrl".
+    """Check ontology + data (one graph) for consistency; reasoner is "auto", "hermit", "owlrl" or "sparql".
 
-    "auto" uses HermiT when Java is on the PATH, else owlrl (and sets `note`).
+    "auto" uses HermiT when Java is on the PATH, else owlrl (and sets `note`); above
+    HERMIT_MAX_TRIPLES it checks what data can violate with SPARQL instead (`check_store`).
     Raises PolicygraphError (exit 2) when "hermit" is asked for without Java, or the reasoner fails.
     """
-    if reasoner not in ("auto", "hermit", "owlrl"):
-        raise PolicygraphError.single(f"unknown reasoner {reasoner!r}; use auto, hermit or owlrl", EXIT_INPUT,
-                                      field="--reasoner")
+    if reasoner not in ("auto", "hermit", "owlrl", "sparql"):
+        raise PolicygraphError.single(f"unknown reasoner {reasoner!r}; use auto, hermit, owlrl or sparql",
+                                      EXIT_INPUT, field="--reasoner")
+    if reasoner == "sparql" or (reasoner == "auto" and len(graph) > HERMIT_MAX_TRIPLES):
+        import pyoxigraph as ox
+        store = ox.Store()
+        store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        return check_store(store)
     start = time.perf_counter()
     base = _without_derived(graph)
     note = None
@@ -305,6 +311,63 @@ def _clashes(graph: Graph) -> list[Clash]:
             found.append(Clash(row.x, f"{p} is asymmetric, but this node is {p} a node that is {p} it",
                                record_id(row.y), row.p))
     return found
+
+
+#: Above this many triples `check(reasoner="auto")` names clashes with SPARQL on Oxigraph instead of
+#: running HermiT (HermiT took ~30 s at 100k triples here, and cannot finish at 1M).
+HERMIT_MAX_TRIPLES = 50_000
+
+
+def check_store(store) -> OwlReport:
+    """What data can violate at any size — disjoint classes, directly or through a domain or range,
+    and asymmetric properties — found with the clash queries on an Oxigraph store (the same queries
+    that name HermiT's clashes; a test gives both every OWL fixture and every domain/range case).
+    No entailed pg:reaches links are returned (HermiT's comparison runs on the real corpus)."""
+    import pyoxigraph as ox
+    start = time.perf_counter()
+    found: list[Clash] = []
+    typed = ox.Store()
+    typed.extend(ox.Quad(t.subject, t.predicate, t.object) for t in store.query(_TYPES))
+    schema = ("PREFIX owl: <http://www.w3.org/2002/07/owl#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> "
+              "CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o . VALUES ?p { owl:members rdf:first rdf:rest "
+              "owl:disjointWith } } UNION { ?s ?p ?o . VALUES (?p ?o) { (rdf:type owl:AllDisjointClasses) } } }")
+    typed.extend(ox.Quad(t.subject, t.predicate, t.object) for t in store.query(schema))
+    for row in typed.query(_DISJOINT):
+        x, c1, c2 = (URIRef(row[v].value) for v in ("x", "c1", "c2"))
+        why = _why_typed_on_store(store, x, c1, c2)
+        found.append(Clash(x, f"a node is one kind of thing, but this is both {_a(c1)} and {_a(c2)}, which are "
+                              f"disjoint classes ({why})", f"{_local(c1)} and {_local(c2)}"))
+    for row in store.query(_ASYMMETRIC):
+        x, p_iri, y = (URIRef(row[v].value) for v in ("x", "p", "y"))
+        p = _local(p_iri)
+        if x == y:
+            found.append(Clash(x, f"{p} is asymmetric, but this node is {p} itself", record_id(y), p_iri))
+        else:
+            found.append(Clash(x, f"{p} is asymmetric, but this node is {p} a node that is {p} it", record_id(y),
+                               p_iri))
+    return OwlReport("SPARQL", not found, found, set(), time.perf_counter() - start)
+
+
+def _why_typed_on_store(store, node, *classes) -> str:
+    """`_why_typed`, answered by the store."""
+    import pyoxigraph as ox
+    n = ox.NamedNode(str(node))
+    rdf_type, domain, range_ = (ox.NamedNode(str(t)) for t in (RDF.type, RDFS.domain, RDFS.range))
+
+    def has(s, p, o) -> bool:
+        return next(iter(store.quads_for_pattern(s, p, o, ox.DefaultGraph())), None) is not None
+    reasons = []
+    for cls in classes:
+        c = ox.NamedNode(str(cls))
+        if has(n, rdf_type, c):
+            reasons.append(f"typed {_local(cls)}")
+            continue
+        into = sorted({q.predicate.value for q in store.quads_for_pattern(None, None, n, ox.DefaultGraph())})
+        out_of = sorted({q.predicate.value for q in store.quads_for_pattern(n, None, None, ox.DefaultGraph())})
+        via = [f"object of {_local(p)}" for p in into if has(ox.NamedNode(p), range_, c)]
+        via += [f"subject of {_local(p)}" for p in out_of if has(ox.NamedNode(p), domain, c)]
+        reasons.append(f"{_local(cls)} as {', '.join(via)}" if via else f"{_local(cls)} by inference")
+    return "; ".join(reasons)
 
 
 def _why_typed(graph: Graph, node, *classes) -> str:

@@ -21,7 +21,12 @@ class LineList(list):
     item_lines: list
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser (C) where PyYAML was built with it: about five times faster on large data files;
+# its nodes carry the same marks (line numbers) and the safe constructors are the same.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     pass
 
 
