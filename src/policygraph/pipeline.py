@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from policygraph.checks.validate import ValidationReport
     from policygraph.records.corpus import Corpus
 
-#: The exports written beside the store: file name → rdflib serializer name.
-EXPORT_FILES = {"policygraph.ttl": "turtle", "policygraph.nt": "nt", "policygraph.jsonld": "json-ld"}
+#: The exports written beside the store: file name → format.
+EXPORT_FILES = {"policygraph.ttl": "Turtle", "policygraph.nt": "N-Triples", "policygraph.jsonld": "JSON-LD"}
 
 
 @dataclass
@@ -115,7 +115,7 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
         checks = check_graph(project, corpus, graph)  # SHACL and OWL, as `policygraph validate` runs them
     raise_for_problems(checks)
     with stages("exports"):
-        exports = {name: _serialize(graph, fmt) for name, fmt in EXPORT_FILES.items()}
+        exports = exports_of(_store)
     info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), stats,
                               dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), len(graph))
     # A failed build has written nothing, not even the lock file; the lock serialises the writing.
@@ -127,15 +127,17 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     return BuildResult(corpus, graph, sorted(files), tuple(checks.notes), generation, seconds)
 
 
-def _serialize(graph: Graph, fmt: str) -> bytes:
-    from rdflib import OWL, RDF, TIME
+def exports_of(store) -> dict[str, bytes]:
+    """The exports of a built store, by file name: N-Triples (sorted), Turtle and compact JSON-LD with
+    the project's prefixes (`policygraph.store.serialize`)."""
+    from rdflib.namespace import OWL, RDF, TIME
 
     from policygraph.graph.namespaces import PREFIXES
-    if fmt == "json-ld":
-        # Compact JSON-LD with our prefixes as @context, so keys read pg:hasTarget, not full IRIs.
-        context = {prefix: str(ns) for prefix, ns in {**PREFIXES, "owl": OWL, "rdf": RDF, "time": TIME}.items()}
-        return graph.serialize(format=fmt, context=context, auto_compact=True, encoding="utf-8")
-    return graph.serialize(format=fmt, encoding="utf-8")
+    from policygraph.store import serialize
+    prefixes = {p: str(ns) for p, ns in {**PREFIXES, "owl": OWL, "rdf": RDF, "time": TIME}.items()}
+    nt = serialize.ntriples(store)
+    return {"policygraph.ttl": serialize.turtle(nt, prefixes), "policygraph.nt": nt,
+            "policygraph.jsonld": serialize.jsonld(nt, prefixes)}
 
 
 # ------------------------------------------------------------------------------------- inputs

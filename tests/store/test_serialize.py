@@ -1,0 +1,51 @@
+"""The exports written from the store: each format parses back to the built graph."""
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from policygraph.pipeline import exports_of
+from policygraph.store import serialize
+
+
+@pytest.fixture(scope="module")
+def exports(built_all):
+    return exports_of(built_all[2])
+
+
+@pytest.mark.parametrize("name,fmt", [("policygraph.ttl", "turtle"), ("policygraph.nt", "nt"),
+                                      ("policygraph.jsonld", "json-ld")])
+def test_each_export_is_the_built_graph(exports, graph, name, fmt):
+    parsed = Graph().parse(data=exports[name], format=fmt)
+    assert len(parsed) == len(graph) > 10_000
+    assert isomorphic(parsed, graph)
+
+
+def test_ntriples_are_sorted_and_turtle_and_jsonld_use_the_prefixes(exports):
+    lines = exports["policygraph.nt"].decode().splitlines()
+    assert lines == sorted(lines)
+    ttl = exports["policygraph.ttl"].decode()
+    assert "@prefix pg: <https://w3id.org/policygraph/ontology#> ." in ttl
+    assert "pgr:kpi-cloud-municipalities a pg:KPI ;" in ttl
+    assert '"^^xsd:date' in ttl
+    jsonld = exports["policygraph.jsonld"].decode()
+    assert '"pg:hasTarget"' in jsonld and '"@context"' in jsonld
+
+
+def test_hostile_literals_survive_every_format():
+    import pyoxigraph as ox
+    store = ox.Store()
+    nasty = 'a "quoted" \\ back\nslash <tag> ; . # {x} @en ^^'
+    s = ox.NamedNode("https://w3id.org/policygraph/id/x")
+    for p, o in ((ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal(nasty, language="ja")),
+                 (ox.NamedNode("https://w3id.org/policygraph/ontology#quote"), ox.Literal(nasty)),
+                 (ox.NamedNode("https://w3id.org/policygraph/ontology#value"),
+                  ox.Literal("1.5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")))):
+        store.add(ox.Quad(s, p, o))
+    prefixes = {"pg": "https://w3id.org/policygraph/ontology#", "pgr": "https://w3id.org/policygraph/id/",
+                "xsd": "http://www.w3.org/2001/XMLSchema#"}
+    nt = serialize.ntriples(store)
+    graphs = [Graph().parse(data=nt, format="nt"),
+              Graph().parse(data=serialize.turtle(nt, prefixes), format="turtle"),
+              Graph().parse(data=serialize.jsonld(nt, prefixes), format="json-ld")]
+    assert all(isomorphic(g, graphs[0]) for g in graphs)
+    assert nasty in {str(o) for o in graphs[2].objects()}
