@@ -112,7 +112,7 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     stats = input_stats(project)  # before reading: an edit made during the build makes the store stale
     corpus, graph, _store = _build(project, stages)
     with stages("checks"):
-        checks = check_graph(project, corpus, graph)  # SHACL and OWL, as `policygraph validate` runs them
+        checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
     raise_for_problems(checks)
     with stages("exports"):
         exports = exports_of(_store)
@@ -282,8 +282,8 @@ def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
                                       field="--reasoner")
     shapes = load_shapes(project)  # a broken shapes file is an input error: say so before the long part
     start = time.perf_counter()
-    corpus, graph = build_in_memory(project)
+    corpus, graph, store = _build(project)
     built = time.perf_counter() - start
-    report = check_graph(project, corpus, graph, reasoner, shapes)
+    report = check_graph(project, corpus, graph, reasoner, shapes, store)
     report.seconds["records"] = built
     return report

@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, SH, SKOS
 
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
 from policygraph.graph.namespaces import PG, PGR
-from policygraph.graph.reason import OwlReport, check, reaches_pairs
+from policygraph.graph.reason import HERMIT_MAX_TRIPLES, OwlReport, check, check_store, reaches_pairs
 from policygraph.project import Project
 from policygraph.records.corpus import Corpus
 from policygraph.records.corpus import dotted as _dotted
@@ -128,8 +128,12 @@ def _rule_name(rule) -> str:
 
 
 # ---------------------------------------------------------------------------------- OWL
-def owl(graph: Graph, corpus: Corpus | None = None, reasoner: str = "auto") -> tuple[OwlReport, list[Problem]]:
-    report = check(graph, reasoner)
+def owl(graph: Graph, corpus: Corpus | None = None, reasoner: str = "auto",
+        store=None) -> tuple[OwlReport, list[Problem]]:
+    if store is not None and (reasoner == "sparql" or (reasoner == "auto" and len(graph) > HERMIT_MAX_TRIPLES)):
+        report = check_store(store)
+    else:
+        report = check(graph, reasoner)
     problems = [_problem(corpus, c.node, f"{c.message} [OWL, checked by {report.reasoner}]",
                          (c.path, False) if c.path else None, c.value)
                 for c in report.clashes]
@@ -181,13 +185,16 @@ def _sort_key(p: Problem):
 
 # ---------------------------------------------------------------------------------- one run
 def check_graph(project: Project, corpus: Corpus, graph: Graph, reasoner: str = "auto",
-                shapes: Graph | None = None) -> ValidationReport:
-    """SHACL and OWL over a built graph (ontology + records + derived links). Collects every problem."""
+                shapes: Graph | None = None, store=None) -> ValidationReport:
+    """SHACL and OWL over a built graph (ontology + records + derived links). Collects every problem.
+
+    `store` (the build's Oxigraph store of the same graph) lets the OWL check of a large graph run
+    its queries there (see `policygraph.graph.reason.HERMIT_MAX_TRIPLES`)."""
     shapes = shapes if shapes is not None else load_shapes(project)
     report = ValidationReport(len(corpus.records), len(graph), rule_count(shapes))
     # HermiT runs in a Java subprocess: let it work while pySHACL runs here. Both only read the graph.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        owl_run = pool.submit(owl, graph, corpus, reasoner)
+        owl_run = pool.submit(owl, graph, corpus, reasoner, store)
         start = time.perf_counter()
         report.problems += shacl(graph, shapes, corpus)
         report.seconds["shacl"] = time.perf_counter() - start

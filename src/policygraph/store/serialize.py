@@ -54,11 +54,20 @@ class _Names:
     def __init__(self, prefixes: dict[str, str]):
         # Longest namespace first, so pgr: wins over a shorter namespace it starts with.
         self.prefixes = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+        self.cache: dict[str, str] = {}
 
     def __call__(self, term: str) -> str:
+        if term.startswith('"') and "^^" not in term:
+            return term
+        named = self.cache.get(term)
+        if named is None:
+            named = self.cache[term] = self._name(term) if len(self.cache) < 1_000_000 else term
+        return named
+
+    def _name(self, term: str) -> str:
         if term.startswith('"') and term.endswith(">") and '"^^<' in term:  # a typed literal's datatype
             value, _, datatype = term.rpartition("^^")
-            return f"{value}^^{self(datatype)}"
+            return f"{value}^^{self._name(datatype)}"
         if not term.startswith("<"):
             return term
         iri = term[1:-1]
@@ -122,8 +131,10 @@ def jsonld(nt: bytes, prefixes: dict[str, str]) -> bytes:
         key = name(p)
         key = key[1:-1] if key.startswith("<") else key
         node.setdefault(key, []).append(_jsonld_value(o, name))
-    doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
-    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+    # One node per line, written by the C encoder (indent would fall back to the slow Python one).
+    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False, indent=1)
+    body = ",\n".join(json.dumps(n, ensure_ascii=False, separators=(",", ":")) for n in nodes)
+    return f'{{"@context": {context},\n"@graph": [\n{body}\n]}}\n'.encode()
 
 
 __all__ = ["jsonld", "ntriples", "turtle"]
