@@ -223,3 +223,44 @@ def test_trace_gives_the_same_result_on_both_engines(engine, graph, project):
     library = QueryLibrary(project.query_dirs)
     for target in ("未来投資戦略2017", "doc-ten-guidelines-draft", "doc-evaluation-2019"):
         assert trace(engine, library, target) == trace(RdflibEngine(graph), library, target)
+
+
+# ---------------------------------------------------------------------------------- on a synthetic project
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """A 20k-triple synthetic project (policygraph synth), built in memory: (project, corpus, graph, store)."""
+    from policygraph.records.synth import synthesize
+    root = tmp_path_factory.mktemp("synth") / "project"
+    synthesize(root, 20_000, seed=3)
+    project = Project(root)
+    return (project, *_build(project))
+
+
+def test_store_and_rdflib_derivations_agree_on_a_synthetic_project(synthetic):
+    _, _, graph, store = synthetic
+    base = Graph()
+    for t in graph:
+        if t[1] not in derive.DERIVED:
+            base.add(t)
+    reason.materialise(None, base)
+    attainment.materialise(None, base, dt.date(2021, 4, 1))
+    derive.attainment(store, dt.date(2021, 4, 1))
+    on_store = OxigraphEngine(store=store).rdflib_graph()
+    for prop in derive.DERIVED:
+        assert set(on_store.triples((None, prop, None))) == set(base.triples((None, prop, None))), prop
+    assert len(set(base.triples((None, PG.attainment, None)))) > 50
+
+
+def test_trace_query_count_does_not_grow_with_the_graph(synthetic, engine, project):
+    """The largest trace of a project 1.5× the corpus's size still takes seven queries, as the corpus's do."""
+    synth_project, _, _, store = synthetic
+    library = QueryLibrary(synth_project.query_dirs)
+    synth_engine = OxigraphEngine(store=store)
+    roots = sorted({str(r["id"]) for r in synth_engine.run(library.get("trace-roots"))})
+    counts, sizes = [], []
+    for target in roots:
+        counting = Counting(synth_engine)
+        result = trace(counting, library, target)
+        counts.append(counting.calls)
+        sizes.append(sum(len(i["kpis"]) + len(i["steps"]) for d in result["directives"] for i in d["reform_items"]))
+    assert len(roots) > 50 and max(counts) <= 7 and max(sizes) >= 20
