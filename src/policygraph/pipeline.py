@@ -269,7 +269,7 @@ def _load_file(path: Path):
     return store
 
 
-def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
+def validate(project: Project, reasoner: str = "auto", shacl_engine: str = "auto") -> ValidationReport:
     """Every check, in one run: records (pydantic, references, quotes), then SHACL and OWL on the graph.
 
     Raises PolicygraphError when the records cannot be loaded or break a record rule (the graph
@@ -284,6 +284,6 @@ def validate(project: Project, reasoner: str = "auto") -> ValidationReport:
     start = time.perf_counter()
     corpus, graph, store = _build(project)
     built = time.perf_counter() - start
-    report = check_graph(project, corpus, graph, reasoner, shapes, store)
+    report = check_graph(project, corpus, graph, reasoner, shapes, store, shacl_engine)
     report.seconds["records"] = built
     return report

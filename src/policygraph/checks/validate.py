@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SH, SKOS
@@ -63,10 +64,12 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     owl: OwlReport | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    shacl_engine: str = ""
+    extra_notes: list[str] = field(default_factory=list)
 
     @property
     def notes(self) -> list[str]:
-        return [self.owl.note] if self.owl and self.owl.note else []
+        return self.extra_notes + ([self.owl.note] if self.owl and self.owl.note else [])
 
 
 def load_shapes(project: Project) -> Graph:
@@ -96,7 +99,10 @@ def shacl(graph: Graph, shapes: Graph, corpus: Corpus | None = None) -> list[Pro
     if conforms:
         return []
     problems = []
+    nested = set(results.objects(None, SH.detail))  # sh:node's inner results: detail of one already reported
     for result in results.subjects(SH.focusNode, None):
+        if result in nested:
+            continue
         focus = results.value(result, SH.focusNode)
         path = results.value(result, SH.resultPath)
         value = results.value(result, SH.value)
@@ -106,6 +112,17 @@ def shacl(graph: Graph, shapes: Graph, corpus: Corpus | None = None) -> list[Pro
             rule = results.value(result, SH.sourceShape)
         problems.append(_problem(corpus, focus, f"{message} [{_rule_name(rule)}]", _step(results, path),
                                  _shown(value)))
+    return sorted(problems, key=_sort_key)
+
+
+def shacl_store(store, shapes: Graph, corpus: Corpus | None = None) -> list[Problem]:
+    """The same as `shacl`, with the shapes run as SPARQL queries on the Oxigraph `store` (ontology +
+    data + derived links). Raises `Untranslatable` when the shapes use a feature it does not translate."""
+    from policygraph.checks.shacl_sparql import run
+    problems = []
+    for r in run(store, shapes):
+        problems.append(_problem(corpus, r.focus, f"{r.message or 'shape violated'} [{_rule_name(r.shape)}]",
+                                 _step(shapes, r.path), _shown(r.value)))
     return sorted(problems, key=_sort_key)
 
 
@@ -170,6 +187,8 @@ def _shown(term):
         return None
     if isinstance(term, Literal):
         v = term.toPython()
+        if isinstance(v, Decimal):  # the canonical form (5.0 → 5), as Oxigraph stores a decimal
+            return format(v.normalize(), "f")
         return v.isoformat() if hasattr(v, "isoformat") else (str(v) if not isinstance(v, (int, str)) else v)
     s = str(term)
     if s.startswith(str(PGR)):
@@ -184,24 +203,49 @@ def _sort_key(p: Problem):
 
 
 # ---------------------------------------------------------------------------------- one run
+SHACL_ENGINES = ("auto", "sparql", "pyshacl")
+
+
 def check_graph(project: Project, corpus: Corpus, graph: Graph, reasoner: str = "auto",
-                shapes: Graph | None = None, store=None) -> ValidationReport:
+                shapes: Graph | None = None, store=None, shacl_engine: str = "auto") -> ValidationReport:
     """SHACL and OWL over a built graph (ontology + records + derived links). Collects every problem.
 
-    `store` (the build's Oxigraph store of the same graph) lets the OWL check of a large graph run
-    its queries there (see `policygraph.graph.reason.HERMIT_MAX_TRIPLES`)."""
+    `store` (the build's Oxigraph store of the same graph) lets the shapes run as SPARQL queries
+    there (`shacl_engine` "auto" or "sparql"; "pyshacl" runs pySHACL on the rdflib graph, as does
+    "auto" without a store or for shapes the translation does not cover) and the OWL check of a large
+    graph run its queries there (see `policygraph.graph.reason.HERMIT_MAX_TRIPLES`)."""
     shapes = shapes if shapes is not None else load_shapes(project)
     report = ValidationReport(len(corpus.records), len(graph), rule_count(shapes))
-    # HermiT runs in a Java subprocess: let it work while pySHACL runs here. Both only read the graph.
+    # HermiT runs in a Java subprocess: let it work while the shapes are checked here. Both only read.
     with ThreadPoolExecutor(max_workers=1) as pool:
         owl_run = pool.submit(owl, graph, corpus, reasoner, store)
         start = time.perf_counter()
-        report.problems += shacl(graph, shapes, corpus)
+        report.problems += _shacl(report, graph, shapes, corpus, store, shacl_engine)
         report.seconds["shacl"] = time.perf_counter() - start
         report.owl, owl_problems = owl_run.result()
     report.problems += owl_problems + _compare_reaches(report.owl, graph)
     report.seconds["owl"] = report.owl.seconds
     return report
+
+
+def _shacl(report: ValidationReport, graph: Graph, shapes: Graph, corpus: Corpus, store,
+           engine: str) -> list[Problem]:
+    from policygraph.checks.shacl_sparql import Untranslatable
+    if engine not in SHACL_ENGINES:
+        raise PolicygraphError.single(f"unknown SHACL engine {engine!r}: choose one of {', '.join(SHACL_ENGINES)}",
+                                      EXIT_INPUT, field="--shacl")
+    if engine != "pyshacl" and store is not None:
+        try:
+            problems = shacl_store(store, shapes, corpus)
+            report.shacl_engine = "SPARQL on Oxigraph"
+            return problems
+        except Untranslatable as exc:
+            if engine == "sparql":
+                raise PolicygraphError.single(f"the shapes cannot run as SPARQL: {exc}", EXIT_INPUT,
+                                              field="--shacl") from exc
+            report.extra_notes.append(f"SHACL checked by pySHACL: {exc}")
+    report.shacl_engine = "pySHACL"
+    return shacl(graph, shapes, corpus)
 
 
 def _compare_reaches(report: OwlReport, graph: Graph) -> list[Problem]:
