@@ -326,14 +326,7 @@ def check_store(store) -> OwlReport:
     import pyoxigraph as ox
     start = time.perf_counter()
     found: list[Clash] = []
-    typed = ox.Store()
-    typed.extend(ox.Quad(t.subject, t.predicate, t.object) for t in store.query(_TYPES))
-    schema = ("PREFIX owl: <http://www.w3.org/2002/07/owl#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> "
-              "CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o . VALUES ?p { owl:members rdf:first rdf:rest "
-              "owl:disjointWith } } UNION { ?s ?p ?o . VALUES (?p ?o) { (rdf:type owl:AllDisjointClasses) } } }")
-    typed.extend(ox.Quad(t.subject, t.predicate, t.object) for t in store.query(schema))
-    for row in typed.query(_DISJOINT):
-        x, c1, c2 = (URIRef(row[v].value) for v in ("x", "c1", "c2"))
+    for x, c1, c2 in _disjoint_on_store(store):
         why = _why_typed_on_store(store, x, c1, c2)
         found.append(Clash(x, f"a node is one kind of thing, but this is both {_a(c1)} and {_a(c2)}, which are "
                               f"disjoint classes ({why})", f"{_local(c1)} and {_local(c2)}"))
@@ -346,6 +339,53 @@ def check_store(store) -> OwlReport:
             found.append(Clash(x, f"{p} is asymmetric, but this node is {p} a node that is {p} it", record_id(y),
                                p_iri))
     return OwlReport("SPARQL", not found, found, set(), time.perf_counter() - start)
+
+
+_SCHEMA = """
+PREFIX owl:  <http://www.w3.org/2002/07/owl#>
+PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+_PAIRS = _SCHEMA + """SELECT DISTINCT ?c1 ?c2 WHERE {
+  { ?adc a owl:AllDisjointClasses ; owl:members ?l .
+    ?l rdf:rest*/rdf:first ?c1 . ?l rdf:rest*/rdf:first ?c2 . FILTER(STR(?c1) < STR(?c2)) }
+  UNION { ?c1 owl:disjointWith ?c2 } }"""
+#: (class whose instances are instances of ?c), (property whose subjects are), (… whose objects are)
+_IMPLYING = (
+    "SELECT DISTINCT ?t ?c WHERE { VALUES ?c { %s } ?t rdfs:subClassOf* ?c }",
+    """SELECT DISTINCT ?t ?c WHERE { VALUES ?c { %s } ?k rdfs:subClassOf* ?c .
+        { ?t rdfs:subPropertyOf* ?q . ?q rdfs:domain ?k } UNION { ?t owl:inverseOf ?q . ?q rdfs:range ?k }
+        UNION { ?q owl:inverseOf ?t . ?q rdfs:range ?k } FILTER(isIRI(?t)) }""",
+    """SELECT DISTINCT ?t ?c WHERE { VALUES ?c { %s } ?k rdfs:subClassOf* ?c .
+        { ?t rdfs:subPropertyOf* ?q . ?q rdfs:range ?k } UNION { ?t owl:inverseOf ?q . ?q rdfs:domain ?k }
+        UNION { ?q owl:inverseOf ?t . ?q rdfs:domain ?k } FILTER(isIRI(?t)) }""",
+)
+
+
+def _disjoint_on_store(store) -> list[tuple[URIRef, URIRef, URIRef]]:
+    """(node, class, class) for each node that is an instance of two disjoint classes — typed so, or
+    through a (sub-)property's domain or range or an inverse's — sorted as the _DISJOINT query sorts.
+
+    The schema is read first (the disjoint classes; which classes, and which properties' subjects
+    and objects, are instances of each), so the one query over the data binds classes and
+    predicates from short VALUES lists instead of walking rdfs:subClassOf* per node (1M: 20 s → 3 s)."""
+    pairs = {(r["c1"], r["c2"]) for r in store.query(_PAIRS)}
+    if not pairs:
+        return []
+    classes = " ".join(str(c) for c in {c for pair in pairs for c in pair})
+    implying = [[f"({r['t']} {r['c']})" for r in store.query(_SCHEMA + q % classes)] for q in _IMPLYING]
+    branches = [f"{{ ?x a ?t . VALUES (?t ?c) {{ {' '.join(implying[0])} }} }}",
+                f"{{ ?x ?t ?y . VALUES (?t ?c) {{ {' '.join(implying[1])} }} }}",
+                f"{{ ?y ?t ?x . VALUES (?t ?c) {{ {' '.join(implying[2])} }} }}"]
+    union = " UNION ".join(b for b, rows in zip(branches, implying) if rows)
+    query = (f"SELECT ?x (GROUP_CONCAT(DISTINCT STR(?c); separator=' ') AS ?cs) WHERE {{ {union} FILTER(isIRI(?x)) }} "
+             f"GROUP BY ?x HAVING (COUNT(DISTINCT ?c) > 1)")
+    found = []
+    for row in store.query(query):
+        kinds = set(row["cs"].value.split(" "))
+        x = URIRef(row["x"].value)
+        found += [(x, URIRef(a.value), URIRef(b.value)) for a, b in pairs if a.value in kinds and b.value in kinds]
+    return sorted(found, key=lambda t: tuple(str(v) for v in t))
 
 
 def _why_typed_on_store(store, node, *classes) -> str:
