@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +36,7 @@ EXPORT_FILES = {"policygraph.ttl": "Turtle", "policygraph.nt": "N-Triples", "pol
 @dataclass
 class BuildResult:
     corpus: Corpus
-    graph: Graph
+    store: object  # the built pyoxigraph Store (in memory)
     files: list[Path]
     #: One-line notes for the user, e.g. that OWL checks fell back to owlrl for want of Java.
     notes: tuple[str, ...] = ()
@@ -46,19 +46,28 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
+    def triples(self) -> int:
+        return len(self.store)
+
+    @property
+    def graph(self) -> Graph:
+        """The built graph as an rdflib Graph, made from the store when first asked for."""
+        if "_graph" not in self.__dict__:
+            from policygraph.store.engines import OxigraphEngine
+            self.__dict__["_graph"] = OxigraphEngine(store=self.store).rdflib_graph()
+        return self.__dict__["_graph"]
+
+    @property
     def class_counts(self) -> dict[str, int]:
-        return count_classes(self.graph)
+        return count_classes(self.store)
 
 
-def count_classes(graph: Graph) -> dict[str, int]:
-    """Instances per policygraph class, in the graph (not in the records)."""
-    from rdflib import RDF
-
+def count_classes(store) -> dict[str, int]:
+    """Instances per policygraph class, in the built store (not in the records)."""
     from policygraph.graph.convert import CLASSES
-    counts = Counter()
-    for name, cls in CLASSES.items():
-        counts[name] = sum(1 for _ in graph.subjects(RDF.type, cls))
-    return {k: v for k, v in counts.items() if v}
+    counts = {str(r["c"].value): int(r["n"].value)
+              for r in store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")}
+    return {name: counts[str(cls)] for name, cls in CLASSES.items() if counts.get(str(cls))}
 
 
 def _derive_stages():
@@ -67,33 +76,54 @@ def _derive_stages():
     return list(STAGES)
 
 
-def _build(project: Project, stage=untimed):
-    """(corpus, rdflib graph, in-memory store): records → graph → store → derived facts, no checks.
-    `stage` (a `policygraph.timing.Stages`) times each step."""
-    import pyoxigraph as ox
+def _build(project: Project, stage=untimed, rdflib_graph: bool | None = None):
+    """(corpus, rdflib graph or None, in-memory store): records → triples → store → derived facts, no
+    checks. `stage` (a `policygraph.timing.Stages`) times each step.
 
-    from policygraph.graph.convert import build_graph, load_ontology
+    The store is loaded from the builder's triples as N-Triples; an rdflib graph of the same triples
+    (which HermiT, pySHACL and the small-graph checks read) is made only when `rdflib_graph` is true
+    or, by default, when the graph is small enough for HermiT (at a million triples rdflib's indexes
+    cost ~25 s and ~1.5 GB; every check of a large graph runs on the store)."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from policygraph.graph.convert import build_triples, load_ontology
+    from policygraph.graph.namespaces import PREFIXES
+    from policygraph.graph.reason import HERMIT_MAX_TRIPLES
     from policygraph.records.corpus import load_corpus
     from policygraph.store.derive import DERIVED
-    from policygraph.store.engines import from_oxigraph, load_store
+    from policygraph.store.engines import from_oxigraph
     corpus = load_corpus(project, stage=stage)
     with stage("graph"):
-        graph = build_graph(corpus, load_ontology(project.ontology))
+        ontology = load_ontology(project.ontology)
+        triples = build_triples(corpus, ontology)
     with stage("store"):
-        store = load_store(graph)
+        store = ox.Store()
+        store.load(triples.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+    graph = None
+    if rdflib_graph or (rdflib_graph is None and len(triples) <= HERMIT_MAX_TRIPLES):
+        with stage("graph"):
+            graph = Graph()
+            for prefix, ns in (*PREFIXES.items(), *ontology.namespaces()):
+                if prefix and prefix not in dict(graph.namespaces()):
+                    graph.bind(prefix, ns)
+            for triple in triples:
+                graph.add(triple)
+    del triples  # ~1 GB of Python objects at a million triples: the store holds them now
     with stage("derive"):
         for _name, derive in _derive_stages():
             derive(store)
         # The checks and the exports read the derived facts too.
-        for prop in DERIVED:
-            for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, ox.DefaultGraph()):
-                graph.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
+        if graph is not None:
+            for prop in DERIVED:
+                for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, ox.DefaultGraph()):
+                    graph.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
     return corpus, graph, store
 
 
 def build_in_memory(project: Project) -> tuple[Corpus, Graph]:
     """Load, check, convert and derive; raise PolicygraphError on any problem. Writes nothing."""
-    corpus, graph, _store = _build(project)
+    corpus, graph, _store = _build(project, rdflib_graph=True)
     return corpus, graph
 
 
@@ -111,20 +141,24 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     out = out_dir or project.build_dir
     stats = input_stats(project)  # before reading: an edit made during the build makes the store stale
     corpus, graph, _store = _build(project, stages)
-    with stages("checks"):
-        checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
+    # The exports are made in memory while the checks run (Oxigraph's queries release the GIL; 1M
+    # triples: ~8 s saved); nothing is written unless every check passes. "exports" times the wait.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        exporting = pool.submit(exports_of, _store)
+        with stages("checks"):
+            checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
+        with stages("exports"):
+            exports = exporting.result()
     raise_for_problems(checks)
-    with stages("exports"):
-        exports = exports_of(_store)
     info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), stats,
-                              dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), len(graph))
+                              dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), len(_store))
     # A failed build has written nothing, not even the lock file; the lock serialises the writing.
     with stages("write store"), embedded.build_lock(out):
         generation = embedded.publish(out, exports["policygraph.nt"], exports, info)
     files = [out / embedded.STORE, *(out / name for name in EXPORT_FILES)]
     seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
                "total": time.perf_counter() - start}
-    return BuildResult(corpus, graph, sorted(files), tuple(checks.notes), generation, seconds)
+    return BuildResult(corpus, _store, sorted(files), tuple(checks.notes), generation, seconds)
 
 
 def exports_of(store) -> dict[str, bytes]:

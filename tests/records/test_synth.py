@@ -75,7 +75,7 @@ def test_layout(project):
 
 def test_builds_clean_at_the_asked_size(project, built):
     _, result = project
-    triples = len(built.graph)
+    triples = built.triples
     assert abs(triples - SIZE) <= 0.25 * SIZE, triples
     assert abs(triples - result.estimated_triples) <= 0.05 * triples, (triples, result.estimated_triples)
     assert built.class_counts["KPI"] == result.records["KPI"]

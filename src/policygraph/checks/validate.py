@@ -19,7 +19,7 @@ from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SH, SKOS
 
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
-from policygraph.graph.namespaces import PG, PGR
+from policygraph.graph.namespaces import PG, PGR, PREFIXES
 from policygraph.graph.reason import HERMIT_MAX_TRIPLES, OwlReport, check, check_store, reaches_pairs
 from policygraph.project import Project
 from policygraph.records.corpus import Corpus
@@ -145,16 +145,28 @@ def _rule_name(rule) -> str:
 
 
 # ---------------------------------------------------------------------------------- OWL
-def owl(graph: Graph, corpus: Corpus | None = None, reasoner: str = "auto",
+def owl(graph: Graph | None, corpus: Corpus | None = None, reasoner: str = "auto",
         store=None) -> tuple[OwlReport, list[Problem]]:
-    if store is not None and (reasoner == "sparql" or (reasoner == "auto" and len(graph) > HERMIT_MAX_TRIPLES)):
+    """The OWL check: HermiT (or owlrl) on the rdflib graph, or the clash queries on the store for a
+    large graph (more than HERMIT_MAX_TRIPLES, or no rdflib graph was made) or `reasoner="sparql"`."""
+    size = len(graph) if graph is not None else len(store)
+    if store is not None and (reasoner == "sparql" or (reasoner == "auto" and size > HERMIT_MAX_TRIPLES)):
         report = check_store(store)
     else:
-        report = check(graph, reasoner)
+        report = check(graph if graph is not None else graph_of(store), reasoner)
     problems = [_problem(corpus, c.node, f"{c.message} [OWL, checked by {report.reasoner}]",
                          (c.path, False) if c.path else None, c.value)
                 for c in report.clashes]
     return report, sorted(problems, key=_sort_key)
+
+
+def graph_of(store) -> Graph:
+    """The store's triples as an rdflib graph, with the prefixes SPARQL targets may use."""
+    from policygraph.store.engines import OxigraphEngine
+    graph = OxigraphEngine(store=store).rdflib_graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    return graph
 
 
 # ---------------------------------------------------------------------------------- locating
@@ -206,7 +218,7 @@ def _sort_key(p: Problem):
 SHACL_ENGINES = ("auto", "sparql", "pyshacl")
 
 
-def check_graph(project: Project, corpus: Corpus, graph: Graph, reasoner: str = "auto",
+def check_graph(project: Project, corpus: Corpus, graph: Graph | None, reasoner: str = "auto",
                 shapes: Graph | None = None, store=None, shacl_engine: str = "auto") -> ValidationReport:
     """SHACL and OWL over a built graph (ontology + records + derived links). Collects every problem.
 
@@ -215,7 +227,8 @@ def check_graph(project: Project, corpus: Corpus, graph: Graph, reasoner: str = 
     "auto" without a store or for shapes the translation does not cover) and the OWL check of a large
     graph run its queries there (see `policygraph.graph.reason.HERMIT_MAX_TRIPLES`)."""
     shapes = shapes if shapes is not None else load_shapes(project)
-    report = ValidationReport(len(corpus.records), len(graph), rule_count(shapes))
+    report = ValidationReport(len(corpus.records), len(graph) if graph is not None else len(store),
+                              rule_count(shapes))
     # HermiT runs in a Java subprocess: let it work while the shapes are checked here. Both only read.
     with ThreadPoolExecutor(max_workers=1) as pool:
         owl_run = pool.submit(owl, graph, corpus, reasoner, store)
@@ -223,7 +236,7 @@ def check_graph(project: Project, corpus: Corpus, graph: Graph, reasoner: str = 
         report.problems += _shacl(report, graph, shapes, corpus, store, shacl_engine)
         report.seconds["shacl"] = time.perf_counter() - start
         report.owl, owl_problems = owl_run.result()
-    report.problems += owl_problems + _compare_reaches(report.owl, graph)
+    report.problems += owl_problems + (_compare_reaches(report.owl, graph) if graph is not None else [])
     report.seconds["owl"] = report.owl.seconds
     return report
 
@@ -245,7 +258,7 @@ def _shacl(report: ValidationReport, graph: Graph, shapes: Graph, corpus: Corpus
                                               field="--shacl") from exc
             report.extra_notes.append(f"SHACL checked by pySHACL: {exc}")
     report.shacl_engine = "pySHACL"
-    return shacl(graph, shapes, corpus)
+    return shacl(graph if graph is not None else graph_of(store), shapes, corpus)
 
 
 def _compare_reaches(report: OwlReport, graph: Graph) -> list[Problem]:

@@ -31,7 +31,7 @@ def build(
         result = do_build(proj, out, Stages(lambda name: status.update(f"building graph: {name}…")))
     for note in result.notes:
         typer.echo(f"policygraph: {note}", err=True)
-    out_console.print(f"built {len(result.graph):,} triples from {len(result.corpus.records)} records")
+    out_console.print(f"built {result.triples:,} triples from {len(result.corpus.records)} records")
     for name, count in result.class_counts.items():
         out_console.print(f"  {name:16} {count:6,}")
     for path in result.files:

@@ -66,11 +66,46 @@ def notations(ontology: Graph, scheme: URIRef) -> dict[str, URIRef]:
     return {str(n): c for c in ontology.subjects(SKOS.inScheme, scheme) for n in ontology.objects(c, SKOS.notation)}
 
 
+class TripleList(list):
+    """A write-only graph: the triples the builder adds, in order, without rdflib's indexes (at a
+    million triples, rdflib's Graph.add costs ~25 s; the store is loaded from `ntriples` instead)."""
+
+    def add(self, triple) -> None:
+        self.append(triple)
+
+    def bind(self, prefix, namespace) -> None:
+        pass
+
+    def ntriples(self) -> bytes:
+        return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in self).encode("utf-8")
+
+
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt_term(term) -> str:
+    """A term in N-Triples syntax (IRIs as the builder makes them: record ids and vocabulary IRIs).
+
+    >>> nt_term(Literal('a "b"\\n', lang="ja")), nt_term(Literal(Decimal("5.0")))
+    ('"a \\\\"b\\\\"\\\\n"@ja', '"5.0"^^<http://www.w3.org/2001/XMLSchema#decimal>')
+    """
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        lex = str(term).translate(_NT_ESCAPES)
+        if term.language:
+            return f'"{lex}"@{term.language}'
+        if term.datatype is not None:
+            return f'"{lex}"^^<{term.datatype}>'
+        return f'"{lex}"'
+    return f"_:{term}"
+
+
 class _Builder:
-    def __init__(self, corpus: Corpus, ontology: Graph):
+    def __init__(self, corpus: Corpus, ontology: Graph, sink=None):
         self.corpus = corpus
         self.ontology = ontology
-        self.g = Graph()
+        self.g = sink if sink is not None else Graph()
         for prefix, ns in PREFIXES.items():
             self.g.bind(prefix, ns)
         self.units = notations(ontology, PG.UnitScheme)
@@ -327,6 +362,13 @@ class _Builder:
                 f"grade not in the {scheme} legend ({', '.join(self.grades[scheme])})", "grade", value=rec.grade))
         else:
             self.g.add((node, PG.grade, self.grades[scheme][rec.grade]))
+
+
+def build_triples(corpus: Corpus, ontology: Graph) -> TripleList:
+    """Records → RDF as a list of triples, the ontology's included (no rdflib graph is made)."""
+    data = _Builder(corpus, ontology, TripleList()).build()
+    data.extend(ontology)
+    return data
 
 
 def build_graph(corpus: Corpus, ontology: Graph, include_ontology: bool = True) -> Graph:
