@@ -299,6 +299,10 @@ def _load_file(path: Path):
     try:
         store.load(path=str(path), format=fmt, to_graph=ox.DefaultGraph())
     except (SyntaxError, ValueError, OSError) as exc:
+        if "remote context" in str(exc):  # Oxigraph has no loader for them: nothing is fetched
+            raise PolicygraphError.single("a JSON-LD @context given by URL is refused: policygraph never fetches "
+                                          "anything over the network; put the context in the file", EXIT_INPUT,
+                                          file=path) from exc
         raise PolicygraphError.single(f"cannot read the graph file: {exc}", EXIT_INPUT, file=path) from exc
     return store
 

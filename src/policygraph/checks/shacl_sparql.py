@@ -32,7 +32,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH, XSD
 
 from policygraph.graph.namespaces import PREFIXES
-from policygraph.store.engines import from_oxigraph, term_sparql
+from policygraph.store.engines import from_oxigraph, refuse_remote, term_sparql
 
 #: Constraint parameters of a property shape that test each value on its own.
 VALUE_COMPONENTS = (SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH.minLength, SH.maxLength,
@@ -148,6 +148,7 @@ class _Compiler:
             select = self.g.value(target, SH.select)
             if select is None or (target, RDF.type, SH.SPARQLTarget) not in self.g:
                 raise Untranslatable(f"{shape}: only SPARQL-based targets (sh:select) are translated")
+            refuse_remote(str(select))
             parts.append("{ " + str(select) + " }")
         return " UNION ".join(parts) if parts else None
 

@@ -81,7 +81,16 @@ def load_shapes(project: Project) -> Graph:
         raise PolicygraphError.single("shapes file not found", EXIT_INPUT, file=path) from exc
     except Exception as exc:  # rdflib raises many parser types
         raise PolicygraphError.single(f"shapes do not parse: {exc}", EXIT_INPUT, file=path) from exc
+    refuse_remote_shapes(shapes, path)
     return shapes
+
+
+def refuse_remote_shapes(shapes: Graph, path=None) -> None:
+    """The SPARQL of SPARQL-based targets and constraints may not reach the network either."""
+    from policygraph.store.engines import refuse_remote
+    for pred in (SH.select, SH.ask):
+        for text in shapes.objects(None, pred):
+            refuse_remote(str(text), path)
 
 
 def rule_count(shapes: Graph) -> int:
@@ -93,6 +102,7 @@ def rule_count(shapes: Graph) -> int:
 def shacl(graph: Graph, shapes: Graph, corpus: Corpus | None = None) -> list[Problem]:
     """Run the shapes over `graph` (ontology + data); one Problem per result, located at its record."""
     from pyshacl import validate as pyshacl_validate
+    refuse_remote_shapes(shapes)
 
     conforms, results, _text = pyshacl_validate(graph, shacl_graph=shapes, inference="none",
                                                 advanced=True, allow_warnings=True, inplace=True)

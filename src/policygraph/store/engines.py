@@ -121,6 +121,8 @@ class RdflibEngine:
                 out.extend(rows)
                 out.columns = rows.columns
             return out
+        refuse_remote(query.text, query.path)
+        _no_graph_loading()
         bound = {Variable(k): v for k, v in query.bind(params).items()}
         result = self.graph.query(query.prepared(), initBindings=bound, initNs=PREFIXES)
         names = [str(v) for v in result.vars or []]
@@ -130,8 +132,53 @@ class RdflibEngine:
         return self.graph
 
 
+#: Tokens that make the query text itself harmless to scan: strings (long and short), IRIs, comments.
+_SKIPPED = re.compile("|".join((
+    r'"""[\s\S]*?"""', r"'''[\s\S]*?'''",                # long strings
+    r'"(?:[^"\\\n]|\\.)*"', r"'(?:[^'\\\n]|\\.)*'",      # short strings
+    r'<[^<>"{}|^`\\\x00-\x20]*>',                        # IRIs (no spaces: `?a < ?b` is not one)
+    r"#[^\n]*",                                          # comments
+)))
+#: SPARQL keywords that reach outside the graph: a federated query, or a graph loaded from an IRI.
+_REMOTE = re.compile(r"(?<![\w?$:.-])(SERVICE|FROM)(?![\w:.-])", re.IGNORECASE)
+_CHECKED: set[str] = set()
+
+
+def refuse_remote(text: str, path: Path | None = None) -> None:
+    """Refuse a query that would reach the network: SERVICE sends it (and, on rdflib, the rows
+    matched so far) to another endpoint; FROM / FROM NAMED make rdflib fetch the IRI. Both engines
+    call this before they parse or run anything, so no connection is ever made (exit 2, located).
+
+    >>> refuse_remote('SELECT ?service WHERE { ?s <urn:from> "SERVICE" } # FROM')
+    >>> try:
+    ...     refuse_remote("SELECT * WHERE {\\n  SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    ... except PolicygraphError as exc:
+    ...     print(exc.problems[0].line, exc.problems[0].message[:45])
+    2 SERVICE (a query sent to another endpoint) is
+    """
+    if text in _CHECKED:
+        return
+    blanked = _SKIPPED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    m = _REMOTE.search(blanked)
+    if m:
+        word = m.group(1).upper()
+        what = ("SERVICE (a query sent to another endpoint)" if word == "SERVICE" else
+                "FROM / FROM NAMED (a graph loaded from an IRI)")
+        raise PolicygraphError.single(f"{what} is refused: policygraph never sends queries or graph data over "
+                                      f"the network; query the store itself", EXIT_INPUT, file=path,
+                                      line=blanked.count("\n", 0, m.start()) + 1)
+    _CHECKED.add(text)
+
+
+def _no_graph_loading() -> None:
+    import rdflib.plugins.sparql as rdflib_sparql
+    rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # never fetch a FROM graph, should one get past refuse_remote
+
+
 def _prepare(text: str, path: Path):
     from rdflib.plugins.sparql import prepareQuery
+    _no_graph_loading()
+    refuse_remote(text, path)
     try:
         return prepareQuery(text)
     except Exception as exc:  # pyparsing errors
@@ -202,6 +249,7 @@ class OxigraphEngine:
         return Rows(({n: from_oxigraph(sol[n]) for n in names} for sol in solutions), names)
 
     def _query(self, text: str, path: Path | None, **kwargs):
+        refuse_remote(text, path)
         try:
             return self.store.query(text, prefixes=_OX_PREFIXES, **kwargs)
         except SyntaxError as exc:
@@ -232,6 +280,7 @@ def _error_line(exc: SyntaxError) -> int | None:
 def _projected(text: str, path: Path | None) -> list[str]:
     """The variables a SELECT query returns, read by Oxigraph itself (run on an empty store)."""
     if text not in _PROJECTED:
+        refuse_remote(text, path)
         try:
             result = _EMPTY.query(text, prefixes=_OX_PREFIXES)
         except SyntaxError as exc:
