@@ -42,8 +42,8 @@ def stats(
     out = console()
     out.print(table)
     if invalid:
-        out.print(f"[red]{invalid} record(s) fail their model and are not counted; "
-                      "run `policygraph build` for details[/red]")
+        out.print(f"{invalid} record(s) fail their model and are not counted; run `policygraph build` for details",
+                  style="red")
 
 
 def find_quote_cmd(
@@ -59,8 +59,9 @@ def find_quote_cmd(
 
     Example: policygraph find-quote 001 "728団体(H27.4.1)"
     """
-    from rich.markup import escape
+    from rich.text import Text
 
+    from policygraph.controls import printable
     from policygraph.records.curation import find_quote, require_hits
     project = open_project(root)
     sid, hits = find_quote(project, doc, text, context=context)
@@ -68,13 +69,13 @@ def find_quote_cmd(
     out = console()
     for hit in hits:
         span = f"{hit.line}" if hit.line == hit.end_line else f"{hit.line}-{hit.end_line}"
-        out.print(f"[bold]{sid}:{span}[/bold]  locator: {escape(hit.locator)}")
+        out.print(Text.assemble((f"{sid}:{span}", "bold"), printable(f"  locator: {hit.locator}")))
         for n, line in hit.excerpt:
             mark = ">" if hit.line <= n <= hit.end_line else " "
-            out.print(f" {mark}{n:5} │ {escape(line)}", soft_wrap=True)
+            out.print(Text(printable(f" {mark}{n:5} │ {line}")), soft_wrap=True)
         quoted = text.replace('"', '\\"')
-        out.print(f'   evidence: {{source: {sid}, locator: "{escape(hit.locator)}", quote: "{escape(quoted)}"}}',
-                      soft_wrap=True, style="dim")
+        out.print(Text(printable(f'   evidence: {{source: {sid}, locator: "{hit.locator}", quote: "{quoted}"}}'),
+                       style="dim"), soft_wrap=True)
 
 
 def schema(

@@ -61,10 +61,12 @@ AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Judge attainmen
 
 
 def console(stderr: bool = False) -> Console:
-    """A Rich console that prints data as text (no highlighting); wide when piped."""
+    """A Rich console that prints data as text: no markup, no emoji codes, no highlighting (a label
+    holding `[red]`, `[/]` or `:x:` prints as written); wide when piped."""
     from rich.console import Console
     # Wide enough that Japanese table cells do not wrap into illegibility when piped.
-    return Console(stderr=stderr, width=None if sys.stdout.isatty() else 160, highlight=False)
+    return Console(stderr=stderr, width=None if sys.stdout.isatty() else 160, highlight=False,
+                   markup=False, emoji=False)
 
 
 def fail(exc: PolicygraphError) -> NoReturn:

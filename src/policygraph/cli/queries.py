@@ -11,6 +11,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from policygraph.controls import printable
+
 from policygraph.cli.options import (
     AsOfOption,
     EngineName,
@@ -86,7 +88,7 @@ def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = 
         for c in columns:
             table.add_column(c, overflow="fold")
         for r in rows:
-            table.add_row(*(Text(_text(r.get(c))) for c in columns))
+            table.add_row(*(Text(printable(_text(r.get(c)))) for c in columns))
         console().print(table)
 
 
@@ -188,8 +190,10 @@ def gaps(
             for r in found:
                 node_id = r.node.rsplit("/", 1)[-1]
                 where_text = f" [{r.file[:3]}:{r.line or '?'} {r.locator}]" if r.file else ""
-                table.add_row(Text.assemble(r.label, "\n", (node_id, "dim")), Text(r.document),
-                              Text.assemble(f"「{r.quote}」", (where_text, "dim")) if r.quote else Text(""))
+                table.add_row(Text.assemble(printable(r.label), "\n", (printable(node_id), "dim")),
+                              Text(printable(r.document)),
+                              Text.assemble(printable(f"「{r.quote}」"), (printable(where_text), "dim"))
+                              if r.quote else Text(""))
             out.print(table)
         console(stderr=True).print(f"(graph: {graph.where}; engine: {engine.value})", style="dim")
     if fail_on_gaps and rows:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from policygraph.controls import CONTROL
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
 from policygraph.project import Project
 from policygraph.records.models import (
@@ -109,6 +110,7 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_references(corpus)
         problems += _check_quotes(corpus)
         problems += _check_values(corpus)
+        problems += _check_text(corpus)
     if problems:
         raise PolicygraphError(problems, EXIT_VIOLATIONS)
     return corpus
@@ -150,6 +152,29 @@ def _read_file(corpus: Corpus, path: Path, data: LineDict) -> list[Problem]:
                                     record=record.id))
             continue
         corpus.records[record.id] = Located(record, path, raw.line, raw)
+    return problems
+
+
+def _check_text(corpus: Corpus) -> list[Problem]:
+    """No record text holds a control character (located at the field that does)."""
+    problems = []
+
+    def walk(located: Located, value, loc: tuple) -> None:
+        if isinstance(value, str):
+            m = CONTROL.search(value)
+            if m:
+                problems.append(located.problem(
+                    f"a control character ({ord(m.group(0)):#04x}) in the text: records hold printable text "
+                    f"only (tabs and line breaks allowed)", *loc, value=value.encode("unicode_escape").decode("ascii")[:80]))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(located, v, (*loc, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(located, v, (*loc, i))
+
+    for located in corpus.records.values():
+        walk(located, located.raw, ())
     return problems
 
 

@@ -6,6 +6,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from policygraph.controls import printable
 from policygraph.graph.attainment import LABELS
 
 KIND_JA = {"baselines": "基準値 baseline", "targets": "目標 target", "observations": "実績 observation",
@@ -14,13 +15,18 @@ STATUS = {"preliminary": "速報値", "final": "確報値", "unstated": "—"}
 COMPARATOR = {"ge": "≥", "le": "≤", "approx": "≈", "eq": "=", "rank_le": "順位≤"}
 
 
+def T(text, style: str = "") -> Text:
+    """Data as Rich text: never markup or emoji codes, control characters shown escaped."""
+    return Text(printable(str(text)), style=style)
+
+
 def _quote(evidence: list[dict], limit: int = 1) -> Text:
     text = Text(overflow="fold")
     for ev in evidence[:limit]:
-        text.append(f"「{ev['quote']}」", style="italic")
-        text.append(f" [{ev['file'][:3]}:{ev.get('line') or '?'} {ev['locator']}]", style="dim")
+        text.append(printable(f"「{ev['quote']}」"), style="italic")
+        text.append(printable(f" [{ev['file'][:3]}:{ev.get('line') or '?'} {ev['locator']}]"), style="dim")
         if ev.get("reading"):
-            text.append(f" (読み: {ev['reading']})", style="yellow")
+            text.append(printable(f" (読み: {ev['reading']})"), style="yellow")
     if len(evidence) > limit:
         text.append(f" (+{len(evidence) - limit} more)", style="dim")
     return text
@@ -64,7 +70,7 @@ def kpi_table(kpi: dict) -> Table:
     as_of = kpi.get("attainment", {}).get("as_of")
     title = (f"KPI {kpi['label']} ({kpi['label_en']}) — {tier} — {bodies}\n"
              f"attainment: {shown}{f' (as of {as_of})' if as_of else ''}")
-    table = Table(title=title, title_justify="left", show_lines=True, expand=True)
+    table = Table(title=T(title), title_justify="left", show_lines=True, expand=True)
     table.add_column("kind", no_wrap=True)
     table.add_column("value", max_width=24)
     table.add_column("date / deadline", max_width=24)
@@ -77,17 +83,18 @@ def kpi_table(kpi: dict) -> Table:
             empty.append(KIND_JA[key].split()[1])
         for fact in kpi[key]:
             status = STATUS.get(fact.get("status"), fact.get("status") or "")
-            table.add_row(KIND_JA[key], _value(fact), _when(fact), status, _clip(fact["document_label"]),
-                          _quote(fact["evidence"]))
+            table.add_row(T(KIND_JA[key]), T(_value(fact)), T(_when(fact)), T(status),
+                          T(_clip(fact["document_label"])), _quote(fact["evidence"]))
     if empty:
-        table.caption = f"none recorded: {', '.join(empty)}"
+        table.caption = T(f"none recorded: {', '.join(empty)}")
         table.caption_justify = "left"
     return table
 
 
 def render_trace(result: dict, console: Console) -> None:
     root = result["root"]
-    console.print(Panel(f"[bold]{root['label']}[/bold]  ({root['type']} {root['id']})", title="trace"))
+    console.print(Panel(T(root["label"], "bold").append(printable(f"  ({root['type']} {root['id']})")),
+                        title=T("trace")))
     items: dict[str, dict] = {}
     listed = {d["id"] for d in result["directives"]}
     parts: dict[str, list[dict]] = {}
@@ -98,15 +105,16 @@ def render_trace(result: dict, console: Console) -> None:
     def show(d: dict, indent: str) -> None:
         carried = ", ".join(f"{i['number'] or ''}{i['id']}" for i in d["reform_items"])
         number = f"{d['number']} " if d.get("number") else ""
-        console.print(Text.assemble(indent, ("■ " if not indent else "└ ", "bold"), (number + d["label"], "bold"),
-                                    f"  [{d['kind']}] {d['document_label']}"))
+        console.print(Text.assemble(indent, ("■ " if not indent else "└ ", "bold"),
+                                    (printable(number + d["label"]), "bold"),
+                                    printable(f"  [{d['kind']}] {d['document_label']}")))
         console.print(Text(indent + "   ").append(_quote(d["evidence"])))
         if carried:
-            console.print(f"{indent}   → carried by: {carried}")
+            console.print(T(f"{indent}   → carried by: {carried}"))
         else:
             console.print(Text(f"{indent}   → carried by no reform item", style="red"))
         for box in d.get("empty_boxes", []):
-            console.print(Text(f"{indent}   empty box 空欄: {box['label']} ", style="red").append(_quote(box["evidence"])))
+            console.print(T(f"{indent}   empty box 空欄: {box['label']} ", "red").append(_quote(box["evidence"])))
         for item in d["reform_items"]:
             items.setdefault(item["id"], item)
         for part in parts.get(d["id"], []):
@@ -118,9 +126,9 @@ def render_trace(result: dict, console: Console) -> None:
     for item in items.values():
         bodies = "、".join(b["label"] for b in item["bodies"]) or "—"
         console.print()
-        console.print(Panel(Group(Text(f"{item['number'] or ''} {item['label']}", style="bold"),
-                                  Text(item["label_en"], style="dim"), Text(f"responsible: {bodies}"),
-                                  _quote(item["evidence"])), title=f"reform item {item['id']}"))
+        console.print(Panel(Group(T(f"{item['number'] or ''} {item['label']}", "bold"),
+                                  T(item["label_en"], "dim"), T(f"responsible: {bodies}"),
+                                  _quote(item["evidence"])), title=T(f"reform item {item['id']}")))
         if item["steps"]:
             steps = Table(title="schedule steps 改革工程", title_justify="left", expand=True)
             steps.add_column("period", no_wrap=True)
@@ -130,10 +138,10 @@ def render_trace(result: dict, console: Console) -> None:
                 prog = Text()
                 for p in s["progress"]:
                     who = "、".join(b["label"] for b in p["bodies"])
-                    prog.append(f"【{who}】（{p['status'] or '—'}） {_clip(p['document_label'])}\n")
-                steps.add_row(s["period"], s["label"], prog or Text("—", style="dim"))
+                    prog.append(printable(f"【{who}】（{p['status'] or '—'}） {_clip(p['document_label'])}\n"))
+                steps.add_row(T(s["period"]), T(s["label"]), prog or Text("—", style="dim"))
             console.print(steps)
         if not item["kpis"]:
-            console.print("[red]no KPI measures this reform item[/red]")
+            console.print(Text("no KPI measures this reform item", style="red"))
         for kpi in item["kpis"]:
             console.print(kpi_table(kpi))
