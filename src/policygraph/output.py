@@ -1,34 +1,67 @@
-"""Atomic output: a set of files appears whole or not at all, never half-written."""
+"""Atomic output: a set of files appears whole or not at all, never half-written.
+
+Only regular files (or symlinks, replaced as links are) are ever replaced: a device, a FIFO, a socket
+or a folder at the target is refused with exit 2, and so is a target that cannot be written (a
+read-only or full file system), with nothing left behind.
+"""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_target(target: Path) -> None:
+    """Refuse (exit 2) a target that exists and is neither a regular file nor a symlink."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise PolicygraphError.single(f"cannot write here: {exc.strerror}", EXIT_INPUT, file=target) from exc
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+        return
+    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    raise PolicygraphError.single(f"the output path is {what}; only a regular file is ever replaced "
+                                  "(give a file name)", EXIT_INPUT, file=target)
 
 
 def write_atomically(files: dict[Path, bytes]) -> None:
     """Write every file to a temporary sibling first, then move each into place.
 
-    If anything fails before the moves, no target is touched. The moves are os.replace calls,
-    each atomic on POSIX, so a reader sees either the old or the new version of every file.
+    If anything fails before the moves, no target is touched and no temporary file is left. The
+    moves are os.replace calls, each atomic on POSIX, so a reader sees either the old or the new
+    version of every file. A failure to write is a PolicygraphError (exit 2) naming the file.
     """
+    for target in files:
+        check_target(target)
     staged: list[tuple[Path, Path]] = []
+    target = None
     try:
         for target, content in files.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            staged.append((Path(tmp), target))  # on the clean-up list before the first byte is written
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o666 & ~_umask())
-            staged.append((Path(tmp), target))
-    except BaseException:
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException as exc:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise PolicygraphError.single(f"cannot write the file: {exc.strerror or exc}", EXIT_INPUT,
+                                          file=target) from exc
         raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
 
 
 def _umask() -> int:
