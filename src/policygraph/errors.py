@@ -36,11 +36,29 @@ class Problem:
         head = f"{where}{', '.join(parts)}: " if parts else where
         text = f"{head}{self.message}"
         if self.value is not None:
-            shown = repr(self.value)
+            shown = _bounded_repr(self.value)
             if len(shown) > 120:
                 shown = shown[:117] + "..."
             text += f" (value: {shown})"
         return text
+
+
+def _bounded_repr(value) -> str:
+    """A repr that never builds more than a few hundred characters, however large the value (a YAML
+    alias bomb expands to gigabytes): strings are cut before repr, containers shown a few levels deep.
+
+    >>> _bounded_repr("x" * 10**6)[:5], len(_bounded_repr("x" * 10**6)) < 300
+    ("'xxxx", True)
+    >>> _bounded_repr([[list(range(100))] * 100] * 100)
+    '[[[...], [...], [...], ...], [[...], [...], [...], ...], [[...], [...], [...], ...], ...]'
+    """
+    import reprlib
+    if isinstance(value, str):
+        return repr(value[:200])
+    bounded = reprlib.Repr()
+    bounded.maxlevel, bounded.maxlist, bounded.maxtuple, bounded.maxdict, bounded.maxset = 2, 3, 3, 3, 3
+    bounded.maxstring = bounded.maxother = 80
+    return bounded.repr(value)
 
 
 @dataclass

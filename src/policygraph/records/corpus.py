@@ -57,6 +57,8 @@ class Corpus:
     #: (record id, evidence index) → where the quote was found
     matches: dict[tuple[str, int], EvidenceMatch] = field(default_factory=dict)
     default_sources: dict[Path, str] = field(default_factory=dict)
+    #: Set when a source file cannot be decoded (the load then exits 2).
+    unreadable: bool = False
 
     def of_type(self, *types: str) -> list[Record]:
         return [loc.record for loc in self.records.values() if loc.record.type in types]
@@ -111,8 +113,8 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_quotes(corpus)
         problems += _check_values(corpus)
         problems += _check_text(corpus)
-    if problems:
-        raise PolicygraphError(problems, EXIT_VIOLATIONS)
+    if problems:  # a source that cannot be read is an input error (exit 2), like malformed YAML
+        raise PolicygraphError(problems, EXIT_INPUT if corpus.unreadable else EXIT_VIOLATIONS)
     return corpus
 
 
@@ -210,10 +212,16 @@ def _check_quotes(corpus: Corpus) -> list[Problem]:
             problems.append(located.problem("source file not found in data/sources/", "file", value=st.file))
             continue
         index = SourceIndex(path)
-        if index.sha256 != st.sha256:
+        if index.sha256 != st.sha256:  # checked on the bytes, before anything is decoded
             problems.append(located.problem("source file changed: its SHA-256 differs from the record "
                                             "(never edit a source; record misreadings in the data)",
                                             "sha256", value=index.sha256))
+        try:
+            index.text
+        except PolicygraphError as exc:
+            problems += exc.problems
+            corpus.unreadable = True
+            continue
         indexes[st.id] = index
     for located in corpus.records.values():
         rec = located.record

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+
 
 def normalize(text: str) -> str:
     """NFKC, then every white-space character removed: the form quotes are compared in."""
@@ -28,7 +30,15 @@ class SourceIndex:
     def __init__(self, path: Path):
         self.path = path
         self.raw = path.read_bytes()
-        self.text = self.raw.decode("utf-8")
+
+    @cached_property
+    def text(self) -> str:
+        try:
+            return self.raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = self.raw.count(b"\n", 0, exc.start) + 1
+            raise PolicygraphError.single(f"the source file is not valid UTF-8 (byte {exc.start}: {exc.reason})",
+                                          EXIT_INPUT, file=self.path, line=line) from exc
 
     @cached_property
     def sha256(self) -> str:

@@ -27,7 +27,26 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_SafeLoader):
-    pass
+    def construct_object(self, node, deep=False):
+        # A node constructed a second time was reached through an alias (*name) or a merge key
+        # (<<: *name). Aliases let a few lines expand to gigabytes (nine anchors of nine aliases
+        # each), and data files have no need of them: every value is written where it is used.
+        if node in self.constructed_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) and merge keys are not allowed in data files: write each "
+                            "value where it is used (this node is anchored here and used again)", node.start_mark)
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:  # !!int abc, !!float abc, 2017-02-30, huge ints
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read the value {_clip(node)}: {exc}", node.start_mark) from exc
+
+
+def _clip(node) -> str:
+    value = node.value if isinstance(node, yaml.ScalarNode) else f"<{node.id}>"
+    return repr(value[:40] + "…" if len(value) > 40 else value) if isinstance(value, str) else value
 
 
 # Dates stay strings here: pydantic parses them, so an impossible date such as 2017-02-30
@@ -45,6 +64,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain value (a name), not a list or a mapping", key_node.start_mark)
         if key in result:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -73,6 +95,9 @@ def load_yaml(path: Path) -> Any:
         raise PolicygraphError.single(f"cannot read file: {exc}", EXIT_INPUT, file=path) from exc
     try:
         return yaml.load(text, Loader=_Loader)
+    except RecursionError as exc:
+        raise PolicygraphError.single("malformed YAML: nested too deeply (lists or mappings inside each other "
+                                      "thousands of levels deep)", EXIT_INPUT, file=path) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

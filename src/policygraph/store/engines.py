@@ -123,10 +123,19 @@ class RdflibEngine:
             return out
         refuse_remote(query.text, query.path)
         _no_graph_loading()
+        prepared = query.prepared()
+        if getattr(prepared, "algebra", None) is not None and prepared.algebra.name != "SelectQuery":
+            raise PolicygraphError.single(_NOT_SELECT, EXIT_INPUT, file=query.path)
         bound = {Variable(k): v for k, v in query.bind(params).items()}
-        result = self.graph.query(query.prepared(), initBindings=bound, initNs=PREFIXES)
-        names = [str(v) for v in result.vars or []]
-        return Rows(({n: row[i] for i, n in enumerate(names)} for row in result), names)
+        try:
+            result = self.graph.query(prepared, initBindings=bound, initNs=PREFIXES)
+            names = [str(v) for v in result.vars or []]
+            return Rows(({n: row[i] for i, n in enumerate(names)} for row in result), names)
+        except PolicygraphError:
+            raise
+        except Exception as exc:  # rdflib raises many types while evaluating (unknown functions, bad casts…)
+            raise PolicygraphError.single(f"the query failed on rdflib: {type(exc).__name__}: {exc}", EXIT_INPUT,
+                                          file=query.path) from exc
 
     def rdflib_graph(self) -> Graph:
         return self.graph
@@ -168,6 +177,10 @@ def refuse_remote(text: str, path: Path | None = None) -> None:
                                       f"the network; query the store itself", EXIT_INPUT, file=path,
                                       line=blanked.count("\n", 0, m.start()) + 1)
     _CHECKED.add(text)
+
+
+_NOT_SELECT = ("only SELECT queries are run: they return rows (table, CSV, TSV, JSON); for the graph itself "
+               "use `policygraph export`")
 
 
 def _no_graph_loading() -> None:
@@ -244,7 +257,7 @@ class OxigraphEngine:
         text, added = project_parameters(text, list(params), _projected(text, query.path) if params else [])
         solutions = self._query(text, query.path, substitutions=bound)
         if not isinstance(solutions, ox.QuerySolutions):
-            raise PolicygraphError.single("only SELECT queries return rows", EXIT_INPUT, file=query.path)
+            raise PolicygraphError.single(_NOT_SELECT, EXIT_INPUT, file=query.path)
         names = [v.value for v in solutions.variables if v.value not in added]
         return Rows(({n: from_oxigraph(sol[n]) for n in names} for sol in solutions), names)
 
