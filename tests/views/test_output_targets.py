@@ -90,3 +90,26 @@ def test_a_set_fails_whole(tmp_path, monkeypatch):
     with pytest.raises(PolicygraphError, match="No space left"):
         write_atomically({a: b"1", b: b"2"})
     assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("label", ["nul\x00byte", "esc\x1b[31mred", "bell\x07", "c1\x85next", "\ufffe\uffff",
+                                   "<tag> & \"quote\""])
+def test_graphml_always_parses_back(runner, tmp_path, label):
+    """A graph file may hold what records may not: the GraphML written from it still parses (hardening #6)."""
+    import networkx as nx
+    data = tmp_path / "g.nt"
+    iri = "https://w3id.org/policygraph/id/kpi-x"
+    escaped = "".join(c if 0x20 <= ord(c) < 0x7f and c not in '"\\' else f"\\u{ord(c):04X}" for c in label)
+    data.write_text(f'<{iri}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
+                    f'<https://w3id.org/policygraph/ontology#KPI> .\n'
+                    f'<{iri}> <http://www.w3.org/2000/01/rdf-schema#label> "{escaped}"@ja .\n', encoding="utf-8")
+    out = tmp_path / "g.graphml"
+    result = runner.invoke(app, ["export", "--format", "graphml", "--graph", str(data), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    graph = nx.read_graphml(out)
+    shown = graph.nodes["kpi-x"]["label_ja"]
+    printable_part = "".join(c for c in label if c.isprintable() and c not in "\ufffe\uffff")
+    assert "".join(c for c in shown if c in printable_part) .startswith(printable_part[:2])
+    assert all(c.isprintable() for c in shown)
+    if label.startswith("<tag>"):
+        assert shown == label

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import networkx as nx
 from rdflib.namespace import SKOS
 
+from policygraph.controls import printable
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.namespaces import PG
 from policygraph.output import write_atomically
@@ -41,9 +43,24 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def graphml_bytes(rg: RecordGraph) -> bytes:
     """Every record and link as GraphML; node attributes: iri, cls, label_ja, label_en, bodies,
     documents, attainment (KPIs and their statements); edge attributes: predicate, label."""
+    graph = rg.to_networkx()
+    # XML 1.0 cannot hold most control characters, even escaped: write them as visible \xNN text.
+    safe = nx.relabel_nodes(graph, {n: _xml_text(n) for n in graph if isinstance(n, str)}, copy=True)
+    for _n, attrs in safe.nodes(data=True):
+        attrs.update({k: _xml_text(v) for k, v in attrs.items() if isinstance(v, str)})
+    for *_e, attrs in safe.edges(keys=True, data=True):
+        attrs.update({k: _xml_text(v) for k, v in attrs.items() if isinstance(v, str)})
     buf = io.BytesIO()
-    nx.write_graphml(rg.to_networkx(), buf, encoding="utf-8", prettyprint=True)
+    nx.write_graphml(safe, buf, encoding="utf-8", prettyprint=True)
     return buf.getvalue()
+
+
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: control characters, surrogates and U+FFFE/U+FFFF written as escapes."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group(0)):04x}", printable(text))
 
 
 def kpi_rows(rg: RecordGraph) -> list[dict]:
