@@ -1,3 +1,3 @@
-from policygraph.cli.app import app
+from policygraph.cli.app import run
 
-app(prog_name="policygraph")
+run()

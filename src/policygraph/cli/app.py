@@ -1,6 +1,7 @@
 """The policygraph app: registration only. Each command lives in a module of its group."""
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -37,3 +38,19 @@ for _module in (build, trace, corpus, queries, validate, viz, synth):
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+def run() -> None:
+    """The console entry point: the app, with SIGTERM and SIGHUP ending it cleanly — a reasoner's Java
+    process is killed with its process group and every clean-up runs (exit 143 / 129)."""
+    import signal
+
+    def terminate(signum, _frame):
+        reason = sys.modules.get("policygraph.graph.reason")
+        if reason is not None:
+            reason.kill_children()
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, terminate)
+    app(prog_name="policygraph")

@@ -16,7 +16,9 @@ SPARQL over the asserted types plus those implied by domains and ranges.
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import shutil
 import threading
 import time
@@ -181,6 +183,11 @@ def _hermit(graph: Graph) -> OwlReport:
     )
 
     world = World()  # a fresh in-memory quadstore per run: nothing leaks between runs
+    with _hermit_sandbox():
+        return _run_hermit(world, graph, sync_reasoner, OwlReadyInconsistentOntologyError, OwlReadyJavaError)
+
+
+def _run_hermit(world, graph: Graph, sync_reasoner, OwlReadyInconsistentOntologyError, OwlReadyJavaError) -> OwlReport:
     try:
         world.get_ontology("https://w3id.org/policygraph/check").load(
             fileobj=io.BytesIO(_for_hermit(graph)), format="ntriples")
@@ -203,6 +210,75 @@ def _hermit(graph: Graph) -> OwlReport:
     # one-step links are added back so the set is the whole entailment.
     reaches = set(out.subject_objects(PG.reaches)) | _one_step_links(graph)
     return OwlReport("HermiT", True, [], reaches)
+
+
+# ---------------------------------------------------------------------------------- HermiT's process
+# owlready2 writes the ontology to a temporary file it removes only on success, and runs Java with
+# subprocess.check_output in the checks' worker thread, where no signal reaches it. So HermiT runs in
+# a sandbox: its temporary file goes to a private folder removed whatever happens, and Java starts
+# in its own process group, which `kill_children` (the CLI's SIGTERM/SIGHUP handler) kills.
+_CHILDREN: set = set()
+_SANDBOX = threading.Lock()
+
+
+def _check_output(command, stderr=None, **kwargs):
+    import subprocess
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, start_new_session=True, **kwargs)
+    _CHILDREN.add(proc)
+    try:
+        output, _ = proc.communicate()
+    finally:
+        if proc.poll() is None:
+            _kill(proc)
+        _CHILDREN.discard(proc)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, command, output=output)
+    return output
+
+
+def _kill(proc) -> None:
+    import signal
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def kill_children() -> None:
+    """Kill every reasoner process this process started (and their process groups)."""
+    for proc in list(_CHILDREN):
+        _kill(proc)
+
+
+class _Subprocess:
+    """The subprocess module as owlready2 sees it inside the sandbox: check_output in a new session."""
+
+    check_output = staticmethod(_check_output)
+
+    def __getattr__(self, name):
+        import subprocess
+        return getattr(subprocess, name)
+
+
+@contextlib.contextmanager
+def _hermit_sandbox():
+    import functools
+    import tempfile
+    import types
+
+    import owlready2.reasoning as reasoning
+    with _SANDBOX:
+        private = tempfile.mkdtemp(prefix="policygraph-hermit-")
+        saved = reasoning.tempfile, reasoning.subprocess
+        reasoning.tempfile = types.SimpleNamespace(
+            NamedTemporaryFile=functools.partial(tempfile.NamedTemporaryFile, dir=private))
+        reasoning.subprocess = _Subprocess()
+        try:
+            yield
+        finally:
+            reasoning.tempfile, reasoning.subprocess = saved
+            shutil.rmtree(private, ignore_errors=True)
 
 
 def _one_step_links(graph: Graph) -> set[tuple[URIRef, URIRef]]:
