@@ -49,3 +49,15 @@ def test_hostile_literals_survive_every_format():
               Graph().parse(data=serialize.jsonld(nt, prefixes), format="json-ld")]
     assert all(isomorphic(g, graphs[0]) for g in graphs)
     assert nasty in {str(o) for o in graphs[2].objects()}
+
+
+def test_two_builds_of_the_same_data_write_the_same_bytes(project, tmp_path):
+    """Byte-reproducible exports (hardening issue, defect 9): the ontology's 46 blank-node triples
+    used to get new labels in every build."""
+    from policygraph.pipeline import build
+    first, second = build(project, tmp_path / "a"), build(project, tmp_path / "b")
+    assert first.generation != second.generation
+    for name in ("policygraph.nt", "policygraph.ttl", "policygraph.jsonld"):
+        a, b = (tmp_path / "a" / name).read_bytes(), (tmp_path / "b" / name).read_bytes()
+        assert a == b, name
+    assert b"_:" in (tmp_path / "a" / "policygraph.nt").read_bytes()  # blank nodes there, labelled alike

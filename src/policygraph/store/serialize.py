@@ -30,12 +30,37 @@ _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
+_BLANK_LINE = re.compile(rb"^_:|\s_:\S+\s*\.\s*$")
+
+
 def ntriples(store: ox.Store) -> bytes:
-    """The store's default graph as N-Triples, lines sorted."""
+    """The store's default graph as N-Triples, lines sorted, blank nodes labelled canonically: the
+    same graph gives the same bytes, build after build (Oxigraph's labels are random)."""
     data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    lines = data.split(b"\n")
-    lines = sorted(line for line in lines if line)
+    lines, blank = [], []
+    for line in data.split(b"\n"):
+        if line:
+            (blank if _BLANK_LINE.search(line) else lines).append(line)
+    lines += _canonical_blank_lines(blank)
+    lines.sort()
     return b"\n".join(lines) + b"\n" if lines else b""
+
+
+def _canonical_blank_lines(lines: list[bytes]) -> list[bytes]:
+    """The triples that hold blank nodes (the ontology's restrictions and lists: a few dozen), with
+    labels from rdflib's canonicalisation (RGDA1), which depend on the graph and not on the parse.
+
+    >>> a = _canonical_blank_lines([b'_:x <urn:p> <urn:o> .', b'<urn:s> <urn:q> _:x .'])
+    >>> a == _canonical_blank_lines([b'_:other <urn:p> <urn:o> .', b'<urn:s> <urn:q> _:other .'])
+    True
+    """
+    if not lines:
+        return []
+    from rdflib import Graph
+    from rdflib.compare import to_canonical_graph
+    canonical = to_canonical_graph(Graph().parse(data=b"\n".join(lines).decode("utf-8"), format="nt"))
+    out = canonical.serialize(format="nt", encoding="utf-8")
+    return [line for line in out.split(b"\n") if line.strip()]
 
 
 def _split(nt: bytes) -> Iterator[tuple[str, str, str]]:
