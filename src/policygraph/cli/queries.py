@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from policygraph.controls import printable
+from policygraph.controls import printable, spreadsheet_safe
 
 from policygraph.cli.options import (
     AsOfOption,
@@ -49,6 +49,9 @@ def _params(pairs: list[str]) -> dict:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise PolicygraphError.single("a parameter is NAME=VALUE", EXIT_INPUT, field="--param", value=pair)
+        if key.strip() in out:
+            raise PolicygraphError.single(f"parameter {key.strip()!r} is given twice; give it once", EXIT_INPUT,
+                                          field="--param", value=pair)
         out[key.strip()] = parse_param(value)
     return out
 
@@ -73,7 +76,7 @@ def _delimited(columns: list[str], rows: list[dict], delimiter: str) -> str:
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
     writer.writerow(columns)
     for r in rows:
-        writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        writer.writerow([spreadsheet_safe(r.get(c)) for c in columns])  # =… +… -… @… quoted
     return buf.getvalue()
 
 

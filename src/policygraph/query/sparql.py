@@ -162,8 +162,8 @@ def parse_param(text: str) -> URIRef | Literal:
     if _DATE.match(text):
         try:
             return Literal(dt.date.fromisoformat(text), datatype=XSD.date)
-        except ValueError:
-            pass
+        except ValueError as exc:  # 2017-02-30: not silently an id
+            raise PolicygraphError.single(f"not a real date: {exc}", EXIT_INPUT, field="--param", value=text) from exc
     if _RECORD_ID.match(text):
         return URIRef(str(PREFIXES["pgr"]) + text)
     prefix, _, local = text.partition(":")

@@ -24,7 +24,7 @@ from pathlib import Path
 import networkx as nx
 from rdflib.namespace import SKOS
 
-from policygraph.controls import printable
+from policygraph.controls import printable, spreadsheet_safe
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.namespaces import PG
 from policygraph.output import write_atomically
@@ -35,10 +35,6 @@ DEFAULT_FILES = {"graphml": "policygraph.graphml", "csv": "kpis.csv"}
 KPI_COLUMNS = ["kpi_id", "kpi_label_ja", "kpi_label_en", "tier", "attainment", "responsible", "kind",
                "statement_id", "value", "unit", "value_text", "derived", "date", "date_text", "status",
                "projection_kind", "grade", "document_id", "document_label", "quote", "locator", "source_file"]
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): quote it.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def graphml_bytes(rg: RecordGraph) -> bytes:
     """Every record and link as GraphML; node attributes: iri, cls, label_ja, label_en, bodies,
@@ -89,21 +85,13 @@ def kpi_rows(rg: RecordGraph) -> list[dict]:
     return rows
 
 
-def _cell(value) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_bytes(rows: list[dict]) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs read the Japanese text correctly."""
     buf = io.StringIO(newline="")
     writer = csv.DictWriter(buf, fieldnames=KPI_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in KPI_COLUMNS})
+        writer.writerow({k: spreadsheet_safe(row.get(k)) for k in KPI_COLUMNS})
     return buf.getvalue().encode("utf-8-sig")
 
 
