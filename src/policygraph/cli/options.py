@@ -6,7 +6,10 @@ a try/except in every command.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import threading
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -50,6 +53,33 @@ class OutputFormat(str, Enum):
 class EngineName(str, Enum):
     oxigraph = "oxigraph"
     rdflib = "rdflib"
+
+
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", min=0.1, help="Stop with exit 2 when the command's queries run longer than this many seconds "
+                               "(a runaway query, e.g. a cartesian product); every engine.")]
+DEFAULT_TIMEOUT = 60.0
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str = "the queries"):
+    """End the process with exit 2 and a clear message when the block runs longer than `seconds`.
+
+    A query runs inside the engine (Rust for Oxigraph, rdflib's evaluator) and cannot be interrupted
+    from Python, so a watchdog thread ends the whole process; nothing is half-written, as every file
+    the CLI writes is written atomically."""
+    def expire():
+        sys.stderr.write(f"policygraph: error:\n  {what} ran longer than {seconds:g} s (--timeout); stopped. "
+                         f"Narrow the query, or raise --timeout\n")
+        sys.stderr.flush()
+        os._exit(EXIT_INPUT)
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv, tsv or json.")]

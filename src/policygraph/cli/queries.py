@@ -11,9 +11,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from policygraph.controls import printable, spreadsheet_safe
-
 from policygraph.cli.options import (
+    DEFAULT_TIMEOUT,
     AsOfOption,
     EngineName,
     EngineOption,
@@ -22,10 +21,13 @@ from policygraph.cli.options import (
     OutputFormat,
     RootOption,
     StoreOption,
+    TimeoutOption,
     console,
     open_graph,
     open_project,
+    time_limit,
 )
+from policygraph.controls import printable, spreadsheet_safe
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
 
 
@@ -105,6 +107,7 @@ def query(
     as_of: AsOfOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
     root: RootOption = None,
 ):
     """Run a named query (or a SPARQL file) over the graph and print its rows.
@@ -119,7 +122,8 @@ def query(
     params = _params(param or [])
     bindings(q, params)  # unknown parameter names fail before the graph is loaded
     _, graph = open_graph(root, store, graph_file, engine, as_of)
-    rows = graph.run(q, **params)
+    with time_limit(timeout, f"query {q.name}"):
+        rows = graph.run(q, **params)
     columns = rows.columns
     plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)")
@@ -156,6 +160,7 @@ def gaps(
     as_of: AsOfOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
     root: RootOption = None,
 ):
     """Run every gap query (queries/*-gap.rq) and report the gaps grouped by kind, with quotes.
@@ -168,7 +173,8 @@ def gaps(
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
     project, graph = open_graph(root, store, graph_file, engine, as_of)
-    report = gap_report(graph, QueryLibrary(project.query_dirs))
+    with time_limit(timeout, "the gap queries"):
+        report = gap_report(graph, QueryLibrary(project.query_dirs))
     kinds, rows, when, by_kind = report.kinds, report.rows, report.as_of, report.by_kind()
     if fmt is OutputFormat.json:
         typer.echo(json.dumps({**report.as_dict(), "engine": engine.value}, ensure_ascii=False, indent=2))
