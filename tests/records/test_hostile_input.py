@@ -148,3 +148,31 @@ def rg_engine(tmp_path_factory):
     from policygraph.store.engines import RdflibEngine
     base = Path(__file__).resolve().parents[1] / "fixtures" / "shapes" / "base.ttl"
     return RdflibEngine(Graph().parse(base, format="turtle"))
+
+
+@pytest.mark.parametrize("text,line", [
+    ('records:\n  - id: a\n    label: {ja: "unterminated, en: x}\n    note: ok\n    kind: x\n    more: y\n'
+     '    other: z\n  - id: b\n', 3),
+    ("records:\n  - id: a\n    cites: [doc-a, doc-b\n    note: ok\n    kind: x\n    more: y\n", 3),
+    ("records:\n  - id: a\n    note: ok\n   bad: indentation\n", 4),
+])
+def test_an_unterminated_quote_or_bracket_is_reported_where_it_opens(project_copy, text, line):
+    """It used to be reported where the file ends (5 lines late); a block error stays at its own line."""
+    from policygraph.records.yamlload import load_yaml
+    path = project_copy.records_dir / "zz.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicygraphError) as err:
+        load_yaml(path)
+    assert err.value.problems[0].line == line, str(err.value)
+    assert err.value.exit_code == 2
+
+
+@pytest.mark.parametrize("cut", [40, 3000])
+@pytest.mark.parametrize("name", ["policygraph.nt", "policygraph.ttl", "policygraph.jsonld"])
+def test_a_truncated_export_given_as_graph_is_a_located_input_error(runner, store_dir, tmp_path, name, cut):
+    whole = (store_dir.parent / name).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(whole[:cut])
+    result = runner.invoke(app, ["query", "kpi-status", "--graph", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}: cannot read the graph file" in result.output

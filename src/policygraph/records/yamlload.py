@@ -99,9 +99,18 @@ def load_yaml(path: Path) -> Any:
         raise PolicygraphError.single("malformed YAML: nested too deeply (lists or mappings inside each other "
                                       "thousands of levels deep)", EXIT_INPUT, file=path) from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        problem_mark, context_mark = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        opened = context and context.startswith(("while scanning a quoted scalar", "while parsing a flow",
+                                                  "while scanning a flow"))
+        if opened and context_mark is not None and (problem_mark is None or context_mark.line < problem_mark.line):
+            # An unterminated quote or bracket is found where the file ends: name the line it opens
+            # on ("while scanning a quoted scalar"), where the fix is, and say where it was noticed.
+            noticed = f" (noticed at line {problem_mark.line + 1})" if problem_mark is not None else ""
+            raise PolicygraphError.single(f"malformed YAML: {context}: {problem}{noticed}", EXIT_INPUT, file=path,
+                                          line=context_mark.line + 1) from exc
+        line = problem_mark.line + 1 if problem_mark is not None else None
         raise PolicygraphError.single(f"malformed YAML: {problem}", EXIT_INPUT, file=path, line=line) from exc
 
 
