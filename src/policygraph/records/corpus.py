@@ -113,6 +113,7 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_quotes(corpus)
         problems += _check_values(corpus)
         problems += _check_text(corpus)
+        problems += _check_printed_dates(corpus)
     if problems:  # a source that cannot be read is an input error (exit 2), like malformed YAML
         raise PolicygraphError(problems, EXIT_INPUT if corpus.unreadable else EXIT_VIOLATIONS)
     return corpus
@@ -154,6 +155,34 @@ def _read_file(corpus: Corpus, path: Path, data: LineDict) -> list[Problem]:
                                     record=record.id))
             continue
         corpus.records[record.id] = Located(record, path, raw.line, raw)
+    return problems
+
+
+def _check_printed_dates(corpus: Corpus) -> list[Problem]:
+    """A date the record quotes as printed (date_text: 平成28年4月1日, H28.4.1, 2016年4月) agrees with
+    its typed date (date, issued or as_of): one of the printed dates is that day, or that month where
+    only a month is printed (a revised document prints its first date and each revision's). Text
+    that names a fiscal year (28年度（平成28年7月より）) is left to the fiscal-year reading."""
+    from policygraph.records.printed_dates import printed_dates
+    problems = []
+    for located in corpus.records.values():
+        rec = located.record
+        text = getattr(rec, "date_text", None)
+        if not text or "年度" in text:
+            continue
+        printed = printed_dates(text)
+        if not printed:
+            continue
+        for name in ("date", "issued", "as_of"):
+            typed = getattr(rec, name, None)
+            if typed is None or any((typed.year, typed.month) == (p.year, p.month) and p.day in (None, typed.day)
+                                    for p in printed):
+                continue
+            first = printed[0]
+            shown = f"{first.year}-{first.month:02d}" + (f"-{first.day:02d}" if first.day else "")
+            problems.append(located.problem(
+                f"the printed date {first.text} is {shown}, but {name} is {typed.isoformat()}: correct the typed "
+                f"date (or date_text, if it quotes another date)", "date_text", value=text))
     return problems
 
 
@@ -201,6 +230,11 @@ def _check_references(corpus: Corpus) -> list[Problem]:
     return problems
 
 
+#: A quote shorter than this (after NFKC and without white space) must occur once in its source:
+#: "842" alone could be any 842. Longer quotes identify their place by length.
+MIN_UNIQUE_QUOTE = 8
+
+
 def _check_quotes(corpus: Corpus) -> list[Problem]:
     problems = []
     indexes: dict[str, SourceIndex] = {}
@@ -237,12 +271,18 @@ def _check_quotes(corpus: Corpus) -> list[Problem]:
                 if source not in corpus.records or corpus.get(source).type != "SourceText":
                     problems.append(located.problem("unknown source text id", "evidence", i, "source", value=source))
                 continue
-            match = indexes[source].find(ev.quote)
-            if match is None:
+            short = len(normalize(ev.quote)) < MIN_UNIQUE_QUOTE
+            hits = indexes[source].find_all(ev.quote, limit=2 if short else 1)
+            if not hits:
                 problems.append(located.problem(f"quote not found in source {source}",
                                                 "evidence", i, "quote", value=ev.quote))
+            elif len(hits) > 1:
+                problems.append(located.problem(
+                    f"quote too short to identify its place: it occurs more than once in source {source}; quote "
+                    f"at least {MIN_UNIQUE_QUOTE} characters or a passage found once (for a table cell, with its row "
+                    f"or column label)", "evidence", i, "quote", value=ev.quote))
             else:
-                corpus.matches[(rec.id, i)] = EvidenceMatch(source, match)
+                corpus.matches[(rec.id, i)] = EvidenceMatch(source, hits[0])
     return problems
 
 

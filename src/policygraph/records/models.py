@@ -9,11 +9,33 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 RecordId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", max_length=120)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 FiscalYearNumber = Annotated[int, Field(ge=1868, le=2100)]
+
+
+def _unquoted_number(value):
+    """Numbers are written as YAML numbers: "550" in quotes is text, and a curator who quotes a number
+    may have meant the printed text (value_text) — say so instead of converting it silently."""
+    if isinstance(value, str):
+        raise ValueError("a number is written without quotes (put the text as printed in value_text)")
+    if isinstance(value, bool):
+        raise ValueError("a number, not true/false")
+    return value
+
+
+#: A decimal number given as a YAML number (int or float), never as a quoted string.
+Number = Annotated[Decimal, BeforeValidator(_unquoted_number), WithJsonSchema({"type": "number"})]
 
 
 class _Strict(BaseModel):
@@ -161,7 +183,7 @@ class BudgetLine(EvidencedRecord):
     document: RecordId
     category: NonEmpty = Field(description="As printed: 当初予算(a), 補正予算(b), 繰越し等(c), 合計(a+b+c), 執行額.")
     fiscal_year: FiscalYearNumber
-    value: Decimal
+    value: Number
     unit: NonEmpty
 
 
@@ -172,7 +194,7 @@ class Measure(EvidencedRecord):
     implements: list[RecordId] = []
     text: NonEmpty
     responsible: list[RecordId] = []
-    value: Decimal | None = None
+    value: Number | None = None
     unit: NonEmpty | None = None
 
 
@@ -190,7 +212,7 @@ class KPI(EvidencedRecord):
 class _Statement(EvidencedRecord):
     kpi: RecordId
     document: RecordId
-    value: Decimal | None = None
+    value: Number | None = None
     unit: NonEmpty | None = None
     value_text: NonEmpty | None = Field(None, description="The value as printed: 約1,000団体, 3割圧縮.")
     reduction_from: RecordId | None = Field(
@@ -216,7 +238,7 @@ Comparator = Literal["ge", "le", "approx", "eq", "rank_le"]
 class Target(_Statement):
     type: Literal["Target"]
     comparator: Comparator | None = None
-    relative_factor: Decimal | None = Field(None, gt=0, description="倍増 2, 半減 0.5, 3割圧縮 0.7.")
+    relative_factor: Number | None = Field(None, gt=0, description="倍増 2, 半減 0.5, 3割圧縮 0.7.")
     relative_to: RecordId | None = Field(None, description="Baseline id a relative target is computed from.")
     deadline_fy: FiscalYearNumber | None = Field(None, description="Fiscal year by whose end the target is due.")
     deadline: dt.date | None = Field(None, description="Defaults to the last day of deadline_fy.")
@@ -239,7 +261,7 @@ class Target(_Statement):
 
 class Observation(_Statement):
     type: Literal["Observation"]
-    value: Decimal
+    value: Number
     date: dt.date = Field(description="Reference date of the value (H28.4.1 → 2016-04-01).")
     date_text: NonEmpty | None = None
     status: Literal["preliminary", "final", "unstated"]
