@@ -41,7 +41,7 @@ def test_a_socket_and_a_folder_are_never_replaced(runner, tmp_path):
     sock_path = tmp_path / "s.sock"
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(sock_path))
-        for target, words in ((sock_path, "a socket"), (tmp_path, "is a directory")):  # the latter: click's words
+        for target, words in ((sock_path, "a socket"), (tmp_path, "a folder")):
             result = runner.invoke(app, ["export", "--format", "graphml", "-o", str(target)])
             assert result.exit_code == 2, result.output
             assert words in result.output
@@ -113,3 +113,11 @@ def test_graphml_always_parses_back(runner, tmp_path, label):
     assert all(c.isprintable() for c in shown)
     if label.startswith("<tag>"):
         assert shown == label
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_path_ending_in_a_slash_names_a_folder_not_a_file(runner, tmp_path, command):
+    result = runner.invoke(app, [*COMMANDS[command], f"{tmp_path}/newdir/"])
+    assert result.exit_code == 2, result.output
+    assert "names a folder" in result.output
+    assert not (tmp_path / "newdir").exists()

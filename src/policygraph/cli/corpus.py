@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from policygraph.cli.options import RootOption, TableOrJson, console, open_project
+from policygraph.cli.options import RootOption, TableOrJson, console, file_path, open_project
 
 
 def stats(
@@ -80,7 +80,7 @@ def find_quote_cmd(
 
 def schema(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.",
-                                                dir_okay=False)] = None,
+                                                parser=file_path, metavar="FILE")] = None,
 ):
     """Print the JSON Schema of the data files, for editors that validate YAML while typing.
 

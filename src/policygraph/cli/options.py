@@ -55,6 +55,13 @@ class EngineName(str, Enum):
     rdflib = "rdflib"
 
 
+def file_path(value: str) -> Path:
+    """An output file given on the command line: `newdir/` names a folder, not a file to create."""
+    if value.endswith(("/", os.sep)):
+        raise typer.BadParameter(f"{value!r} names a folder; give a file name inside it")
+    return Path(value)
+
+
 TimeoutOption = Annotated[float, typer.Option(
     "--timeout", min=0.1, help="Stop with exit 2 when the command's queries run longer than this many seconds "
                                "(a runaway query, e.g. a cartesian product); every engine.")]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from policygraph.cli.options import RootOption, console, open_project
+from policygraph.cli.options import RootOption, console, file_path, open_project
 
 
 class ShaclEngine(str, Enum):
@@ -56,7 +56,7 @@ def validate(
 
 def docs(
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output HTML file (default: build/ontology.html).", dir_okay=False)] = None,
+        "--out", "-o", help="Output HTML file (default: build/ontology.html).", parser=file_path, metavar="FILE")] = None,
     root: RootOption = None,
 ):
     """Write an HTML reference of the ontology: classes, properties, shapes and code lists, in Japanese and English.

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from policygraph.cli.options import GraphOption, RootOption, StoreOption, open_graph
+from policygraph.cli.options import GraphOption, RootOption, StoreOption, file_path, open_graph
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.views import DEFAULT_MAX_NODES
 
@@ -22,7 +22,7 @@ viz_app = typer.Typer(
 )
 
 OutOption = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="HTML file to write (default: build/viz-<view>.html).", dir_okay=False)]
+    "--out", "-o", help="HTML file to write (default: build/viz-<view>.html).", parser=file_path, metavar="FILE")]
 ClassOption = Annotated[list[str] | None, typer.Option(
     "--class", help="Keep only records of this class (repeatable), e.g. KPI, Directive, Observation.")]
 BodyOption = Annotated[str | None, typer.Option(
@@ -146,7 +146,7 @@ def export_command(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml: the record graph for Gephi or "
                                               "Cytoscape; csv: the KPI table for a spreadsheet.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
-                   "build/policygraph.graphml or build/kpis.csv).", dir_okay=False)] = None,
+                   "build/policygraph.graphml or build/kpis.csv).", parser=file_path, metavar="FILE")] = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
