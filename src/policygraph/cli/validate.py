@@ -50,8 +50,8 @@ def validate(
     owl = report.owl
     console().print(
         f"valid: {report.records} records, {report.triples:,} triples; {report.shapes} SHACL rules "
-        f"({report.shacl_engine}, {report.seconds['shacl']:.1f} s); OWL consistent ({owl.reasoner}, {owl.seconds:.1f} s), "
-        f"{len(owl.reaches):,} reaches links")
+        f"({report.shacl_engine}, {report.seconds['shacl']:.1f} s); OWL consistent ({owl.reasoner}, {owl.seconds:.1f} s)"
+        + (f", {len(owl.reaches):,} reaches links" if owl.reasoner != "SPARQL" else ""))
 
 
 def docs(

@@ -22,7 +22,7 @@ from policygraph.records.models import (
     Record,
     SourceText,
 )
-from policygraph.records.sources import Match, SourceIndex, normalize
+from policygraph.records.sources import MIN_UNIQUE_QUOTE, Match, SourceIndex, normalize
 from policygraph.records.yamlload import LineDict, LineList, line_of, load_yaml
 from policygraph.timing import untimed
 
@@ -228,11 +228,6 @@ def _check_references(corpus: Corpus) -> list[Problem]:
             if base_id and base_id in corpus.records and getattr(corpus.get(base_id), "kpi", None) != rec.kpi:
                 problems.append(located.problem(f"{fname} names a baseline of another KPI", fname, value=base_id))
     return problems
-
-
-#: A quote shorter than this (after NFKC and without white space) must occur once in its source:
-#: "842" alone could be any 842. Longer quotes identify their place by length.
-MIN_UNIQUE_QUOTE = 8
 
 
 def _check_quotes(corpus: Corpus) -> list[Problem]:

@@ -24,6 +24,11 @@ class Match:
     end: int
 
 
+#: A quote shorter than this (after NFKC and without white space) must occur once in its source:
+#: "842" alone could be any 842. Longer quotes identify their place by length.
+MIN_UNIQUE_QUOTE = 8
+
+
 class SourceIndex:
     """A source text with its normalised form and a map back to original lines."""
 

@@ -64,6 +64,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.records.sources import MIN_UNIQUE_QUOTE, normalize
 
 # ---------------------------------------------------------------------------------- size model
 #: Triples of a project with no policy area: the shipped ontology, the ~50 bodies and their
@@ -307,11 +308,12 @@ def _organisation(writer: _Writer) -> _Doc:
         ("kind", "briefing"), ("date_text", q("日付の記載なし")), ("source_texts", ids([doc.src])),
     ], [_ev("表題", "行政機構図（抄）")])
     for bid, ja, en, parent, aliases in _bodies():
-        doc.row("■" if parent is None else "\u3000", ja)
+        # The name with its English one: a name alone (総務省) also stands inside its sub-units' names.
+        doc.row("■" if parent is None else "\u3000", f"{ja}（{en}）")
         writer.record(doc, bid, "Body", [
             ("label", label(ja, en)), ("aliases", ids([q(a) for a in aliases]) if aliases else None),
             ("parent", parent),
-        ], [_ev("機構図", ja)])
+        ], [_ev("機構図", f"{ja}（{en}）")])
     return doc
 
 
@@ -571,6 +573,8 @@ class _Area:
         records: list[tuple] = []  # (doc key, id, type, fields, evidence) written after the KPI
 
         def piece(key: str, text: str) -> str:
+            if len(normalize(text)) < MIN_UNIQUE_QUOTE and not text.startswith(number):
+                text = f"{number} {text}"  # a short cell is quoted with its row (policygraph requires it)
             rows[key].append(text)
             return text
 
@@ -615,8 +619,8 @@ class _Area:
         def grade(key, g):
             records.append((key, f"as-{base}-{self.tag[key]}", "Assessment", [
                 ("kpi", kid), ("document", self.did(key)), ("grade", q(g)),
-            ], [_ev(loc(key, "区分" if key != "evaluation-2019" else "達成"), piece(key, f"{g}"
-                    if key != "evaluation-2019" else f"達成 {g}"))]))
+            ], [_ev(loc(key, "区分" if key != "evaluation-2019" else "達成"), piece(key, f"{number} 区分 {g}"
+                    if key != "evaluation-2019" else f"{number} 達成 {g}"))]))  # a grade cell with its row
 
         def report(key, text):
             records.append((key, f"pr-{self.tag[key][2:]}-kpi-{base}", "ProgressReport", [
@@ -802,7 +806,7 @@ class _Area:
                     t = r(20, 60) * 10
                     v = t + r(-40, 40)
                     grade_ = "イ" if v >= t else "ロ"
-                    row += [f"{wareki}年度 目標 {t}件", f"実績 {v}件"]
+                    row += [f"{wareki}年度 目標 {t}件", f"{wareki}年度 実績 {v}件"]
                     records.append(("Target", f"tg-{kid[4:]}-ev2019-fy{fy}", [
                         ("kpi", kid), ("document", self.did(key)), ("value", num(t)), ("unit", q(unit)),
                         ("value_text", q(f"{t}件")), ("comparator", "ge"), ("fiscal_year", num(fy)),
@@ -811,16 +815,16 @@ class _Area:
                         ("kpi", kid), ("document", self.did(key)), ("value", num(v)), ("unit", q(unit)),
                         ("date", dt.date(fy + 1, 3, 31).isoformat()), ("date_text", q(f"{wareki}年度")),
                         ("status", "final"),
-                    ], [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} {wareki}年度 実績", f"実績 {v}件")]))
-                row.append(f"達成 {grade_}")
+                    ], [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} {wareki}年度 実績", f"{wareki}年度 実績 {v}件")]))
+                row.append(f"測定指標{CIRCLED[g - 1]} 達成 {grade_}")
                 records.append(("Assessment", f"as-{kid[4:]}-ev2019", [
                     ("kpi", kid), ("document", self.did(key)), ("grade", q(grade_)),
-                ], [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} 達成", f"達成 {grade_}")]))
+                ], [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} 達成", f"測定指標{CIRCLED[g - 1]} 達成 {grade_}")]))
             else:  # a long-term target whose period has not ended (一)
                 v0 = r(50, 90)
                 t = v0 + r(30, 60)
                 v = v0 + r(5, 25)
-                row += [f"基準 {v0}圏域 【28年度】", f"目標 令和6年度までに{t}圏域", f"実績 {v}圏域 (H31.4.1時点)", "達成 一"]
+                row += [f"基準 {v0}圏域 【28年度】", f"目標 令和6年度までに{t}圏域", f"実績 {v}圏域 (H31.4.1時点)", f"測定指標{CIRCLED[g - 1]} 達成 一"]
                 bl = f"bl-{kid[4:]}-fy2016-ev2019"
                 records += [
                     ("Baseline", bl, [("kpi", kid), ("document", self.did(key)), ("value", num(v0)),
@@ -837,7 +841,7 @@ class _Area:
                      [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} 実績(値)", f"実績 {v}圏域 (H31.4.1時点)")]),
                     ("Assessment", f"as-{kid[4:]}-ev2019", [
                         ("kpi", kid), ("document", self.did(key)), ("grade", q("一"))],
-                     [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} 達成", "達成 一")]),
+                     [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} 達成", f"測定指標{CIRCLED[g - 1]} 達成 一")]),
                 ]
             ev.row(*row)
             self.record(key, kid, "KPI", [

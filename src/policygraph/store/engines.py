@@ -114,19 +114,23 @@ class RdflibEngine:
         if values:
             # rdflib binds one value per variable: run once per value (no query text is written, so
             # even an IRI that is not valid RDF, which rdflib keeps in memory, stays a bound value).
+            # A VALUES variable is the engine's batch, not a declared parameter: bound beside them.
             [(var, terms)] = values.items()
             out = Rows()
             for term in terms:
-                rows = self.run(query, **{**params, var: term})
+                rows = self._run(query, params, {var: term})
                 out.extend(rows)
                 out.columns = rows.columns
             return out
+        return self._run(query, params, {})
+
+    def _run(self, query: Query, params: dict, batch: dict) -> Rows:
         refuse_remote(query.text, query.path)
         _no_graph_loading()
         prepared = query.prepared()
         if getattr(prepared, "algebra", None) is not None and prepared.algebra.name != "SelectQuery":
             raise PolicygraphError.single(_NOT_SELECT, EXIT_INPUT, file=query.path)
-        bound = {Variable(k): v for k, v in query.bind(params).items()}
+        bound = {Variable(k): v for k, v in {**query.bind(params), **batch}.items()}
         try:
             result = self.graph.query(prepared, initBindings=bound, initNs=PREFIXES)
             names = [str(v) for v in result.vars or []]
