@@ -41,6 +41,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_sigterm_during_hermit_kills_java_and_removes_its_files(project, tmp_path):
+    """Defect: SIGTERM during HermiT orphaned java and left ~1 MB in /tmp."""
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(private_tmp)}
@@ -66,6 +67,7 @@ def test_sigterm_during_hermit_kills_java_and_removes_its_files(project, tmp_pat
 
 @pytest.mark.parametrize("case", OWL_CASES[:2], ids=[c.stem for c in OWL_CASES[:2]])
 def test_an_inconsistent_graph_leaves_no_temporary_file(ontology, monkeypatch, tmp_path, case):  # noqa: F811
+    """Defect: every check that found the data inconsistent leaked owlready2's temporary file."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     report = check(_fixture_graph(ontology, case.read_text(encoding="utf-8")), "hermit")
     assert not report.consistent

@@ -54,6 +54,7 @@ def _query_file(tmp_path, text: str):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_service_is_refused_before_any_connection(runner, tmp_path, listener, engine):
+    """Defect: SERVICE made both engines POST to any endpoint (rdflib with the rows matched so far)."""
     url, seen = listener
     path = _query_file(tmp_path, "PREFIX pg: <https://w3id.org/policygraph/ontology#>\n"
                                  "SELECT ?kpi ?l WHERE {\n  ?kpi a pg:KPI ; <http://www.w3.org/2000/01/rdf-schema#label> ?l .\n"
@@ -68,6 +69,7 @@ def test_service_is_refused_before_any_connection(runner, tmp_path, listener, en
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("clause", ["FROM <{url}/g.ttl>", "FROM NAMED <{url}/g.ttl>", "from <{url}/g.ttl>"])
 def test_from_an_iri_is_refused(runner, tmp_path, listener, engine, clause):
+    """Defect: FROM / FROM NAMED made rdflib fetch the IRI (and crashed on FROM NAMED)."""
     url, seen = listener
     path = _query_file(tmp_path, f"SELECT ?s WHERE {{ ?s ?p ?o }}".replace(
         "WHERE", clause.format(url=url) + " WHERE"))
@@ -79,6 +81,7 @@ def test_from_an_iri_is_refused(runner, tmp_path, listener, engine, clause):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_gap_query_added_to_a_project_cannot_make_gaps_call_out(runner, project_copy, listener, engine):
+    """Defect: gaps and viz gaps run every *-gap.rq a data repository adds (78 POSTs from one file)."""
     url, seen = listener
     (project_copy.root / "queries" / "exfiltrate-gap.rq").write_text(
         "# title: looks like a gap query\nSELECT ?kpi WHERE {\n"
@@ -107,6 +110,7 @@ pgsh:Remote a sh:NodeShape ;
 
 
 def test_a_graph_file_with_a_remote_json_ld_context_is_refused(runner, tmp_path, listener):
+    """Defect: a JSON-LD @context URL in --graph is remote loading; refused, nothing fetched."""
     url, seen = listener
     path = tmp_path / "remote.jsonld"
     path.write_text(f'{{"@context": "{url}/context.jsonld", "@id": "urn:x", "name": "x"}}', encoding="utf-8")

@@ -14,6 +14,7 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n"
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_a_cartesian_product_is_stopped_at_the_time_limit(store_dir, tmp_path, engine):
+    """Defect: a runaway query (a triple cartesian product) ran for minutes with no way to stop it."""
     q = tmp_path / "cartesian.rq"
     q.write_text(CARTESIAN, encoding="utf-8")
     start = time.monotonic()

@@ -35,6 +35,7 @@ CASES["alias bomb"] = (None, 1, "aliases")
 
 @pytest.mark.parametrize("case", CASES)
 def test_hostile_yaml_is_a_located_input_error(runner, project_copy, tmp_path, case):
+    """Defects: an alias bomb hung the tool; !!int/!!float/!!timestamp, huge integers, list keys and deep nesting gave tracebacks."""
     value, line, words = CASES[case]
     path = project_copy.records_dir / "zz-hostile.yaml"
     path.write_text(BOMB if value is None else RECORD.replace("VALUE", value), encoding="utf-8")
@@ -48,6 +49,7 @@ def test_hostile_yaml_is_a_located_input_error(runner, project_copy, tmp_path, c
 
 
 def test_a_source_that_is_no_longer_utf8_is_located_and_its_digest_still_checked(runner, project_copy, tmp_path):
+    """Defect: a source that is no longer UTF-8 gave a traceback before its SHA-256 was checked."""
     source = next((project_copy.root / "data" / "sources").glob("001*"))
     lines = source.read_bytes().split(b"\n")
     source.write_bytes(b"\n".join([*lines[:9], lines[9] + b"\xff\xfe", *lines[10:]]))
@@ -58,6 +60,7 @@ def test_a_source_that_is_no_longer_utf8_is_located_and_its_digest_still_checked
 
 
 def test_a_huge_value_is_never_printed_whole():
+    """Defect: Problem.__str__ built the full repr of a value (gigabytes for an alias bomb) before cutting it."""
     nested = [[list(range(10_000))] * 10_000] * 10_000  # 10^12 elements by reference
     assert len(str(Problem("bad", value=nested))) < 400
     assert len(str(Problem("bad", value="x" * 10**7))) < 400
@@ -66,6 +69,7 @@ def test_a_huge_value_is_never_printed_whole():
 @pytest.mark.parametrize("kind", ["CONSTRUCT WHERE { ?s ?p ?o }", "ASK { ?s ?p ?o }", "DESCRIBE ?s WHERE { ?s ?p ?o }"])
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_queries_that_return_no_rows_are_refused_clearly(runner, tmp_path, kind, engine):
+    """Defect: CONSTRUCT, ASK and DESCRIBE gave tracebacks."""
     path = tmp_path / "q.rq"
     path.write_text(kind, encoding="utf-8")
     result = runner.invoke(app, ["query", str(path), "--engine", engine])
@@ -170,6 +174,7 @@ def test_an_unterminated_quote_or_bracket_is_reported_where_it_opens(project_cop
 @pytest.mark.parametrize("cut", [40, 3000])
 @pytest.mark.parametrize("name", ["policygraph.nt", "policygraph.ttl", "policygraph.jsonld"])
 def test_a_truncated_export_given_as_graph_is_a_located_input_error(runner, store_dir, tmp_path, name, cut):
+    """Defect: --graph with a broken or truncated export gave a traceback."""
     whole = (store_dir.parent / name).read_bytes()
     path = tmp_path / name
     path.write_bytes(whole[:cut])

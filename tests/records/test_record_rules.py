@@ -26,6 +26,7 @@ def _build(runner, project, tmp_path):
 
 
 def test_a_number_given_as_text_is_refused(runner, project_copy, tmp_path):
+    """Defect: value "550" as a string was accepted silently as a number."""
     _edit(project_copy, OBSERVATION.replace("value: 842", 'value: "842"'))
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1, result.output
@@ -36,6 +37,7 @@ def test_a_number_given_as_text_is_refused(runner, project_copy, tmp_path):
 @pytest.mark.parametrize("printed,typed", [("平成99年4月1日現在", "2014-04-01"), ("H28.4.2", "2016-04-01"),
                                            ("2016年5月", "2016-04-01")])
 def test_a_printed_date_must_agree_with_the_typed_date(runner, project_copy, tmp_path, printed, typed):
+    """Defect: date_text 平成99年4月1日現在 with date 2014-04-01 was accepted."""
     _edit(project_copy, OBSERVATION.replace("date: 2016-04-01", f"date: {typed}")
           .replace("date_text: H28.4.1", f"date_text: {printed}"))
     result = _build(runner, project_copy, tmp_path)
@@ -54,6 +56,7 @@ def test_agreeing_or_undated_prints_pass(project_copy, printed):
 
 
 def test_a_short_quote_found_more_than_once_is_refused(runner, project_copy, tmp_path):
+    """Defect: a 3-character quote such as "842" was accepted as evidence wherever it stood."""
     _edit(project_copy, OBSERVATION.replace('quote: "842団体(H28.4.1)に増加。"', 'quote: "団体"'))
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1, result.output

@@ -28,6 +28,7 @@ def _listing(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_fifo_is_never_replaced(runner, tmp_path, command):
+    """Defect: -o onto a device or FIFO replaced it (as root, /dev/null was replaced)."""
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     before = _listing(tmp_path)
@@ -38,6 +39,7 @@ def test_a_fifo_is_never_replaced(runner, tmp_path, command):
 
 
 def test_a_socket_and_a_folder_are_never_replaced(runner, tmp_path):
+    """Defect: only regular files may be replaced; a socket or folder target is refused."""
     sock_path = tmp_path / "s.sock"
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(sock_path))
@@ -117,6 +119,7 @@ def test_graphml_always_parses_back(runner, tmp_path, label):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_path_ending_in_a_slash_names_a_folder_not_a_file(runner, tmp_path, command):
+    """Defect: -o newdir/ wrote a file named newdir."""
     result = runner.invoke(app, [*COMMANDS[command], f"{tmp_path}/newdir/"])
     assert result.exit_code == 2, result.output
     assert "names a folder" in result.output

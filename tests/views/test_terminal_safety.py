@@ -24,6 +24,7 @@ def _relabel(project, label: str) -> None:
 
 @pytest.mark.parametrize("label", HOSTILE)
 def test_trace_prints_a_hostile_label_as_written(runner, project_copy, tmp_path, label):
+    """Defect: trace crashed (MarkupError) on [/] and interpreted [link=…], [red] and :warning: in labels."""
     _relabel(project_copy, label)
     out = tmp_path / "build"
     built = runner.invoke(app, ["build", "--root", str(project_copy.root), "--out", str(out)])
@@ -37,6 +38,7 @@ def test_trace_prints_a_hostile_label_as_written(runner, project_copy, tmp_path,
 
 @pytest.mark.parametrize("control", ["\x1b[2J", "\x1b]0;pwned\x07", "\x9b31m", "\x00", "\x7f"])
 def test_a_control_character_in_a_record_is_a_located_error(runner, project_copy, tmp_path, control):
+    """Defect: ESC/OSC sequences in records passed build and reached the terminal raw."""
     _relabel(project_copy, f"題名{control}")
     result = runner.invoke(app, ["build", "--root", str(project_copy.root), "--out", str(tmp_path / "b")])
     assert result.exit_code == 1, result.output
