@@ -350,26 +350,28 @@ MISSES = """## Where goals are missed, and what would close them
 Causes measured on this machine while writing this report; the figures above are from the run.
 
 - **Named queries at 100k and 1M (p50 ≤ 50 ms / ≤ 200 ms), the gap report and trace at 1M.**
-  Oxigraph 0.5's planner does not carry bindings made outside an OPTIONAL or UNION part — a
-  substituted parameter, a VALUES list — into it: it evaluates the part over the whole graph and
-  hash-joins. A query with few rows still costs the size of its OPTIONAL parts. Measured at 1M:
-  `trace.rq` for one root takes 0.5 ms with the root written as a constant IRI and 1.1 s with the same
-  root as a parameter; `trace-steps` (a parameter, then an OPTIONAL over progress reports) ~250 ms
-  either way. Fixed where it was a plain mistake: projection-as-observation-gap joined its
-  attainment-date branch as a cross product (1M: 8 s → 0.6 s); trace by id no longer lists every root
-  (1M: 1.3 s → 1 ms). What would close the rest: split each slow query into a key query and batched
-  detail queries of plain triple patterns (as trace does per level), or use Oxigraph's LATERAL
-  (SEP-0006; not SPARQL 1.1, so not on rdflib), or a planner with sideways information passing.
+  Oxigraph 0.5's planner evaluates an OPTIONAL or UNION part of more than one pattern over the whole
+  graph and hash-joins it, whatever the rows already bound: a query with few rows still costs the size
+  of its OPTIONAL parts. It also planned a substituted parameter as unbound; the engine now writes
+  parameters in as constants where that is safe, which took `trace.rq`'s core for one root at 1M
+  from 239 ms to 1 ms — its nested item/KPI OPTIONAL still costs ~0.75 s, and `trace-steps` (an
+  OPTIONAL over progress reports) ~200 ms. Flattening such an OPTIONAL into one-pattern OPTIONALs is
+  not equivalent (an unbound `?kpi` makes the next one a cross product). Fixed where it was a plain
+  mistake: projection-as-observation-gap joined its attainment-date branch as a cross product (1M:
+  8 s → 0.6 s); trace by id no longer lists every root (1M: 1.3 s → 1 ms). What would close the
+  rest: split each slow query into a key query and batched detail queries of plain triple patterns
+  (a VALUES list joined with plain patterns takes 4 ms at 1M), or Oxigraph's LATERAL (SEP-0006; not
+  SPARQL 1.1, so not on rdflib), or a planner with sideways information passing.
 - **Speed-up over rdflib at 100k (geometric mean ≥ 20×) and queries slower than on rdflib.** The
-  mean is pulled down by parametrised lookups (`trace-steps`, `evidence`, `responsible`): rdflib
-  binds the parameter before it evaluates (initBindings), Oxigraph plans as if it were unbound (the
-  cause above). `evidence` and `responsible` take about 1 ms on both.
-- **Build at 1M (≤ 60 s).** The stages above add up to about a minute on 2 cores; the largest are
-  reading 52,000 records (YAML by libyaml's C parser, then pydantic: ~13 s), SHACL as SPARQL
-  (~13 s, in parallel with the OWL clash queries) and writing the on-disk store (~9 s). What would
-  close it: parse data files in worker processes (the records are independent per file), cache the
-  parsed records by file digest, and bulk-load the on-disk store directly instead of loading in memory
-  first and again on disk.
+  mean is pulled down by the small lookups, where both engines take a few milliseconds, and by
+  `trace-steps`: rdflib binds its item before it evaluates (initBindings), Oxigraph evaluates its
+  OPTIONAL over every progress report first (the cause above). `evidence` and `responsible` take
+  about 1–2 ms on both, so their ratio is noise.
+- **Build at 1M (≤ 60 s): met, close to the limit.** The largest stages are reading 52,000 records
+  (YAML by libyaml's C parser, then pydantic: ~12 s), SHACL as SPARQL (~10 s, in parallel with the
+  OWL clash queries) and writing the on-disk store (~8 s). What would speed it up: parse data files
+  in worker processes (the records are independent per file), cache parsed records by file digest,
+  and bulk-load the on-disk store directly instead of loading in memory first and again on disk.
 - **Load rate at 1M (≥ 250k triples/s).** Oxigraph's bulk loader into RocksDB reaches ~260k
   triples/s at 100k here and slows at 1M on 2 cores as compactions compete with parsing; more cores,
   or loading without the final compaction, would close it.
