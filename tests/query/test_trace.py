@@ -151,3 +151,38 @@ def test_target_by_the_number_a_document_gives_it(runner):
     out = json.loads(result.stdout)
     assert out["root"]["id"] == "dir-guideline-1"
     assert out["root"]["label"] == "個人番号制度の導入と同時に自治体クラウドを構築"
+
+
+def test_the_split_trace_queries_give_the_rows_of_trace_and_trace_steps(engine, project):
+    """trace runs ten small queries (Oxigraph evaluates a large OPTIONAL over the whole graph); for every
+    root they give exactly the directive-item-KPI rows of the one-query `trace` and the step-report
+    rows of `trace-steps`."""
+    from policygraph.query.sparql import QueryLibrary
+    lib = QueryLibrary(project.query_dirs)
+    roots = sorted({r["node"] for r in engine.run(lib.get("trace-roots"))})
+    assert len(roots) > 50
+    for root in roots:
+        joined = {(r["directive"], r["item"], r["kpi"], r["itemJa"], r["kpiJa"], r["tier"], r["attainment"])
+                  for r in engine.run(lib.get("trace"), root=root)}
+        links = engine.run(lib.get("trace-links"), root=root)
+        items = sorted({r["item"] for r in links if r["item"] is not None})
+        info = {r["item"]: r for r in engine.run(lib.get("trace-items"), values={"item": items})} if items else {}
+        kpis: dict = {}
+        for r in (engine.run(lib.get("trace-item-kpis"), values={"item": items}) if items else []):
+            kpis.setdefault(r["item"], []).append(r)
+        split = set()
+        for r in links:
+            item = r["item"] if r["item"] in info else None
+            found = kpis.get(item, []) if item is not None else []
+            ja = info[item]["itemJa"] if item is not None else None
+            split |= {(r["directive"], item, k["kpi"], ja, k["kpiJa"], k["tier"], k["attainment"]) for k in found} \
+                or {(r["directive"], item, None, ja, None, None, None)}
+        assert split == joined, root
+        if items:
+            steps = {(r["item"], r["step"], r["report"]) for r in engine.run(lib.get("trace-steps"), values={"item": items})}
+            reports = {r["report"] for r in engine.run(lib.get("trace-step-reports"), values={"item": items})} - {None}
+            described = {r["report"] for r in engine.run(lib.get("trace-reports"), values={"report": sorted(reports)})} \
+                if reports else set()
+            split_steps = {(r["item"], r["step"], r["report"] if r["report"] in described else None)
+                           for r in engine.run(lib.get("trace-step-reports"), values={"item": items})}
+            assert split_steps == steps, root

@@ -14,7 +14,8 @@ NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("integer", "decimal
 
 #: A real node for each parameter name used in queries/ (so parameterised queries return rows).
 SAMPLE = {"root": PGR["doc-future-investment-2017"], "kpi": PGR["kpi-cloud-municipalities"], "item": PGR["ri-15"],
-          "node": PGR["kpi-cloud-municipalities"], "document": PGR["doc-future-investment-2017"]}
+          "node": PGR["kpi-cloud-municipalities"], "document": PGR["doc-future-investment-2017"],
+          "report": PGR["pr-2017-15-advice-mic"]}
 
 
 def canonical(term):

@@ -1,9 +1,10 @@
 """Trace: from a directive or a document down to every KPI it reaches, with evidence.
 
-All graph access goes through the named queries in queries/ (trace-roots, trace, trace-empty-boxes,
-trace-steps, trace-kpi, responsible, evidence), run on an engine (the embedded store by default):
-seven queries whatever the number of directives, items, steps and KPIs reached — the nodes of one
-level go to the next query as a VALUES list. This module resolves the target and assembles rows.
+All graph access goes through the named queries in queries/ (trace-roots, trace-links,
+trace-empty-boxes, trace-items, trace-item-kpis, trace-step-reports, trace-reports, trace-kpi,
+responsible, evidence), run on an engine (the embedded store by default): ten queries whatever the
+number of directives, items, steps and KPIs reached — the nodes of one level go to the next query as
+a VALUES list. This module resolves the target and assembles rows.
 """
 from __future__ import annotations
 
@@ -81,13 +82,19 @@ class Tracer:
         return grouped
 
     def trace(self, root: Candidate) -> dict:
-        rows = self.engine.run(self.queries.get("trace"), root=root.node)
+        # Each query is plain patterns and one-pattern OPTIONALs over a bound root or VALUES list:
+        # Oxigraph evaluates a larger OPTIONAL part over the whole graph first (`trace` and
+        # `trace-steps` join the same rows in one query each; at a million triples they take ~1 s).
+        rows = self.engine.run(self.queries.get("trace-links"), root=root.node)
         boxes = self.engine.run(self.queries.get("trace-empty-boxes"), root=root.node)
         items = _unique(r["item"] for r in rows)
-        kpis = _unique(r["kpi"] for r in rows)
-        steps = self.batch("trace-steps", "item", items)
-        values = self.batch("trace-kpi", "kpi", kpis)
+        item_info = {item: rs[0] for item, rs in self.batch("trace-items", "item", items).items()}
+        item_kpis = self.batch("trace-item-kpis", "item", items)
+        kpis = _unique(r["kpi"] for item in items for r in item_kpis.get(item, []))
+        steps = self.batch("trace-step-reports", "item", items)
         reports = _unique(r["report"] for rs in steps.values() for r in rs)
+        self._reports = {report: rs[0] for report, rs in self.batch("trace-reports", "report", reports).items()}
+        values = self.batch("trace-kpi", "kpi", kpis)
         bodies = self.batch("responsible", "node", _unique([*items, *kpis, *reports]))
         self._bodies = {n: [{"id": _py(r["body"]), "label": _py(r["bodyJa"]), "label_en": _py(r["bodyEn"]),
                              "part_of": _py(r["parentJa"])} for r in rs] for n, rs in bodies.items()}
@@ -111,19 +118,21 @@ class Tracer:
                 "part_of": _py(r["parent"]), "empty_boxes": [], "document": _py(r["document"]),
                 "document_label": _py(r["documentJa"]), "evidence": self.evidence(r["directive"]),
                 "reform_items": []})
-            if r["item"] is None:
+            if r["item"] is None or r["item"] not in item_info:  # an item without labels is not shown
                 continue
             key = (r["directive"], r["item"])
-            if key not in carried:
-                carried[key] = {"id": _py(r["item"]), "number": _py(r["itemNumber"]), "label": _py(r["itemJa"]),
-                                "label_en": _py(r["itemEn"]), "bodies": self.bodies(r["item"]),
-                                "evidence": self.evidence(r["item"]), "steps": steps_of.get(r["item"], []),
-                                "kpis": []}
-                d["reform_items"].append(carried[key])
-            if r["kpi"] is not None:
-                if r["kpi"] not in kpi_of:
-                    kpi_of[r["kpi"]] = self.kpi(r["kpi"], r, values.get(r["kpi"], []))
-                carried[key]["kpis"].append(kpi_of[r["kpi"]])
+            if key in carried:
+                continue
+            info = item_info[r["item"]]
+            carried[key] = {"id": _py(r["item"]), "number": _py(info["itemNumber"]), "label": _py(info["itemJa"]),
+                            "label_en": _py(info["itemEn"]), "bodies": self.bodies(r["item"]),
+                            "evidence": self.evidence(r["item"]), "steps": steps_of.get(r["item"], []),
+                            "kpis": []}
+            d["reform_items"].append(carried[key])
+            for k in item_kpis.get(r["item"], []):
+                if k["kpi"] not in kpi_of:
+                    kpi_of[k["kpi"]] = self.kpi(k["kpi"], k, values.get(k["kpi"], []))
+                carried[key]["kpis"].append(kpi_of[k["kpi"]])
         for r in boxes:
             if r["directive"] in directives:
                 directives[r["directive"]]["empty_boxes"].append(
@@ -144,11 +153,12 @@ class Tracer:
             step = steps.setdefault(r["step"], {
                 "id": _py(r["step"]), "label": _py(r["stepJa"]), "period": _py(r["period"]),
                 "evidence": self.evidence(r["step"]), "progress": []})
-            if r["report"] is not None:
+            report = self._reports.get(r["report"]) if r["report"] is not None else None
+            if report is not None:  # a report without text or document is not shown
                 step["progress"].append({
-                    "id": _py(r["report"]), "status": _py(r["status"]), "text": _py(r["reportText"]),
-                    "next_steps": _py(r["nextSteps"]), "document": _py(r["reportDocument"]),
-                    "document_label": _py(r["reportDocumentJa"]), "bodies": self.bodies(r["report"]),
+                    "id": _py(r["report"]), "status": _py(report["status"]), "text": _py(report["reportText"]),
+                    "next_steps": _py(report["nextSteps"]), "document": _py(report["reportDocument"]),
+                    "document_label": _py(report["reportDocumentJa"]), "bodies": self.bodies(r["report"]),
                     "evidence": self.evidence(r["report"])})
         return list(steps.values())
 
