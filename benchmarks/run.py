@@ -349,19 +349,20 @@ MISSES = """## Where goals are missed, and what would close them
 
 Causes measured on this machine while writing this report; the figures above are from the run.
 
-- **Named queries at 100k and 1M (p50 ≤ 50 ms / ≤ 200 ms), the gap report and trace at 1M.**
-  Oxigraph 0.5's planner evaluates an OPTIONAL or UNION part of more than one pattern over the whole
-  graph and hash-joins it, whatever the rows already bound: a query with few rows still costs the size
-  of its OPTIONAL parts. It also planned a substituted parameter as unbound; the engine now writes
-  parameters in as constants where that is safe, which took `trace.rq`'s core for one root at 1M
-  from 239 ms to 1 ms — its nested item/KPI OPTIONAL still costs ~0.75 s, and `trace-steps` (an
-  OPTIONAL over progress reports) ~200 ms. Flattening such an OPTIONAL into one-pattern OPTIONALs is
-  not equivalent (an unbound `?kpi` makes the next one a cross product). Fixed where it was a plain
-  mistake: projection-as-observation-gap joined its attainment-date branch as a cross product (1M:
-  8 s → 0.6 s); trace by id no longer lists every root (1M: 1.3 s → 1 ms). What would close the
-  rest: split each slow query into a key query and batched detail queries of plain triple patterns
-  (a VALUES list joined with plain patterns takes 4 ms at 1M), or Oxigraph's LATERAL (SEP-0006; not
-  SPARQL 1.1, so not on rdflib), or a planner with sideways information passing.
+- **Named queries at 100k and 1M (p50 ≤ 50 ms / ≤ 200 ms) and the gap report at 1M.** Oxigraph
+  0.5's planner evaluates an OPTIONAL or UNION part of more than one pattern over the whole graph
+  and hash-joins it, whatever the rows already bound: a query with few rows still costs the size of
+  its OPTIONAL parts. It also planned a substituted parameter as unbound; the engine now writes
+  parameters in as constants where that is safe. `trace` itself now runs ten small queries (plain
+  patterns and one-pattern OPTIONALs over the bound root or a VALUES list): at 1M a trace went from
+  2.6 s to about 0.1 s in process. The named report queries that keep the large OPTIONALs —
+  `trace`, `trace-steps`, `kpi-status` and the gap queries — still cost 0.2–2 s at 1M. Fixed where
+  it was a plain mistake: projection-as-observation-gap joined its attainment-date branch as a cross
+  product (1M: 8 s → 0.6 s). What would close the rest: the same split for each slow report (a key
+  query, then batched detail queries of plain patterns — a VALUES list joined with plain patterns
+  takes 4 ms at 1M), or Oxigraph's LATERAL (SEP-0006; not SPARQL 1.1, so not on rdflib), or a
+  planner with sideways information passing. Flattening an OPTIONAL into one-pattern OPTIONALs is
+  not equivalent (an unbound `?kpi` makes the next one a cross product).
 - **Speed-up over rdflib at 100k (geometric mean ≥ 20×) and queries slower than on rdflib.** The
   mean is pulled down by the small lookups, where both engines take a few milliseconds, and by
   `trace-steps`: rdflib binds its item before it evaluates (initBindings), Oxigraph evaluates its
