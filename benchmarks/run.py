@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 #: Goals of the store issue, checked in the summary.
 GOALS = {
@@ -220,6 +221,8 @@ def main() -> None:
                     help="skip rdflib above this size (loading alone takes ~1 min per million triples)")
     ap.add_argument("--build-limit", type=float, default=1800.0, help="seconds per build")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument("--no-shacl-engines", action="store_true",
+                    help="leave out the SHACL engine comparison (benchmarks/shacl_engines.py)")
     ap.add_argument("--child-build", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child_build:
@@ -340,6 +343,10 @@ def write_report(args, results: dict) -> None:
             c = results[n].get("cli", {}).get(cmd)
             cells.append(f"{c:.2f}" if isinstance(c, float) else "—")
         lines.append(f"| `policygraph {cmd}` | " + " | ".join(cells) + " |")
+    if not args.no_shacl_engines:
+        from shacl_engines import report as shacl_engines_report
+        print("comparing SHACL engines …", file=sys.stderr)
+        lines += shacl_engines_report(100_000) + [""]
     lines += [""] + goals(results) + ["", MISSES]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

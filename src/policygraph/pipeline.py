@@ -11,6 +11,7 @@ import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,13 +50,11 @@ class BuildResult:
     def triples(self) -> int:
         return len(self.store)
 
-    @property
+    @cached_property
     def graph(self) -> Graph:
         """The built graph as an rdflib Graph, made from the store when first asked for."""
-        if "_graph" not in self.__dict__:
-            from policygraph.store.engines import OxigraphEngine
-            self.__dict__["_graph"] = OxigraphEngine(store=self.store).rdflib_graph()
-        return self.__dict__["_graph"]
+        from policygraph.store.engines import OxigraphEngine
+        return OxigraphEngine(store=self.store).rdflib_graph()
 
     @property
     def class_counts(self) -> dict[str, int]:

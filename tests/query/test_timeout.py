@@ -32,3 +32,19 @@ def test_a_quick_query_is_not_stopped(store_dir):
                            "--timeout", "60", "--format", "csv"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("\n") > 30
+
+
+@pytest.mark.parametrize("command", [["gaps"], ["viz", "gaps", "-o", "{out}"], ["trace", "dir-honebuto-2017-cloud"]])
+def test_every_command_that_runs_project_queries_takes_the_limit(store_dir, project_copy, tmp_path, command):
+    """A project may add *-gap.rq files and replace trace's queries: gaps, viz gaps and trace stop too."""
+    name = "runaway-gap.rq" if command[0] != "trace" else "trace-links.rq"
+    runaway = ("# title: runaway\n# param: root — the traced root\nSELECT ?root WHERE { ?root ?p ?o . ?a ?b ?c . "
+               "?d ?e ?f . ?g ?h ?i FILTER(CONCAT(STR(?c), STR(?f), STR(?i)) = \"never\") }\n")
+    (project_copy.root / "queries" / name).write_text(runaway if command[0] == "trace" else CARTESIAN,
+                                                      encoding="utf-8")
+    args = [a.format(out=tmp_path / "v.html") for a in command]
+    proc = subprocess.run([sys.executable, "-m", "policygraph", *args, "--root", str(project_copy.root),
+                           "--timeout", "1.5"], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 2, proc.stderr
+    assert "ran longer than 1.5 s (--timeout)" in proc.stderr
+    assert not (tmp_path / "v.html").exists()

@@ -19,13 +19,13 @@ corpus, on a synthetic project and on shapes written to exercise each translated
     ...     sh:property [ sh:path ex:p ; sh:minCount 1 ; sh:datatype <http://www.w3.org/2001/XMLSchema#string> ] .''',
     ...   format="turtle")
     >>> [q.component for q in compile_shapes(shapes)]
-    ['values:datatype', 'minCount']
+    ['values', 'minCount']
 """
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -66,9 +66,10 @@ class ShapeQuery:
     """One compiled query. Its rows are ?this (and ?value where the component reports a value)."""
 
     shape: URIRef | BNode      # the property or node shape a result names (sh:sourceShape)
-    component: str             # minCount, maxCount, values, uniqueLang, lessThan, node
+    component: str             # minCount, maxCount, hasValue, values, uniqueLang, lessThan, node
     text: str
     path: object = None        # the shape's sh:path node (in the shapes graph), None for node shapes
+    flags: tuple[str, ...] = ()  # values/node: the constraint behind each ?_fN column, in order
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,6 @@ class Result:
     path: object = None
     value: object = None
     message: str | None = None
-    components: tuple = field(default=(), compare=False)
 
 
 class _Compiler:
@@ -277,7 +277,7 @@ class _Compiler:
         projected = "?value" if value == "?value" else f"({value} AS ?value)"
         text = (self.prefixes + f"SELECT ?this {projected} {cols} WHERE {{ {pattern} {binds} "
                 f"FILTER({' || '.join(f'?_f{i}' for i in range(len(checks)))}) }}")
-        return ShapeQuery(shape, component + ":" + ",".join(c for c, _e in checks), text, path_node)
+        return ShapeQuery(shape, component, text, path_node, tuple(c for c, _e in checks))
 
 
 def _count_below(v: str, path: str, n: int, c: str) -> str:
@@ -347,15 +347,14 @@ def run(store, shapes: Graph, queries: list[ShapeQuery] | None = None) -> list[R
         message = str(message) if message is not None else None
         for row in store.query(q.text):
             focus = from_oxigraph(row["this"])
-            if q.component.startswith(("values", "node")):
+            if q.flags:  # one result per value constraint the value breaks, as pySHACL reports them
                 value = from_oxigraph(row["value"])
-                names = q.component.split(":", 1)[1].split(",")
-                for i, name in enumerate(names):
+                for i in range(len(q.flags)):
                     flag = row[f"_f{i}"]
                     if flag is not None and flag.value == "true":
-                        results.append(Result(focus, q.shape, q.path, value, message, (name,)))
+                        results.append(Result(focus, q.shape, q.path, value, message))
             elif q.component == "lessThan":
-                results.append(Result(focus, q.shape, q.path, from_oxigraph(row["value"]), message, ("lessThan",)))
+                results.append(Result(focus, q.shape, q.path, from_oxigraph(row["value"]), message))
             else:
-                results.append(Result(focus, q.shape, q.path, None, message, (q.component,)))
+                results.append(Result(focus, q.shape, q.path, None, message))
     return results

@@ -19,7 +19,7 @@ from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SH, SKOS
 
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
-from policygraph.graph.namespaces import PG, PGR, PREFIXES
+from policygraph.graph.namespaces import PG, PGR
 from policygraph.graph.reason import HERMIT_MAX_TRIPLES, OwlReport, check, check_store, reaches_pairs
 from policygraph.project import Project
 from policygraph.records.corpus import Corpus
@@ -171,12 +171,9 @@ def owl(graph: Graph | None, corpus: Corpus | None = None, reasoner: str = "auto
 
 
 def graph_of(store) -> Graph:
-    """The store's triples as an rdflib graph, with the prefixes SPARQL targets may use."""
+    """The store's triples as an rdflib graph (for HermiT or pySHACL asked for on a large graph)."""
     from policygraph.store.engines import OxigraphEngine
-    graph = OxigraphEngine(store=store).rdflib_graph()
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns)
-    return graph
+    return OxigraphEngine(store=store).rdflib_graph()
 
 
 # ---------------------------------------------------------------------------------- locating

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from policygraph.cli.options import (
+    DEFAULT_TIMEOUT,
     AsOfOption,
     EngineName,
     EngineOption,
@@ -14,8 +15,10 @@ from policygraph.cli.options import (
     RootOption,
     StoreOption,
     TableOrJson,
+    TimeoutOption,
     console,
     open_graph,
+    time_limit,
 )
 
 
@@ -26,6 +29,7 @@ def trace(
     engine: EngineOption = EngineName.oxigraph,
     store: StoreOption = None,
     graph_file: GraphOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
     root: RootOption = None,
 ):
     """Trace a directive or document to every KPI it reaches, with quotes.
@@ -39,7 +43,8 @@ def trace(
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace as do_trace
     proj, graph = open_graph(root, store, graph_file, engine, as_of)
-    result = do_trace(graph, QueryLibrary(proj.query_dirs), target)
+    with time_limit(timeout, "trace's queries"):  # a project may replace them (queries/trace-*.rq)
+        result = do_trace(graph, QueryLibrary(proj.query_dirs), target)
     if fmt is TableOrJson.json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from policygraph.cli.options import GraphOption, RootOption, StoreOption, file_path, open_graph
+from policygraph.cli.options import (
+    DEFAULT_TIMEOUT,
+    GraphOption,
+    RootOption,
+    StoreOption,
+    TimeoutOption,
+    file_path,
+    open_graph,
+    time_limit,
+)
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.views import DEFAULT_MAX_NODES
 
@@ -88,18 +97,20 @@ def _filtered_view(kind: str, doc: str):
         max_nodes: MaxNodesOption = DEFAULT_MAX_NODES,
         store: StoreOption = None,
         graph_file: GraphOption = None,
+        timeout: TimeoutOption = DEFAULT_TIMEOUT,
         root: RootOption = None,
     ):
         from policygraph.views import viz
-        project, engine, rg = _load(root, store, graph_file)
-        selection = _selection(rg, classes, body, document, status)
-        if kind == "gaps":
-            from policygraph.query.gaps import gap_report
-            from policygraph.query.sparql import QueryLibrary
-            rows = gap_report(engine, QueryLibrary(project.query_dirs)).rows
-            view = viz.gaps_view(rg, rows, selection, max_nodes)
-        else:
-            view = viz.graph_view(rg, selection, max_nodes)
+        with time_limit(timeout, f"viz {kind}'s queries"):  # a project may add its own *-gap.rq
+            project, engine, rg = _load(root, store, graph_file)
+            selection = _selection(rg, classes, body, document, status)
+            if kind == "gaps":
+                from policygraph.query.gaps import gap_report
+                from policygraph.query.sparql import QueryLibrary
+                rows = gap_report(engine, QueryLibrary(project.query_dirs)).rows
+                view = viz.gaps_view(rg, rows, selection, max_nodes)
+            else:
+                view = viz.graph_view(rg, selection, max_nodes)
         _write(project, view, out)
 
     command.__doc__ = doc

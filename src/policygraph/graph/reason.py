@@ -184,27 +184,23 @@ def _hermit(graph: Graph) -> OwlReport:
 
     world = World()  # a fresh in-memory quadstore per run: nothing leaks between runs
     with _hermit_sandbox():
-        return _run_hermit(world, graph, sync_reasoner, OwlReadyInconsistentOntologyError, OwlReadyJavaError)
-
-
-def _run_hermit(world, graph: Graph, sync_reasoner, OwlReadyInconsistentOntologyError, OwlReadyJavaError) -> OwlReport:
-    try:
-        world.get_ontology("https://w3id.org/policygraph/check").load(
-            fileobj=io.BytesIO(_for_hermit(graph)), format="ntriples")
-        inferred = world.get_ontology(_INFERRED)
         try:
-            with inferred:
-                sync_reasoner(world, infer_property_values=True, debug=0)
-        except OwlReadyInconsistentOntologyError:
-            return OwlReport("HermiT", False, clashes(graph) or _unexplained())
-        except OwlReadyJavaError as exc:
-            first = str(exc).strip().splitlines()
-            raise PolicygraphError.single(f"the OWL reasoner (HermiT) failed: {' '.join(first[-3:])[:400]}",
-                                          EXIT_INPUT) from exc
-        buf = io.BytesIO()
-        inferred.save(file=buf, format="ntriples")
-    finally:
-        world.close()
+            world.get_ontology("https://w3id.org/policygraph/check").load(
+                fileobj=io.BytesIO(_for_hermit(graph)), format="ntriples")
+            inferred = world.get_ontology(_INFERRED)
+            try:
+                with inferred:
+                    sync_reasoner(world, infer_property_values=True, debug=0)
+            except OwlReadyInconsistentOntologyError:
+                return OwlReport("HermiT", False, clashes(graph) or _unexplained())
+            except OwlReadyJavaError as exc:
+                first = str(exc).strip().splitlines()
+                raise PolicygraphError.single(f"the OWL reasoner (HermiT) failed: {' '.join(first[-3:])[:400]}",
+                                              EXIT_INPUT) from exc
+            buf = io.BytesIO()
+            inferred.save(file=buf, format="ntriples")
+        finally:
+            world.close()
     out = Graph().parse(data=buf.getvalue().decode("utf-8"), format="nt")
     # HermiT lists only the reaches pairs that no single sub-property assertion implies; the
     # one-step links are added back so the set is the whole entailment.
@@ -325,13 +321,15 @@ CONSTRUCT { ?x a ?c } WHERE {
   ?t rdfs:subClassOf* ?c . FILTER(isIRI(?c) && isIRI(?x))
 }"""
 
+#: Pairs of disjoint classes (?c1, ?c2), from owl:AllDisjointClasses lists and owl:disjointWith.
+_DISJOINT_PAIRS = """
+  { ?adc a owl:AllDisjointClasses ; owl:members ?l .
+    ?l rdf:rest*/rdf:first ?c1 . ?l rdf:rest*/rdf:first ?c2 . FILTER(STR(?c1) < STR(?c2)) }
+  UNION { ?c1 owl:disjointWith ?c2 }"""
 _DISJOINT = """
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT DISTINCT ?x ?c1 ?c2 WHERE {
-  { ?adc a owl:AllDisjointClasses ; owl:members ?l .
-    ?l rdf:rest*/rdf:first ?c1 . ?l rdf:rest*/rdf:first ?c2 . FILTER(STR(?c1) < STR(?c2)) }
-  UNION { ?c1 owl:disjointWith ?c2 }
+SELECT DISTINCT ?x ?c1 ?c2 WHERE {""" + _DISJOINT_PAIRS + """
   ?x a ?c1 . ?x a ?c2 .
 }
 ORDER BY ?x ?c1 ?c2"""
@@ -422,10 +420,7 @@ PREFIX owl:  <http://www.w3.org/2002/07/owl#>
 PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
-_PAIRS = _SCHEMA + """SELECT DISTINCT ?c1 ?c2 WHERE {
-  { ?adc a owl:AllDisjointClasses ; owl:members ?l .
-    ?l rdf:rest*/rdf:first ?c1 . ?l rdf:rest*/rdf:first ?c2 . FILTER(STR(?c1) < STR(?c2)) }
-  UNION { ?c1 owl:disjointWith ?c2 } }"""
+_PAIRS = _SCHEMA + "SELECT DISTINCT ?c1 ?c2 WHERE {" + _DISJOINT_PAIRS + " }"
 #: (class whose instances are instances of ?c), (property whose subjects are), (… whose objects are)
 _IMPLYING = (
     "SELECT DISTINCT ?t ?c WHERE { VALUES ?c { %s } ?t rdfs:subClassOf* ?c }",

@@ -140,7 +140,7 @@ def bindings(query: NamedQuery, params: dict) -> dict[str, URIRef | Literal]:
     return {k: v if isinstance(v, (URIRef, Literal)) else Literal(v) for k, v in params.items()}
 
 
-_RECORD_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+RECORD_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SAFE_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
@@ -164,7 +164,7 @@ def parse_param(text: str) -> URIRef | Literal:
             return Literal(dt.date.fromisoformat(text), datatype=XSD.date)
         except ValueError as exc:  # 2017-02-30: not silently an id
             raise PolicygraphError.single(f"not a real date: {exc}", EXIT_INPUT, field="--param", value=text) from exc
-    if _RECORD_ID.match(text):
+    if RECORD_ID.match(text):
         return URIRef(str(PREFIXES["pgr"]) + text)
     prefix, _, local = text.partition(":")
     if prefix in PREFIXES and _LOCAL_NAME.match(local):

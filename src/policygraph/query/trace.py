@@ -8,7 +8,6 @@ a VALUES list. This module resolves the target and assembles rows.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rdflib import URIRef
@@ -16,7 +15,7 @@ from rdflib import URIRef
 from policygraph.graph.namespaces import PG, PGR
 from policygraph.graph.terms import plain as _py
 from policygraph.query.names import pick
-from policygraph.query.sparql import QueryLibrary
+from policygraph.query.sparql import RECORD_ID, QueryLibrary
 from policygraph.store.engines import Engine
 
 
@@ -29,16 +28,13 @@ class Candidate:
     label_is_lang: bool = True  # a language-tagged label, not a bare number such as 【指針１】
 
 
-_RECORD_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
-
-
 def resolve_target(engine: Engine, queries: QueryLibrary, target: str) -> Candidate:
     """A directive or document by id, exact label, or label substring (NFKC, case-insensitive).
 
     Raises PolicygraphError (exit 2) when nothing or more than one thing matches, listing candidates.
     """
     rows = []
-    if _RECORD_ID.match(target.strip()):
+    if RECORD_ID.match(target.strip()):
         # An id is the first thing `pick` tries: ask for that node alone (a million-triple graph
         # has ~20k roots to list), and list them all only when it is not one.
         rows = engine.run(queries.get("trace-roots"), values={"node": [PGR[target.strip()]]})

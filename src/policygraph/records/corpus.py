@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from policygraph.controls import CONTROL
+from policygraph.controls import CONTROL, printable
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
 from policygraph.project import Project
 from policygraph.records.models import (
@@ -196,7 +196,7 @@ def _check_text(corpus: Corpus) -> list[Problem]:
             if m:
                 problems.append(located.problem(
                     f"a control character ({ord(m.group(0)):#04x}) in the text: records hold printable text "
-                    f"only (tabs and line breaks allowed)", *loc, value=value.encode("unicode_escape").decode("ascii")[:80]))
+                    f"only (tabs and line breaks allowed)", *loc, value=printable(value[:80])))
         elif isinstance(value, dict):
             for k, v in value.items():
                 walk(located, v, (*loc, k))

@@ -619,8 +619,8 @@ class _Area:
         def grade(key, g):
             records.append((key, f"as-{base}-{self.tag[key]}", "Assessment", [
                 ("kpi", kid), ("document", self.did(key)), ("grade", q(g)),
-            ], [_ev(loc(key, "区分" if key != "evaluation-2019" else "達成"), piece(key, f"{number} 区分 {g}"
-                    if key != "evaluation-2019" else f"{number} 達成 {g}"))]))  # a grade cell with its row
+            ], [_ev(loc(key, "区分" if key != "evaluation-2019" else "達成"), piece(key, f"区分 {g}"
+                    if key != "evaluation-2019" else f"達成 {g}"))]))  # a short cell: piece adds its row
 
         def report(key, text):
             records.append((key, f"pr-{self.tag[key][2:]}-kpi-{base}", "ProgressReport", [

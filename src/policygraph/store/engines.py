@@ -15,6 +15,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -153,8 +154,13 @@ _SKIPPED = re.compile("|".join((
     r"#[^\n]*",                                          # comments
 )))
 #: SPARQL keywords that reach outside the graph: a federated query, or a graph loaded from an IRI.
+def _blank(text: str) -> str:
+    """The query with strings, IRIs and comments blanked out (same length, lines kept), so keywords
+    and variables can be found by position without reading inside them."""
+    return _SKIPPED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
 _REMOTE = re.compile(r"(?<![\w?$:.-])(SERVICE|FROM)(?![\w:.-])", re.IGNORECASE)
-_CHECKED: set[str] = set()
 
 
 def refuse_remote(text: str, path: Path | None = None) -> None:
@@ -169,18 +175,20 @@ def refuse_remote(text: str, path: Path | None = None) -> None:
     ...     print(exc.problems[0].line, exc.problems[0].message[:45])
     2 SERVICE (a query sent to another endpoint) is
     """
-    if text in _CHECKED:
-        return
-    blanked = _SKIPPED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
-    m = _REMOTE.search(blanked)
-    if m:
-        word = m.group(1).upper()
+    found = _remote_keyword(text)
+    if found:
+        word, line = found
         what = ("SERVICE (a query sent to another endpoint)" if word == "SERVICE" else
                 "FROM / FROM NAMED (a graph loaded from an IRI)")
         raise PolicygraphError.single(f"{what} is refused: policygraph never sends queries or graph data over "
-                                      f"the network; query the store itself", EXIT_INPUT, file=path,
-                                      line=blanked.count("\n", 0, m.start()) + 1)
-    _CHECKED.add(text)
+                                      f"the network; query the store itself", EXIT_INPUT, file=path, line=line)
+
+
+@functools.lru_cache(maxsize=256)  # the engines ask again for the same text (projection, then the run)
+def _remote_keyword(text: str) -> tuple[str, int] | None:
+    blanked = _blank(text)
+    m = _REMOTE.search(blanked)
+    return (m.group(1).upper(), blanked.count("\n", 0, m.start()) + 1) if m else None
 
 
 _NOT_SELECT = ("only SELECT queries are run: they return rows (table, CSV, TSV, JSON); for the graph itself "
@@ -285,6 +293,8 @@ class OxigraphEngine:
         if self._graph is None:
             data = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
             self._graph = Graph().parse(data=data, format="nt")
+            for prefix, ns in PREFIXES.items():  # the prefixes SPARQL targets and serialisers may use
+                self._graph.bind(prefix, ns)
         return self._graph
 
 
@@ -413,7 +423,7 @@ def inline_parameters(text: str, bound: dict) -> tuple[str, set[str]]:
     >>> inline_parameters("SELECT ?a WHERE { BIND(1 AS ?node) ?a ?p ?node }", {"node": URIRef("urn:x")})[1]
     set()
     """
-    blanked = _SKIPPED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    blanked = _blank(text)
     selects = list(re.finditer(r"\bSELECT\b", blanked, re.IGNORECASE))
     if len(selects) != 1:
         return text, set()

@@ -36,6 +36,7 @@ KPI_COLUMNS = ["kpi_id", "kpi_label_ja", "kpi_label_en", "tier", "attainment", "
                "statement_id", "value", "unit", "value_text", "derived", "date", "date_text", "status",
                "projection_kind", "grade", "document_id", "document_label", "quote", "locator", "source_file"]
 
+
 def graphml_bytes(rg: RecordGraph) -> bytes:
     """Every record and link as GraphML; node attributes: iri, cls, label_ja, label_en, bodies,
     documents, attainment (KPIs and their statements); edge attributes: predicate, label."""
