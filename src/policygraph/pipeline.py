@@ -233,7 +233,8 @@ def store_state(project: Project, store_dir: Path) -> str | None:
 
 # ------------------------------------------------------------------------------- reading side
 def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path | None = None,
-               engine: str = "oxigraph", as_of: dt.date | None = None) -> Engine:
+               engine: str = "oxigraph", as_of: dt.date | None = None,
+               published_by: dt.date | None = None) -> Engine:
     """The one way every reading command opens the graph: an engine to run queries on, with `.where`
     (where the graph came from) and `.note` (one line for the user, or None).
 
@@ -243,7 +244,10 @@ def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path
     * `graph_file`: that file (Turtle, N-Triples, JSON-LD …) instead; a file written before a derive
       stage existed gets that stage's triples (pg:reaches, attainment);
     * `engine="rdflib"`: the same graph in rdflib (for cross-checks);
-    * `as_of`: attainment judged again as of that date, on a copy in memory (the store stays read-only).
+    * `as_of` D: what was known on D — values measured after D, grades and estimates given after D
+      dropped, attainment judged as of D — on a copy in memory (the store stays read-only);
+    * `published_by` D: only what documents issued by D say (`policygraph.store.derive.restrict`),
+      attainment judged as of D (or as of `as_of`, if earlier).
     """
     import pyoxigraph as ox
 
@@ -262,14 +266,15 @@ def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path
         why = store_state(project, path)
         if why is None:
             store, where = embedded.open_store(path), str(path)
-            if as_of is not None:
+            if as_of is not None or published_by is not None:
                 store = copy_store(store)
         else:
             _, _, store = _build(project)
             where = "data/ (in memory)"
             note = f"{_shown(project, path)}: {why}; using an in-memory build of data/ (run `policygraph build`)"
-    if as_of is not None:
-        derive.attainment(store, as_of)
+    dropped = None
+    if as_of is not None or published_by is not None:
+        dropped = derive.restrict(store, as_of, published_by)
     if engine == "rdflib":
         opened: Engine = RdflibEngine(OxigraphEngine(store=store).rdflib_graph(), where)
     elif engine == "oxigraph":
@@ -277,6 +282,10 @@ def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path
     else:
         raise PolicygraphError.single(f"unknown engine {engine!r}; choose rdflib or oxigraph", EXIT_INPUT,
                                       field="--engine")
+    if dropped and dropped["documents"]:
+        shown = ", ".join(d.rsplit("/", 1)[-1] for d in dropped["documents"])
+        extra = f"published by {published_by}: left out {len(dropped['documents'])} documents issued later or undated ({shown})"
+        note = f"{note}; {extra}" if note else extra
     opened.note = note
     return opened
 

@@ -95,9 +95,10 @@ def test_violation_is_located_at_the_record_file_line_and_field(project_copy):
     path = project_copy.records_dir / "001-cloud-briefing.yaml"
     text = path.read_text(encoding="utf-8")
     # Give the briefing an issue date before the observations it reports (a day it does not print).
-    anchor = '    date_text: "2017年半ば（日付の記載なし）"\n'
+    anchor = '    date_text: "2017年半ば（日付の記載なし）"\n    issued_between: [2017-06-09, 2017-09-30]\n'
     assert anchor in text
-    path.write_text(text.replace(anchor, anchor + "    issued: 2015-01-01\n", 1), encoding="utf-8")
+    path.write_text(text.replace(anchor, '    date_text: "2017年半ば（日付の記載なし）"\n    issued: 2015-01-01\n', 1),
+                    encoding="utf-8")
     corpus, graph = build_in_memory(project_copy)
     problems = [p for p in shacl(graph, load_shapes(project_copy), corpus)
                 if p.message.endswith("[shape observation-before-document]")]
@@ -105,4 +106,4 @@ def test_violation_is_located_at_the_record_file_line_and_field(project_copy):
     lines = path.read_text(encoding="utf-8").splitlines()
     assert obs.file == path and obs.field == "date" and obs.value == "2015-04-01"
     assert lines[obs.line - 1].strip() == "date: 2015-04-01"
-    assert "not after the issue date of the document" in str(obs)
+    assert "does not start after the issue date of the document" in str(obs)

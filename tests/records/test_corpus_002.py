@@ -110,12 +110,19 @@ def test_facility_plan_kpi_target_observation_and_plans(graph):
     assert graph.value(target, PG.deadline).toPython() == dt.date(2017, 3, 31)  # 2016年度末までに
     obs = _one(graph, "kpi-facility-management-plans", PG.hasObservation, value=Decimal("24.7"))
     assert _unit(graph, obs) == "%"
-    assert graph.value(obs, PG.referenceDate).toPython() == dt.date(2016, 4, 1)
+    # 2016年4月 is a month: known by its last day, printed precision kept (issue 11).
+    assert graph.value(obs, PG.referenceDate).toPython() == dt.date(2016, 4, 30)
+    assert graph.value(obs, PG.periodStart).toPython() == dt.date(2016, 4, 1)
+    assert graph.value(obs, PG.datePrecision) == PG["precision-month"]
+    assert str(graph.value(obs, PG.referenceTime)) == "2016-04"
     assert str(graph.value(obs, PG.dateText)) == "2016年4月"
     assert graph.value(obs, PG.observationStatus) == PG.Unstated
-    plans = {(graph.value(p, PG.value).toPython(), str(graph.value(p, PG.statusText)))
+    plans = {(graph.value(p, PG.value).toPython(), str(graph.value(p, PG.statusText)), str(graph.value(p, PG.series)),
+              graph.value(p, PG.referenceDate).toPython())
              for p in _facts(graph, "kpi-facility-management-plans", PG.hasProjection)}
-    assert plans == {(Decimal("99.4"), "予定"), (Decimal(100), "予定")}
+    # Two sub-series, each planned by the end of 2016年度 (the horizon's last day, not its first).
+    assert plans == {(Decimal("99.4"), "予定", "その他の市区町村", dt.date(2017, 3, 31)),
+                     (Decimal(100), "予定", "都道府県及び指定都市", dt.date(2017, 3, 31))}
 
 
 def test_fixed_asset_ledger_and_the_unnamed_accounting_kpi(graph):
@@ -135,7 +142,9 @@ def test_enterprise_accounting_two_services_same_date(graph):
     water = _one(graph, kpi, PG.hasObservation, value=Decimal("38.1"))
     assert {str(graph.value(sewer, PG.valueText))[:3], str(graph.value(water, PG.valueText))[:4]} == {"下水道", "簡易水道"}
     assert graph.value(sewer, PG.referenceDate) == graph.value(water, PG.referenceDate)
-    assert graph.value(sewer, PG.referenceDate).toPython() == dt.date(2016, 4, 1)
+    assert graph.value(sewer, PG.periodStart).toPython() == dt.date(2016, 4, 1)  # 2016年4月時点: a month
+    # The two services are sub-series of one KPI: a dimension of each value (issue 11), not a note.
+    assert (str(graph.value(sewer, PG.series)), str(graph.value(water, PG.series))) == ("下水道", "簡易水道")
     target = _one(graph, kpi, PG.hasTarget)
     assert graph.value(target, PG.deadline).toPython() == dt.date(2020, 4, 1)  # 2020年度予算から
     assert graph.value(target, PG.deadlineFiscalYear) is None

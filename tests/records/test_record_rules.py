@@ -30,29 +30,40 @@ def test_a_number_given_as_text_is_refused(runner, project_copy, tmp_path):
     _edit(project_copy, OBSERVATION.replace("value: 842", 'value: "842"'))
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1, result.output
-    assert f"{FILE}:650: record obs-cloud-municipalities-2016-04-01-briefing, field value: " in result.output
+    assert f"{FILE}:651: record obs-cloud-municipalities-2016-04-01-briefing, field value: " in result.output
     assert "a number is written without quotes" in result.output
 
 
-@pytest.mark.parametrize("printed,typed", [("平成99年4月1日現在", "2014-04-01"), ("H28.4.2", "2016-04-01"),
-                                           ("2016年5月", "2016-04-01")])
-def test_a_printed_date_must_agree_with_the_typed_date(runner, project_copy, tmp_path, printed, typed):
-    """Defect: date_text 平成99年4月1日現在 with date 2014-04-01 was accepted."""
+@pytest.mark.parametrize("printed,typed,reading", [
+    ("平成99年4月1日現在", "2014-04-01", "2087-04-01"), ("H28.4.2", "2016-04-01", "2016-04-02"),
+    ("2016年5月", "2016-04-01", "2016-05"),
+    # Dates at the printed precision (issue 11): a month is not its first day, a fiscal year not a day in it.
+    ("2016年4月", "2016-04-01", "2016-04"), ("2016年度", "2016-10-01", "FY2016"), ("(2016年度)", "2017-03-31", "FY2016"),
+    ("2016年度末", "FY2016", "2017-03-31"), ("2016年3月末", "2016-03", "2016-03-31"), ("2017年中", "2017-12-31", "CY2017"),
+    ("28年度", "FY2015", "FY2016")])
+def test_a_printed_date_must_agree_with_the_typed_date(runner, project_copy, tmp_path, printed, typed, reading):
+    """Defect: date_text 平成99年4月1日現在 with date 2014-04-01 was accepted; (2016年度) was stored as 2016-10-01."""
     _edit(project_copy, OBSERVATION.replace("date: 2016-04-01", f"date: {typed}")
           .replace("date_text: H28.4.1", f"date_text: {printed}"))
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1, result.output
-    assert f"{FILE}:653: record obs-cloud-municipalities-2016-04-01-briefing, field date_text: the printed date" in \
+    assert f"{FILE}:653: record obs-cloud-municipalities-2016-04-01-briefing, field date: the printed date" in \
         result.output
-    assert f"date is {typed}" in result.output
+    assert f"reads as {reading}" in result.output and f"date is {typed}" in result.output
 
 
-@pytest.mark.parametrize("printed", ["H28.4.1", "平成28年4月1日現在", "2016年4月", "2016年度末", "時点の記載なし"])
-def test_agreeing_or_undated_prints_pass(project_copy, printed):
+@pytest.mark.parametrize("printed,typed", [("H28.4.1", "2016-04-01"), ("平成28年4月1日現在", "2016-04-01"),
+                                           ("2016年4月", "2016-04"), ("2016年度", "FY2016"), ("28年度", "FY2016"),
+                                           ("2016年度末", "2017-03-31"), ("2016年3月末", "2016-03-31"),
+                                           ("2016年中", "CY2016"), ("時点の記載なし", "2016-04-01")])
+def test_agreeing_or_undated_prints_pass(project_copy, printed, typed):
     from policygraph.pipeline import build_in_memory
-    _edit(project_copy, OBSERVATION.replace("date_text: H28.4.1", f"date_text: {printed}"))
+    from policygraph.records.when import When
+    _edit(project_copy, OBSERVATION.replace("date: 2016-04-01", f"date: {typed}")
+          .replace("date_text: H28.4.1", f"date_text: {printed}"))
     corpus, _graph = build_in_memory(project_copy)
-    assert corpus.records["obs-cloud-municipalities-2016-04-01-briefing"].record.date_text == printed
+    record = corpus.records["obs-cloud-municipalities-2016-04-01-briefing"].record
+    assert (record.date_text, record.date) == (printed, When.parse(typed))
 
 
 def test_a_short_quote_found_more_than_once_is_refused(runner, project_copy, tmp_path):
@@ -61,7 +72,7 @@ def test_a_short_quote_found_more_than_once_is_refused(runner, project_copy, tmp
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1, result.output
     assert "quote too short to identify its place" in result.output
-    assert f"{FILE}:656: record obs-cloud-municipalities-2016-04-01-briefing, field evidence[0].quote" in result.output
+    assert f"{FILE}:657: record obs-cloud-municipalities-2016-04-01-briefing, field evidence[0].quote" in result.output
 
 
 def test_a_short_quote_found_once_stays_evidence(project_copy):

@@ -3,7 +3,7 @@
 pySHACL validates node by node in Python (100k triples: ~14 s; 1M: minutes). Here each shape is
 compiled once into a few SELECT queries — one for the values that break its value constraints
 (class, datatype, pattern, ranges, sh:in, sh:node, sh:or, sh:not, …), one per cardinality bound,
-one for sh:uniqueLang and sh:lessThan — and each query runs over the whole store at once. A result
+one for sh:uniqueLang, sh:lessThan and sh:lessThanOrEquals — and each query runs over the whole store at once. A result
 is what pySHACL reports: focus node, the shape (its rule), the path and the offending value.
 
 Only the SHACL Core features listed in `VALUE_COMPONENTS` and `_conforms` are translated. A shapes
@@ -41,7 +41,8 @@ VALUE_COMPONENTS = (SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH.minLen
 #: Everything else this module understands; any other sh: predicate on a shape is untranslatable.
 _KNOWN = {*VALUE_COMPONENTS, SH.path, SH.message, SH.name, SH.description, SH.severity, SH.order,
           SH.group, SH.property, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
-          SH.target, SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue, SH.lessThan, SH.flags,
+          SH.target, SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue, SH.lessThan,
+          SH.lessThanOrEquals, SH.flags,
           SH.deactivated, SH.defaultValue}
 _STANDARD = {"rdf": str(RDF), "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": str(XSD),
              "owl": "http://www.w3.org/2002/07/owl#", "sh": str(SH)}
@@ -66,7 +67,7 @@ class ShapeQuery:
     """One compiled query. Its rows are ?this (and ?value where the component reports a value)."""
 
     shape: URIRef | BNode      # the property or node shape a result names (sh:sourceShape)
-    component: str             # minCount, maxCount, hasValue, values, uniqueLang, lessThan, node
+    component: str             # minCount, maxCount, hasValue, values, uniqueLang, lessThan(OrEquals), node
     text: str
     path: object = None        # the shape's sh:path node (in the shapes graph), None for node shapes
     flags: tuple[str, ...] = ()  # values/node: the constraint behind each ?_fN column, in order
@@ -222,7 +223,7 @@ class _Compiler:
             out.append(("maxCount", _count_above(v, path, int(n), self.var("c"))))
         for value in self.g.objects(shape, SH.hasValue):
             out.append(("hasValue", f"NOT EXISTS {{ {v} {path} {term_sparql(value)} }}"))
-        for pred in (SH.uniqueLang, SH.lessThan):
+        for pred in (SH.uniqueLang, SH.lessThan, SH.lessThanOrEquals):
             if self.one(shape, pred) is not None:
                 raise Untranslatable(f"{shape}: {_local(pred)} inside sh:node, sh:or, sh:and or sh:not")
         return out
@@ -269,6 +270,10 @@ class _Compiler:
         for other in self.g.objects(shape, SH.lessThan):
             yield ShapeQuery(shape, "lessThan", self.prefixes + f"""SELECT ?this ?value WHERE {{ {pairs}
                 ?this {term_sparql(other)} ?_other . FILTER(!COALESCE(?value < ?_other, false)) }}""", path_node)
+        # As pySHACL reports it: a pair that cannot be compared (an ill-typed date) is left to sh:datatype.
+        for other in self.g.objects(shape, SH.lessThanOrEquals):
+            yield ShapeQuery(shape, "lessThanOrEquals", self.prefixes + f"""SELECT ?this ?value WHERE {{ {pairs}
+                ?this {term_sparql(other)} ?_other . FILTER(COALESCE(!(?value <= ?_other), false)) }}""", path_node)
 
     def _flags(self, shape, component, path_node, pattern: str, checks, value: str) -> ShapeQuery:
         """One query for all value constraints: a boolean column per constraint, a row where any is true."""
@@ -353,7 +358,7 @@ def run(store, shapes: Graph, queries: list[ShapeQuery] | None = None) -> list[R
                     flag = row[f"_f{i}"]
                     if flag is not None and flag.value == "true":
                         results.append(Result(focus, q.shape, q.path, value, message))
-            elif q.component == "lessThan":
+            elif q.component in ("lessThan", "lessThanOrEquals"):
                 results.append(Result(focus, q.shape, q.path, from_oxigraph(row["value"]), message))
             else:
                 results.append(Result(focus, q.shape, q.path, None, message))

@@ -41,7 +41,9 @@ _FIELDS = {
     PG.deadlineFiscalYear: "deadline_fy", PG.grade: "grade", PG.asOf: "as_of", PG.reportsOn: "reports_on",
     PG.implements: "implements", PG.tier: "tier", PG.placeholderFor: "of", PG.box: "box",
     PG.budgetCategory: "category", PG.fileName: "file", PG.sha256: "sha256", ORG.subOrganizationOf: "parent",
-    PG.nextSteps: "next_steps", PG.reaches: "part_of",
+    PG.nextSteps: "next_steps", PG.reaches: "part_of", PG.periodStart: "date", PG.datePrecision: "date",
+    PG.referenceTime: "date", PG.estimatedAsOf: "estimated_as_of", PG.reductionFrom: "reduction_from",
+    PG.series: "series", PG.approximate: "approximate",
 }
 _TYPE_FIELDS = {
     ("ReformItem", PG.reportedIn): "documents", ("KPI", PG.reportedIn): "documents",

@@ -93,8 +93,12 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="tabl
 EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: oxigraph (the embedded "
                                                   "store, default) or rdflib (for cross-checks); both give the "
                                                   "same rows.")]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Judge attainment and deadlines as of this "
-                       "date (YYYY-MM-DD) instead of the date the graph was built.")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="What was known on this date (YYYY-MM-DD): values "
+                       "measured after it (a 2016年度 value counts from 2017-03-31), grades and estimates given after "
+                       "it are left out, and attainment and deadlines are judged as of it (default: the build date).")]
+PublishedByOption = Annotated[str | None, typer.Option("--published-by", help="Only what documents issued by this "
+                              "date (YYYY-MM-DD) say, as an auditor saw it then; attainment judged as of it. A "
+                              "document dated to a month or a period counts from its last possible day.")]
 
 
 def console(stderr: bool = False) -> Console:
@@ -122,25 +126,27 @@ def open_project(root: Path | None) -> Project:
 
 
 def open_graph(root: Path | None, store: Path | None = None, graph_file: Path | None = None,
-               engine: EngineName = EngineName.oxigraph, as_of: str | None = None) -> tuple[Project, Engine]:
+               engine: EngineName = EngineName.oxigraph, as_of: str | None = None,
+               published_by: str | None = None) -> tuple[Project, Engine]:
     """(project, engine) through the one graph-loading path; its note, if any, goes to stderr."""
     from policygraph.pipeline import open_graph as do_open
     project = open_project(root)
-    opened = do_open(project, store, graph_file, engine.value, parse_as_of(as_of))
+    opened = do_open(project, store, graph_file, engine.value, parse_as_of(as_of),
+                     parse_as_of(published_by, "--published-by"))
     if opened.note:
         typer.echo(f"policygraph: {opened.note}", err=True)
     return project, opened
 
 
-def parse_as_of(text: str | None):
-    """--as-of as a date, or None; a located error (exit 2) for anything else."""
+def parse_as_of(text: str | None, option: str = "--as-of"):
+    """--as-of (or --published-by) as a date, or None; a located error (exit 2) for anything else."""
     import datetime as dt
     if text is None:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field="--as-of", value=text) from None
+        raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field=option, value=text) from None
 
 
 class PolicygraphGroup(TyperGroup):

@@ -14,6 +14,7 @@ from rich.text import Text
 from policygraph.cli.options import (
     DEFAULT_TIMEOUT,
     AsOfOption,
+    PublishedByOption,
     EngineName,
     EngineOption,
     FormatOption,
@@ -105,6 +106,7 @@ def query(
     fmt: FormatOption = OutputFormat.table,
     engine: EngineOption = EngineName.oxigraph,
     as_of: AsOfOption = None,
+    published_by: PublishedByOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
@@ -121,7 +123,7 @@ def query(
     q = _resolve_query(open_project(root), name)
     params = _params(param or [])
     bindings(q, params)  # unknown parameter names fail before the graph is loaded
-    _, graph = open_graph(root, store, graph_file, engine, as_of)
+    _, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
     with time_limit(timeout, f"query {q.name}"):
         rows = graph.run(q, **params)
     columns = rows.columns
@@ -158,6 +160,7 @@ def gaps(
                                                "a data repository).")] = False,
     engine: EngineOption = EngineName.oxigraph,
     as_of: AsOfOption = None,
+    published_by: PublishedByOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
@@ -172,7 +175,7 @@ def gaps(
     """
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
-    project, graph = open_graph(root, store, graph_file, engine, as_of)
+    project, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
     with time_limit(timeout, "the gap queries"):
         report = gap_report(graph, QueryLibrary(project.query_dirs))
     kinds, rows, when, by_kind = report.kinds, report.rows, report.as_of, report.by_kind()

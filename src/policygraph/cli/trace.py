@@ -9,6 +9,7 @@ import typer
 from policygraph.cli.options import (
     DEFAULT_TIMEOUT,
     AsOfOption,
+    PublishedByOption,
     EngineName,
     EngineOption,
     GraphOption,
@@ -26,6 +27,7 @@ def trace(
     target: Annotated[str, typer.Argument(help="Directive or document: id, label, alias, or a label substring.")],
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table (default) or json.")] = TableOrJson.table,
     as_of: AsOfOption = None,
+    published_by: PublishedByOption = None,
     engine: EngineOption = EngineName.oxigraph,
     store: StoreOption = None,
     graph_file: GraphOption = None,
@@ -42,7 +44,7 @@ def trace(
     """
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace as do_trace
-    proj, graph = open_graph(root, store, graph_file, engine, as_of)
+    proj, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
     with time_limit(timeout, "trace's queries"):  # a project may replace them (queries/trace-*.rq)
         result = do_trace(graph, QueryLibrary(proj.query_dirs), target)
     if fmt is TableOrJson.json:

@@ -9,7 +9,9 @@ import typer
 
 from policygraph.cli.options import (
     DEFAULT_TIMEOUT,
+    AsOfOption,
     GraphOption,
+    PublishedByOption,
     RootOption,
     StoreOption,
     TimeoutOption,
@@ -53,10 +55,11 @@ class ExportFormat(str, Enum):
     csv = "csv"
 
 
-def _load(root: Path | None, store: Path | None, graph_file: Path | None):
+def _load(root: Path | None, store: Path | None, graph_file: Path | None, as_of: str | None = None,
+          published_by: str | None = None):
     """(project, engine, record graph): the one graph-loading path, then the views' record graph."""
     from policygraph.views.viz_model import RecordGraph
-    project, engine = open_graph(root, store, graph_file)
+    project, engine = open_graph(root, store, graph_file, as_of=as_of, published_by=published_by)
     return project, engine, RecordGraph(engine.rdflib_graph())
 
 
@@ -95,6 +98,8 @@ def _filtered_view(kind: str, doc: str):
         document: DocumentOption = None,
         status: StatusOption = None,
         max_nodes: MaxNodesOption = DEFAULT_MAX_NODES,
+        as_of: AsOfOption = None,
+        published_by: PublishedByOption = None,
         store: StoreOption = None,
         graph_file: GraphOption = None,
         timeout: TimeoutOption = DEFAULT_TIMEOUT,
@@ -102,7 +107,7 @@ def _filtered_view(kind: str, doc: str):
     ):
         from policygraph.views import viz
         with time_limit(timeout, f"viz {kind}'s queries"):  # a project may add its own *-gap.rq
-            project, engine, rg = _load(root, store, graph_file)
+            project, engine, rg = _load(root, store, graph_file, as_of, published_by)
             selection = _selection(rg, classes, body, document, status)
             if kind == "gaps":
                 from policygraph.query.gaps import gap_report
@@ -131,6 +136,8 @@ viz_app.command("graph")(_filtered_view("graph", """The whole graph (or a filter
 def viz_trace(
     target: Annotated[str, typer.Argument(help="Directive or document: id, label, alias, or a label substring.")],
     out: OutOption = None,
+    as_of: AsOfOption = None,
+    published_by: PublishedByOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
@@ -142,7 +149,7 @@ def viz_trace(
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
     from policygraph.views.viz import trace_view
-    project, engine, rg = _load(root, store, graph_file)
+    project, engine, rg = _load(root, store, graph_file, as_of, published_by)
     result = trace(engine, QueryLibrary(project.query_dirs), target)
     _write(project, trace_view(rg, result), out, result["root"]["id"])
 
@@ -158,6 +165,8 @@ def export_command(
                                               "Cytoscape; csv: the KPI table for a spreadsheet.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
                    "build/policygraph.graphml or build/kpis.csv).", parser=file_path, metavar="FILE")] = None,
+    as_of: AsOfOption = None,
+    published_by: PublishedByOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
@@ -167,7 +176,7 @@ def export_command(
     Example: policygraph export --format csv -o kpis.csv
     """
     from policygraph.views.export import DEFAULT_FILES, export
-    project, _engine, rg = _load(root, store, graph_file)
+    project, _engine, rg = _load(root, store, graph_file, as_of, published_by)
     path = export(rg, fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value])
     typer.echo(f"wrote {path}")
 

@@ -21,6 +21,20 @@ below 1 means at most, otherwise at least. An observation recorded as a cut from
 (pg:reductionFrom, e.g. 2013年度と比べて257億円の削減) is read as the level base − cut
 (4000 − 257 = 3743億円); where that baseline has no value it cannot be compared and is left out.
 
+Dates are intervals (`policygraph.records.when`): an observation's pg:referenceDate is the last day
+of the period it refers to, so a value "(2016年度)" counts from 2017-03-31 on, and a baseline of a
+fiscal year starts the straight line at that year's end. A cut in % of a baseline in another unit
+(約29％の削減 of 4000億円) is the level base × (1 − cut/100).
+
+Where a KPI's results are stated in words only (004's 測定指標 6, 8 and 9: pg:valueText without
+pg:value) and the source grades them, the status is read from the latest grade given by the as-of
+date (イ → achieved, ロ/ハ → off track, A → on track, B → off track: pg:gradeAgreesWith) and
+pg:attainmentGrade names that grade — the source's judgement, not a computation.
+
+Every grade is also judged against what policygraph computes as of the grade's own date (its as-of
+date, else the last day its document can have been issued on): ``?grade pg:gradeDate ?day ;
+pg:statusAtGrade ?status``. The grade-disagreement gap lists those that disagree.
+
 The target used (the basis) is the comparable target with the latest due date: pg:deadline, or for a
 yearly target (pg:fiscalYear only) the last day of that fiscal year. The observation used is the
 latest dated at or before the as-of date in the basis' unit; on the same date a final value beats an
@@ -41,7 +55,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from rdflib import XSD, Graph, Literal, URIRef
@@ -58,7 +72,8 @@ LABELS = {"achieved": ("達成", "achieved"), "on_track": ("順調", "on track")
           "no_data": ("実績なし", "no data")}
 CONCEPTS = {s: PG[f"attainment-{s.replace('_', '-')}"] for s in STATUSES}
 DERIVED = (PG.attainment, PG.attainmentBasis, PG.attainmentObservation, PG.attainmentThreshold,
-           PG.attainmentAsOf)
+           PG.attainmentAsOf, PG.attainmentGrade, PG.gradeDate, PG.statusAtGrade, PG.level)
+PERCENT = PG["unit-percent"]
 _STATUS_RANK = {PG.Final: 2, PG.Unstated: 1, PG.Preliminary: 0}
 
 
@@ -83,10 +98,30 @@ class ObservationFact:
     rank: int  # final 2 > unstated 1 > preliminary 0
     is_cut: bool = False  # recorded as a cut from a baseline (pg:reductionFrom): the level is cut_from − value
     cut_from: Decimal | None = None
+    cut_unit: URIRef | None = None  # the baseline's unit; a cut in % of another unit is cut_from × (1 − value/100)
 
     @property
     def key(self):
         return (self.date, self.rank, str(self.node))
+
+
+@dataclass(frozen=True)
+class GradeFact:
+    """A grade a document gave a KPI: its notation, the day it speaks for, and the statuses it agrees with."""
+
+    node: URIRef
+    notation: str
+    date: dt.date | None
+    agrees: frozenset = frozenset()  # status notations (pg:gradeAgreesWith); empty: not compared
+
+    @property
+    def status(self) -> str | None:
+        """The status a grade reads as, where results are stated in words: a progress status where the
+        grade agrees with one (A → on track, B → off track), else its only status (イ → achieved)."""
+        for preferred in ("on_track", "off_track"):
+            if preferred in self.agrees:
+                return preferred
+        return next(iter(self.agrees)) if len(self.agrees) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -98,6 +133,7 @@ class Attainment:
     threshold: Decimal | None = None
     observation: URIRef | None = None
     reason: str = field(default="", compare=False)
+    grade: URIRef | None = None  # the grade the status was read from (results stated in words)
 
 
 def _dec(term) -> Decimal | None:
@@ -140,7 +176,7 @@ def target_fact(node: URIRef, rows: list[dict]) -> TargetFact:
     comparator = _first(rows, "comparator")
     base_value = _dec(_first(rows, "baseValue"))
     start = None
-    when = _date(_first(rows, "baseDate")) or _date(_first(rows, "baseFyBegin"))
+    when = _date(_first(rows, "baseDate")) or _date(_first(rows, "baseFyEnd"))
     if base_value is not None and when is not None:
         start = (when, base_value)
     threshold = relative_value(value, factor, base_value)
@@ -159,13 +195,34 @@ def observation_fact(node: URIRef, rows: list[dict]) -> ObservationFact | None:
         return None
     cut = _first(rows, "base") is not None
     return ObservationFact(node, value, _first(rows, "unit"), when, _STATUS_RANK.get(_first(rows, "status"), 1),
-                           is_cut=cut, cut_from=_dec(_first(rows, "baseValue")) if cut else None)
+                           is_cut=cut, cut_from=_dec(_first(rows, "baseValue")) if cut else None,
+                           cut_unit=_first(rows, "baseUnit") if cut else None)
+
+
+def text_result(node: URIRef, rows: list[dict]) -> tuple[dt.date, URIRef] | None:
+    """(date, node) of a result stated in words (pg:valueText, no pg:value); None otherwise."""
+    if _first(rows, "value") is not None or _first(rows, "text") is None:
+        return None
+    when = _date(_first(rows, "date"))
+    return (when, node) if when is not None else None
+
+
+def level(value: Decimal, unit, base: Decimal, base_unit) -> tuple[Decimal, object]:
+    """The level a cut leaves: (base − cut, unit), or for a cut in % of a base in another unit
+    (base × (1 − cut/100), the base's unit).
+
+    >>> level(Decimal(257), "億円", Decimal(4000), "億円"), level(Decimal(29), PERCENT, Decimal(4000), "億円")
+    ((Decimal('3743'), '億円'), (Decimal('2840.00'), '億円'))
+    """
+    if unit == PERCENT and base_unit is not None and base_unit != PERCENT:
+        return base * (1 - value / 100), base_unit
+    return base - value, unit
 
 
 def baseline_fact(node: URIRef, rows: list[dict]) -> ObservationFact | None:
-    """A baseline (its reference date, else the first day of its fiscal year) as a starting value."""
+    """A baseline (its reference date, else the last day of its fiscal year) as a starting value."""
     value = _dec(_first(rows, "value"))
-    when = _date(_first(rows, "date")) or _date(_first(rows, "fyBegin"))
+    when = _date(_first(rows, "date")) or _date(_first(rows, "fyEnd"))
     if value is None or when is None:
         return None
     return ObservationFact(node, value, _first(rows, "unit"), when, 1)
@@ -208,7 +265,8 @@ def _level(o: ObservationFact) -> ObservationFact | None:
         return o
     if o.cut_from is None:
         return None
-    return ObservationFact(o.node, o.cut_from - o.value, o.unit, o.date, o.rank)
+    value, unit = level(o.value, o.unit, o.cut_from, o.cut_unit)
+    return ObservationFact(o.node, value, unit, o.date, o.rank)
 
 
 def _pick_basis(targets: list[TargetFact]) -> TargetFact:
@@ -218,8 +276,30 @@ def _pick_basis(targets: list[TargetFact]) -> TargetFact:
 
 
 def assess(kpi: URIRef, targets: list[TargetFact], observations: list[ObservationFact],
-           as_of: dt.date, baselines: list[ObservationFact] = ()) -> Attainment:
-    """The attainment of one KPI from its targets and observations (pure; no graph access)."""
+           as_of: dt.date, baselines: list[ObservationFact] = (), texts: list[tuple] = (),
+           grades: list[GradeFact] = (), measured_by: bool = True) -> Attainment:
+    """The attainment of one KPI from its targets and observations (pure; no graph access); where its
+    results are stated in words only, from the source's latest grade by the as-of date.
+    `measured_by=False` counts every observation given, even one whose period ends after `as_of`
+    (--published-by: a document issued by then printed it)."""
+    if not measured_by:
+        observations = [replace(o, date=min(o.date, as_of)) for o in observations]
+        texts = [(min(t[0], as_of), t[1]) for t in texts]
+    numbers = [o for o in observations if o.date <= as_of]
+    words = [t for t in texts if t[0] <= as_of]
+    if words and not numbers:
+        given = [g for g in grades if g.date is not None and g.date <= as_of and g.status]
+        if given:
+            grade = max(given, key=lambda g: (g.date, str(g.node)))
+            basis = _pick_basis(targets) if targets else None
+            return Attainment(kpi, grade.status, as_of, basis.node if basis else None, None,
+                              max(words)[1], reason=f"results stated in words; the source's grade {grade.notation}",
+                              grade=grade.node)
+    return _assess_numbers(kpi, targets, observations, as_of, baselines)
+
+
+def _assess_numbers(kpi: URIRef, targets: list[TargetFact], observations: list[ObservationFact],
+                    as_of: dt.date, baselines: list[ObservationFact] = ()) -> Attainment:
     if not targets:
         return Attainment(kpi, "no_target", as_of, reason="no target")
     usable = [t for t in targets if t.threshold is not None]
@@ -267,7 +347,7 @@ _PREFIXES = ("PREFIX pg: <https://w3id.org/policygraph/ontology#>\n"
 #: variables into a path inside OPTIONAL).
 KPIS = (_PREFIXES + "SELECT ?kpi WHERE { ?kpi a pg:KPI }")
 TARGETS = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?factor ?comparator ?baseValue ?baseUnit
-       ?baseDate ?baseFyBegin ?deadline ?fyEnd WHERE {
+       ?baseDate ?baseFyEnd ?deadline ?fyEnd WHERE {
   ?kpi a pg:KPI ; pg:hasTarget ?node .
   OPTIONAL { ?node pg:value ?value }
   OPTIONAL { ?node pg:unit ?unit }
@@ -276,24 +356,35 @@ TARGETS = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?factor ?comparator ?ba
   OPTIONAL { ?node pg:relativeTo ?base .
              OPTIONAL { ?base pg:value ?baseValue } OPTIONAL { ?base pg:unit ?baseUnit }
              OPTIONAL { ?base pg:referenceDate ?baseDate }
-             OPTIONAL { ?base pg:fiscalYear ?bfy . ?bfy pg:beginDate ?baseFyBegin } }
+             OPTIONAL { ?base pg:fiscalYear ?bfy . ?bfy pg:endDate ?baseFyEnd } }
   OPTIONAL { ?node pg:deadline ?deadline }
   OPTIONAL { ?node pg:fiscalYear ?fy . ?fy pg:endDate ?fyEnd }
 }""")
-OBSERVATIONS = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?date ?status ?base ?baseValue WHERE {
+OBSERVATIONS = (_PREFIXES + """SELECT ?kpi ?node ?value ?text ?unit ?date ?status ?base ?baseValue ?baseUnit WHERE {
   ?kpi a pg:KPI ; pg:hasObservation ?node .
   OPTIONAL { ?node pg:value ?value }
+  OPTIONAL { ?node pg:valueText ?text }
   OPTIONAL { ?node pg:referenceDate ?date }
   OPTIONAL { ?node pg:unit ?unit }
   OPTIONAL { ?node pg:observationStatus ?status }
-  OPTIONAL { ?node pg:reductionFrom ?base . OPTIONAL { ?base pg:value ?baseValue } }
+  OPTIONAL { ?node pg:reductionFrom ?base . OPTIONAL { ?base pg:value ?baseValue }
+             OPTIONAL { ?base pg:unit ?baseUnit } }
 }""")
-BASELINES = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?date ?fyBegin WHERE {
+BASELINES = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?date ?fyEnd WHERE {
   ?kpi a pg:KPI ; pg:hasBaseline ?node .
   OPTIONAL { ?node pg:value ?value }
   OPTIONAL { ?node pg:unit ?unit }
   OPTIONAL { ?node pg:referenceDate ?date }
-  OPTIONAL { ?node pg:fiscalYear ?fy . ?fy pg:beginDate ?fyBegin }
+  OPTIONAL { ?node pg:fiscalYear ?fy . ?fy pg:endDate ?fyEnd }
+}""")
+#: Grades: the day each speaks for (its as-of date, else the last day its document can have been
+#: issued on) and the statuses its concept agrees with.
+GRADES = (_PREFIXES + """SELECT ?kpi ?node ?notation ?asOf ?issuedBy ?agrees WHERE {
+  ?kpi a pg:KPI ; pg:hasAssessment ?node .
+  OPTIONAL { ?node pg:grade ?g . ?g skos:notation ?notation .
+             OPTIONAL { ?g pg:gradeAgreesWith ?c . ?c skos:notation ?agrees } }
+  OPTIONAL { ?node pg:asOf ?asOf }
+  OPTIONAL { ?node pg:reportedIn ?doc . ?doc pg:issuedBy ?issuedBy }
 }""")
 
 
@@ -304,8 +395,14 @@ def _by_kpi_and_node(rows) -> dict[URIRef, dict[URIRef, list[dict]]]:
     return out
 
 
-#: name → query: what `compute_rows` needs, in four queries whatever the number of KPIs.
-QUERIES = {"kpis": KPIS, "targets": TARGETS, "observations": OBSERVATIONS, "baselines": BASELINES}
+#: name → query: what `compute_rows` needs, in five queries whatever the number of KPIs.
+#: Values printed as a cut from a baseline (observations and projections), to read as levels.
+CUTS = (_PREFIXES + """SELECT ?node ?value ?unit ?baseValue ?baseUnit WHERE {
+  ?node pg:reductionFrom ?base ; pg:value ?value . ?base pg:value ?baseValue .
+  OPTIONAL { ?node pg:unit ?unit } OPTIONAL { ?base pg:unit ?baseUnit }
+}""")
+QUERIES = {"kpis": KPIS, "targets": TARGETS, "observations": OBSERVATIONS, "baselines": BASELINES,
+           "grades": GRADES, "cuts": CUTS}
 
 
 def _rdflib_rows(graph: Graph, text: str) -> list[dict]:
@@ -320,18 +417,100 @@ def read_targets(graph: Graph) -> dict[URIRef, TargetFact]:
     return {n: target_fact(n, rows) for nodes in by_kpi.values() for n, rows in nodes.items()}
 
 
-def compute_rows(rows: dict[str, list[dict]], as_of: dt.date | None = None) -> dict[URIRef, Attainment]:
-    """Attainment of every KPI from the rows of `QUERIES` (run on any engine), as of a date (default: today)."""
-    as_of = as_of or dt.date.today()
+def grade_fact(node: URIRef, rows: list[dict]) -> GradeFact:
+    return GradeFact(node, str(_first(rows, "notation") or ""),
+                     _date(_first(rows, "asOf")) or _date(_first(rows, "issuedBy")),
+                     frozenset(str(r["agrees"]) for r in rows if r.get("agrees") is not None))
+
+
+@dataclass
+class KPIFacts:
+    """What attainment reads of one KPI."""
+
+    targets: list[TargetFact]
+    observations: list[ObservationFact]
+    baselines: list[ObservationFact]
+    texts: list[tuple]
+    grades: list[GradeFact]
+
+    def assess(self, kpi: URIRef, as_of: dt.date, measured_by: bool = True) -> Attainment:
+        return assess(kpi, self.targets, self.observations, as_of, self.baselines, self.texts, self.grades,
+                      measured_by)
+
+
+def kpi_facts(rows: dict[str, list[dict]]) -> dict[URIRef, KPIFacts]:
+    """The facts of every KPI from the rows of `QUERIES`."""
     targets = _by_kpi_and_node(rows["targets"])
     observations = _by_kpi_and_node(rows["observations"])
     baselines = _by_kpi_and_node(rows["baselines"])
+    grades = _by_kpi_and_node(rows.get("grades", []))
     out = {}
     for kpi in sorted({r["kpi"] for r in rows["kpis"]}, key=str):
-        facts = [target_fact(n, rs) for n, rs in sorted(targets.get(kpi, {}).items(), key=lambda kv: str(kv[0]))]
-        seen = [o for o in (observation_fact(n, rs) for n, rs in observations.get(kpi, {}).items()) if o]
-        bases = [b for b in (baseline_fact(n, rs) for n, rs in baselines.get(kpi, {}).items()) if b]
-        out[kpi] = assess(kpi, facts, seen, as_of, bases)
+        obs = observations.get(kpi, {})
+        out[kpi] = KPIFacts(
+            [target_fact(n, rs) for n, rs in sorted(targets.get(kpi, {}).items(), key=lambda kv: str(kv[0]))],
+            [o for o in (observation_fact(n, rs) for n, rs in obs.items()) if o],
+            [b for b in (baseline_fact(n, rs) for n, rs in baselines.get(kpi, {}).items()) if b],
+            [t for t in (text_result(n, rs) for n, rs in obs.items()) if t],
+            [grade_fact(n, rs) for n, rs in sorted(grades.get(kpi, {}).items(), key=lambda kv: str(kv[0]))])
+    return out
+
+
+def compute_rows(rows: dict[str, list[dict]], as_of: dt.date | None = None,
+                 measured_by: bool = True) -> dict[URIRef, Attainment]:
+    """Attainment of every KPI from the rows of `QUERIES` (run on any engine), as of a date (default: today)."""
+    as_of = as_of or dt.date.today()
+    return {kpi: facts.assess(kpi, as_of, measured_by) for kpi, facts in kpi_facts(rows).items()}
+
+
+@dataclass(frozen=True)
+class GradeCheck:
+    """A grade beside the status computed as of the grade's own date."""
+
+    kpi: URIRef
+    grade: URIRef
+    date: dt.date
+    status: str
+    agrees: bool | None  # None: the grade is not compared (N, F, 一)
+
+
+def grade_checks(rows: dict[str, list[dict]]) -> list[GradeCheck]:
+    """Every dated grade with the status computed for its KPI as of the grade's date."""
+    out = []
+    for kpi, facts in kpi_facts(rows).items():
+        for grade in facts.grades:
+            if grade.date is None:
+                continue
+            status = facts.assess(kpi, grade.date).status
+            out.append(GradeCheck(kpi, grade.node, grade.date, status,
+                                  (status in grade.agrees) if grade.agrees else None))
+    return out
+
+
+def level_triples(rows: list[dict]) -> list[tuple]:
+    """pg:level of every value printed as a cut (see `level`)."""
+    out = []
+    for r in sorted(rows, key=lambda r: str(r["node"])):
+        value, base = _dec(r["value"]), _dec(r["baseValue"])
+        if value is None or base is None:
+            continue
+        amount, _unit = level(value, r.get("unit"), base, r.get("baseUnit"))
+        out.append((r["node"], PG.level, Literal(format(amount.normalize(), "f"), datatype=XSD.decimal)))
+    return out
+
+
+def derived(rows: dict[str, list[dict]], as_of: dt.date | None = None,
+            measured_by: bool = True) -> tuple[dict[URIRef, Attainment], list]:
+    """Attainment as of a date, and every triple this stage derives: attainment, levels, grade checks."""
+    results = compute_rows(rows, as_of, measured_by)
+    return results, triples(results) + level_triples(rows.get("cuts", [])) + grade_triples(grade_checks(rows))
+
+
+def grade_triples(checks: list[GradeCheck]) -> list[tuple]:
+    out = []
+    for c in checks:
+        out.append((c.grade, PG.gradeDate, Literal(c.date, datatype=XSD.date)))
+        out.append((c.grade, PG.statusAtGrade, CONCEPTS[c.status]))
     return out
 
 
@@ -354,6 +533,8 @@ def triples(results: dict[URIRef, Attainment]) -> list[tuple]:
                                                              datatype=XSD.decimal)))
         if a.observation is not None:
             out.append((kpi, PG.attainmentObservation, a.observation))
+        if a.grade is not None:
+            out.append((kpi, PG.attainmentGrade, a.grade))
     return out
 
 
@@ -361,8 +542,8 @@ def materialise(corpus, graph: Graph, as_of: dt.date | None = None) -> dict[URIR
     """Replace the attainment triples of every KPI in an rdflib graph. `corpus` is unused (stage signature)."""
     for prop in DERIVED:
         graph.remove((None, prop, None))
-    results = compute(graph, as_of)
-    for triple in triples(results):
+    results, added = derived({name: _rdflib_rows(graph, text) for name, text in QUERIES.items()}, as_of)
+    for triple in added:
         graph.add(triple)
     return results
 

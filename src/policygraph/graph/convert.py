@@ -4,11 +4,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
+from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, TIME
 
 from policygraph.errors import EXIT_VIOLATIONS, PolicygraphError, Problem
 from policygraph.graph.namespaces import PG, PGR, PREFIXES
-from policygraph.records.corpus import Corpus
+from policygraph.records.corpus import Corpus, evidence_lists
 from policygraph.records.models import (
     KPI,
     Assessment,
@@ -28,6 +28,7 @@ from policygraph.records.models import (
     fiscal_year_end,
     fiscal_year_start,
 )
+from policygraph.records.when import When
 
 DIRECTIVE_KINDS = {"cabinet_decision": PG.CabinetDecision, "party_proposal": PG.PartyProposal,
                    "council_finding": PG.CouncilFinding, "guideline": PG.Guideline, "policy_goal": PG.PolicyGoal}
@@ -42,6 +43,8 @@ COMPARATORS = {"ge": PG.AtLeast, "le": PG.AtMost, "approx": PG.Approximately, "e
 OBSERVATION_STATUSES = {"preliminary": PG.Preliminary, "final": PG.Final, "unstated": PG.Unstated}
 TIERS = {1: PG.Tier1, 2: PG.Tier2}
 GRADE_SCHEMES = {"roadmap": PG.RoadmapGradeScheme, "evaluation": PG.EvaluationGradeScheme}
+PRECISIONS = {"day": PG["precision-day"], "month": PG["precision-month"], "fiscal_year": PG["precision-fiscal-year"],
+              "year": PG["precision-year"]}
 #: Record type → ontology class. The names agree except Placeholder, whose class says what it records.
 CLASSES = {name: PG[name] for name in (
     "SourceText", "Body", "PolicyDocument", "Directive", "ReformItem", "ScheduleStep", "ProgressReport",
@@ -144,6 +147,20 @@ class _Builder:
                 f"unknown unit; the ontology's UnitScheme has {', '.join(sorted(self.units))}", "unit", value=value))
         return self.units.get(value)
 
+    def when(self, node, when: When | None, prop=PG.referenceDate):
+        """A date at its precision: `prop` (the last day), pg:periodStart, pg:datePrecision, and the
+        typed value (pg:referenceTime) or, for a fiscal year, pg:fiscalYear."""
+        if when is None:
+            return
+        self.g.add((node, prop, Literal(when.end, datatype=XSD.date)))
+        self.g.add((node, PG.periodStart, Literal(when.start, datatype=XSD.date)))
+        self.g.add((node, PG.datePrecision, PRECISIONS[when.precision]))
+        if when.precision == "fiscal_year":
+            self.g.add((node, PG.fiscalYear, self.fy(when.fiscal_year_number)))
+        else:
+            lexical, datatype = when.xsd
+            self.g.add((node, PG.referenceTime, Literal(lexical, datatype=XSD[datatype])))
+
     def refs(self, node, prop, ids):
         for rid in ids:
             self.g.add((node, prop, iri(rid)))
@@ -166,24 +183,33 @@ class _Builder:
             self.label(node, f"{year}年度", f"FY{year}")
             self.g.add((node, PG.beginDate, Literal(fiscal_year_start(year), datatype=XSD.date)))
             self.g.add((node, PG.endDate, Literal(fiscal_year_end(year), datatype=XSD.date)))
+            # OWL-Time: the interval's first and last day as instants.
+            for prop, end, day in ((TIME.hasBeginning, "begin", fiscal_year_start(year)),
+                                   (TIME.hasEnd, "end", fiscal_year_end(year))):
+                instant = PGR[f"fy-{year}/{end}"]
+                self.g.add((node, prop, instant))
+                self.g.add((instant, RDF.type, TIME.Instant))
+                self.g.add((instant, TIME.inXSDDate, Literal(day, datatype=XSD.date)))
         if self.problems:
             raise PolicygraphError(self.problems, EXIT_VIOLATIONS)
         return self.g
 
     def _evidence(self, rec: EvidencedRecord, node):
         located = self.corpus.records[rec.id]
-        for i, ev in enumerate(rec.evidence, start=1):
-            ex = URIRef(f"{node}/evidence/{i}")
-            self.g.add((node, PG.hasEvidence, ex))
-            self.g.add((ex, RDF.type, PG.SourceExcerpt))
-            source = self.corpus.evidence_source(located, i - 1)
-            self.g.add((ex, PROV.wasQuotedFrom, iri(source)))
-            self.g.add((ex, PG.locator, Literal(ev.locator)))
-            self.g.add((ex, PG.quote, Literal(ev.quote)))
-            self.add(ex, PG.reading, self.lit(ev.reading))
-            match = self.corpus.matches.get((rec.id, i - 1))
-            if match:
-                self.g.add((ex, PG.sourceLine, Literal(match.match.line)))
+        for key, _at, evidence in evidence_lists(rec):
+            owner = iri(key)
+            for i, ev in enumerate(evidence, start=1):
+                ex = URIRef(f"{owner}/evidence/{i}")
+                self.g.add((owner, PG.hasEvidence, ex))
+                self.g.add((ex, RDF.type, PG.SourceExcerpt))
+                source = ev.source or self.corpus.default_sources.get(located.file)
+                self.g.add((ex, PROV.wasQuotedFrom, iri(source)))
+                self.g.add((ex, PG.locator, Literal(ev.locator)))
+                self.g.add((ex, PG.quote, Literal(ev.quote)))
+                self.add(ex, PG.reading, self.lit(ev.reading))
+                match = self.corpus.matches.get((key, i - 1))
+                if match:
+                    self.g.add((ex, PG.sourceLine, Literal(match.match.line)))
 
     def _SourceText(self, rec: SourceText, node):
         self.label(node, rec.label.ja, rec.label.en)
@@ -205,6 +231,11 @@ class _Builder:
         self.g.add((node, PG.documentKind, DOCUMENT_KINDS[rec.kind]))
         self.add(node, DCTERMS.issued, self.lit(rec.issued, XSD.date))
         self.add(node, PG.issuedMonth, self.lit(rec.issued_month, XSD.gYearMonth))
+        if rec.issued_between:
+            self.g.add((node, PG.issuedEarliest, Literal(rec.issued_between[0], datatype=XSD.date)))
+            self.g.add((node, PG.issuedLatest, Literal(rec.issued_between[1], datatype=XSD.date)))
+        if rec.issued_by:
+            self.g.add((node, PG.issuedBy, Literal(rec.issued_by, datatype=XSD.date)))
         self.add(node, PG.dateText, self.lit(rec.date_text))
         if rec.publisher:
             self.g.add((node, DCTERMS.publisher, iri(rec.publisher)))
@@ -297,6 +328,27 @@ class _Builder:
             self.g.add((iri(item), PG.measuredBy, node))
         self.refs(node, PG.reportedIn, rec.documents)
         self.refs(node, PG.responsibleBody, rec.responsible)
+        if rec.sub_indicator_of:
+            self.g.add((node, PG.subIndicatorOf, iri(rec.sub_indicator_of)))
+        if rec.replaced_by:
+            self.g.add((node, PG.replacedBy, iri(rec.replaced_by)))
+        self.add(node, PG.renamedFrom, self.lit(rec.renamed_from))
+        if rec.next_measurement is not None:
+            self.g.add((node, PG.nextMeasurement, Literal(rec.next_measurement.end, datatype=XSD.date)))
+        self.add(node, PG.nextMeasurementText, self.lit(rec.next_measurement_text))
+        if rec.next_measurement_document:
+            self.g.add((node, PG.nextMeasurementIn, iri(rec.next_measurement_document)))
+        for edition in rec.editions:
+            ed = iri(f"{rec.id}/edition/{edition.document}")
+            self.g.add((node, PG.hasEdition, ed))
+            self.g.add((ed, RDF.type, PG.KPIEdition))
+            self.g.add((ed, PG.reportedIn, iri(edition.document)))
+            if edition.tier:
+                self.g.add((ed, PG.tier, TIERS[edition.tier]))
+            self.add(ed, PG.number, self.lit(edition.number))
+            if edition.main is not None:
+                self.g.add((ed, PG.mainIndicator, Literal(edition.main)))
+            self.refs(ed, PG.responsibleBody, edition.responsible)
 
     def _statement(self, rec, node, prop, kind_ja: str, kind_en: str, when: str):
         kpi = self.corpus.get(rec.kpi)
@@ -310,6 +362,9 @@ class _Builder:
         self.add(node, PG.valueText, self.lit(rec.value_text))
         if rec.reduction_from:
             self.g.add((node, PG.reductionFrom, iri(rec.reduction_from)))
+        if rec.approximate:
+            self.g.add((node, PG.approximate, Literal(True)))
+        self.add(node, PG.series, self.lit(rec.series))
 
     def _Baseline(self, rec: Baseline, node):
         when = rec.date_text or (f"{rec.fiscal_year}年度" if rec.fiscal_year else str(rec.date or ""))
@@ -331,16 +386,17 @@ class _Builder:
         self.add(node, PG.fiscalYear, self.fy(rec.fiscal_year))
 
     def _Observation(self, rec: Observation, node):
-        self._statement(rec, node, PG.hasObservation, "実績値", "Observation", rec.date.isoformat())
-        self.g.add((node, PG.referenceDate, Literal(rec.date, datatype=XSD.date)))
+        self._statement(rec, node, PG.hasObservation, "実績値", "Observation", str(rec.date))
+        self.when(node, rec.date)
         self.add(node, PG.dateText, self.lit(rec.date_text))
         self.g.add((node, PG.observationStatus, OBSERVATION_STATUSES[rec.status]))
 
     def _Projection(self, rec: Projection, node):
         when = rec.date_text or (str(rec.date) if rec.date else "")
         self._statement(rec, node, PG.hasProjection, rec.kind, "Projection", when)
-        self.add(node, PG.referenceDate, self.lit(rec.date, XSD.date))
-        self.add(node, PG.fiscalYear, self.fy(rec.fiscal_year))
+        self.when(node, rec.date)
+        if rec.estimated_as_of is not None:
+            self.g.add((node, PG.estimatedAsOf, Literal(rec.estimated_as_of.end, datatype=XSD.date)))
         self.add(node, PG.dateText, self.lit(rec.date_text))
         self.g.add((node, PG.statusText, Literal(rec.kind)))
 

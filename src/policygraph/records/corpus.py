@@ -159,16 +159,30 @@ def _read_file(corpus: Corpus, path: Path, data: LineDict) -> list[Problem]:
 
 
 def _check_printed_dates(corpus: Corpus) -> list[Problem]:
-    """A date the record quotes as printed (date_text: 平成28年4月1日, H28.4.1, 2016年4月) agrees with
-    its typed date (date, issued or as_of): one of the printed dates is that day, or that month where
-    only a month is printed (a revised document prints its first date and each revision's). Text
-    that names a fiscal year (28年度（平成28年7月より）) is left to the fiscal-year reading."""
-    from policygraph.records.printed_dates import printed_dates
+    """A date the record quotes as printed (date_text: 平成28年4月1日, H28.4.1, 2016年4月, 2016年度) agrees
+    with its typed date, at the printed precision (see `printed_dates.expected_when`): a fiscal year
+    (2016年度, 28年度) is FY2016, its end (2016年度末) the day 2017-03-31, a month (2017年４月速報値) the
+    month 2017-04, a month's end (2016年3月末) its last day, a day that day. For issued / as_of (plain
+    days), one of the printed dates is that day, or that month where only a month is printed (a
+    revised document prints its first date and each revision's)."""
+    from policygraph.records.printed_dates import expected_when, printed_dates
+    from policygraph.records.when import When
     problems = []
     for located in corpus.records.values():
         rec = located.record
         text = getattr(rec, "date_text", None)
-        if not text or "年度" in text:
+        if not text:
+            continue
+        typed = getattr(rec, "date", None)
+        if isinstance(typed, When):
+            expected = expected_when(text)
+            if expected is not None and expected != typed:
+                problems.append(located.problem(
+                    f"the printed date {text} reads as {expected} ({expected.precision.replace('_', ' ')}), but date "
+                    f"is {typed}: write date: {expected} (or correct date_text, if it quotes another date)",
+                    "date", value=str(typed)))
+            continue
+        if "年度" in text:
             continue
         printed = printed_dates(text)
         if not printed:
@@ -256,29 +270,39 @@ def _check_quotes(corpus: Corpus) -> list[Problem]:
         rec = located.record
         if not isinstance(rec, EvidencedRecord):
             continue
-        for i, ev in enumerate(rec.evidence):
-            source = ev.source or corpus.default_sources.get(located.file)
-            if source is None:
-                problems.append(located.problem("evidence names no source (set `source` here or at file level)",
-                                                "evidence", i))
-                continue
-            if source not in indexes:
-                if source not in corpus.records or corpus.get(source).type != "SourceText":
-                    problems.append(located.problem("unknown source text id", "evidence", i, "source", value=source))
-                continue
-            short = len(normalize(ev.quote)) < MIN_UNIQUE_QUOTE
-            hits = indexes[source].find_all(ev.quote, limit=2 if short else 1)
-            if not hits:
-                problems.append(located.problem(f"quote not found in source {source}",
-                                                "evidence", i, "quote", value=ev.quote))
-            elif len(hits) > 1:
-                problems.append(located.problem(
-                    f"quote too short to identify its place: it occurs more than once in source {source}; quote "
-                    f"at least {MIN_UNIQUE_QUOTE} characters or a passage found once (for a table cell, with its row "
-                    f"or column label)", "evidence", i, "quote", value=ev.quote))
-            else:
-                corpus.matches[(rec.id, i)] = EvidenceMatch(source, hits[0])
+        for key, at, evidence in evidence_lists(rec):
+            for i, ev in enumerate(evidence):
+                source = ev.source or corpus.default_sources.get(located.file)
+                if source is None:
+                    problems.append(located.problem("evidence names no source (set `source` here or at file level)",
+                                                    *at, i))
+                    continue
+                if source not in indexes:
+                    if source not in corpus.records or corpus.get(source).type != "SourceText":
+                        problems.append(located.problem("unknown source text id", *at, i, "source", value=source))
+                    continue
+                short = len(normalize(ev.quote)) < MIN_UNIQUE_QUOTE
+                hits = indexes[source].find_all(ev.quote, limit=2 if short else 1)
+                if not hits:
+                    problems.append(located.problem(f"quote not found in source {source}",
+                                                    *at, i, "quote", value=ev.quote))
+                elif len(hits) > 1:
+                    problems.append(located.problem(
+                        f"quote too short to identify its place: it occurs more than once in source {source}; quote "
+                        f"at least {MIN_UNIQUE_QUOTE} characters or a passage found once (for a table cell, with its "
+                        f"row or column label)", *at, i, "quote", value=ev.quote))
+                else:
+                    corpus.matches[(key, i)] = EvidenceMatch(source, hits[0])
     return problems
+
+
+def evidence_lists(rec) -> list[tuple[str, tuple, list]]:
+    """Every evidence list of a record, with the key of its matches and its field path: the record's
+    own (key: its id) and those of its parts that carry evidence (a KPI's editions: id/edition/DOC)."""
+    lists = [(rec.id, ("evidence",), rec.evidence)]
+    for k, edition in enumerate(getattr(rec, "editions", None) or []):
+        lists.append((f"{rec.id}/edition/{edition.document}", ("editions", k, "evidence"), edition.evidence))
+    return lists
 
 
 # Japanese multipliers a source may print a number with (7,693万人 = 76,930,000).

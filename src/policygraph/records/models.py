@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from policygraph.records.when import When, WhenField
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -96,6 +97,10 @@ class PolicyDocument(EvidencedRecord):
     issued_month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = Field(
         None, description="YYYY-MM, where the source prints only a month (令和元年8月 → 2019-08).")
     date_text: NonEmpty | None = Field(None, description="The date as printed, or what is known of it.")
+    issued_between: tuple[dt.date, dt.date] | None = Field(
+        None, description="Where no day or month is printed: the first and last day the document can have been "
+                          "issued on (2017年秋, its latest figure 2017-10-31 → [2017-10-31, 2017-11-30]); say why in a "
+                          "note. --published-by counts a document from its last possible day.")
     publisher: RecordId | None = None
     source_texts: list[RecordId] = Field(default_factory=list, description="SourceText ids holding this document.")
     cites: list[RecordId] = []
@@ -106,7 +111,22 @@ class PolicyDocument(EvidencedRecord):
     def _month_agrees(self):
         if self.issued and self.issued_month and self.issued.isoformat()[:7] != self.issued_month:
             raise ValueError(f"issued_month {self.issued_month} is not the month of issued {self.issued}")
+        if self.issued_between:
+            first, last = self.issued_between
+            if first > last:
+                raise ValueError(f"issued_between: {first} is after {last}")
+            if self.issued or self.issued_month:
+                raise ValueError("issued_between is for a document with no printed day or month")
         return self
+
+    @property
+    def issued_by(self) -> dt.date | None:
+        """The last day the document can have been issued on: issued, the month's end, or issued_between's end."""
+        if self.issued:
+            return self.issued
+        if self.issued_month:
+            return When.parse(self.issued_month).end
+        return self.issued_between[1] if self.issued_between else None
 
 
 DirectiveKind = Literal["cabinet_decision", "party_proposal", "council_finding", "guideline", "policy_goal"]
@@ -198,6 +218,18 @@ class Measure(EvidencedRecord):
     unit: NonEmpty | None = None
 
 
+class Edition(_Strict):
+    """How one document presents a KPI it shares with others: its tier, number, whether it is a main
+    indicator (主要な測定指標), and the units it names as responsible."""
+
+    document: RecordId
+    tier: Literal[1, 2] | None = None
+    number: NonEmpty | None = None
+    main: bool | None = Field(None, description="A 主要な測定指標 (004 circles its number: ⑤).")
+    responsible: list[RecordId] = []
+    evidence: Annotated[list[Evidence], Field(min_length=1)]
+
+
 class KPI(EvidencedRecord):
     type: Literal["KPI"]
     label: Label
@@ -207,6 +239,16 @@ class KPI(EvidencedRecord):
     reform_items: list[RecordId] = []
     documents: Annotated[list[RecordId], Field(min_length=1)]
     responsible: list[RecordId] = []
+    editions: list[Edition] = Field(default_factory=list, description="Per-document attributes of a shared KPI.")
+    sub_indicator_of: RecordId | None = Field(None, description="The KPI this one is a part of.")
+    replaced_by: RecordId | None = Field(None, description="The KPI a later edition measures instead.")
+    renamed_from: NonEmpty | None = Field(None, description="The KPI's earlier name, as printed "
+                                                            "(資産老朽化比率 → 有形固定資産減価償却率).")
+    next_measurement: WhenField | None = Field(
+        None, description="When the source says the next value is known (2017年度の実績は2017年10月に把握 → "
+                          "2017-10; 確報値は2018年３月頃に公表 → 2018-03).")
+    next_measurement_text: NonEmpty | None = None
+    next_measurement_document: RecordId | None = None
 
 
 class _Statement(EvidencedRecord):
@@ -216,7 +258,12 @@ class _Statement(EvidencedRecord):
     unit: NonEmpty | None = None
     value_text: NonEmpty | None = Field(None, description="The value as printed: 約1,000団体, 3割圧縮.")
     reduction_from: RecordId | None = Field(
-        None, description="Baseline the value is a cut from (2013年度と比べて257億円の削減): the level is base − value.")
+        None, description="Baseline the value is a cut from (2013年度と比べて257億円の削減): the level is base − value "
+                          "(a cut in % of a baseline in another unit: base × (1 − value/100)).")
+    approximate: bool = Field(False, description="The source prints 約 (about) before the value.")
+    series: NonEmpty | None = Field(
+        None, description="Sub-series of the KPI the value belongs to, as printed (下水道, 自治体クラウド): a "
+                          "dimension of the observation (Data Cube style).")
 
     @model_validator(mode="after")
     def _unit_with_value(self):
@@ -260,19 +307,31 @@ class Target(_Statement):
 
 
 class Observation(_Statement):
+    """A measured value, or a result the source states in words (value_text without value)."""
+
     type: Literal["Observation"]
-    value: Number
-    date: dt.date = Field(description="Reference date of the value (H28.4.1 → 2016-04-01).")
+    date: WhenField = Field(description="What the value refers to, at the printed precision: H28.4.1 → 2016-04-01, "
+                                        "2017年４月 → 2017-04, (2016年度) → FY2016, 2017年中 → CY2017.")
     date_text: NonEmpty | None = None
     status: Literal["preliminary", "final", "unstated"]
 
+    @model_validator(mode="after")
+    def _value_or_text(self):
+        if self.value is None and self.value_text is None:
+            raise ValueError("an observation needs a value, or value_text for a result stated in words")
+        return self
+
 
 class Projection(_Statement):
+    """An expected value (見込み, 予定): a level, or a cut from a baseline (reduction_from), by a horizon."""
+
     type: Literal["Projection"]
     kind: Literal["見込み", "予定"]
-    date: dt.date | None = None
-    fiscal_year: FiscalYearNumber | None = None
+    date: WhenField | None = Field(None, description="Horizon: 2018年度までに → FY2018 (reached by its last day), "
+                                                     "2017年度末 → 2018-03-31.")
     date_text: NonEmpty | None = None
+    estimated_as_of: WhenField | None = Field(
+        None, description="When the estimate was made, where printed (2016年度末時点 → 2017-03-31).")
 
 
 class Assessment(EvidencedRecord):
@@ -301,7 +360,8 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "ProgressReport": {"reports_on": ("ScheduleStep", "Directive", "KPI"), "document": ("PolicyDocument",),
                        "responsible": ("Body",)},
     "Measure": {"document": ("PolicyDocument",), "implements": ("ReformItem", "Directive"), "responsible": ("Body",)},
-    "KPI": {"reform_items": ("ReformItem",), "documents": ("PolicyDocument",), "responsible": ("Body",)},
+    "KPI": {"reform_items": ("ReformItem",), "documents": ("PolicyDocument",), "responsible": ("Body",),
+            "sub_indicator_of": ("KPI",), "replaced_by": ("KPI",), "next_measurement_document": ("PolicyDocument",)},
     "Baseline": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
     "Target": {"kpi": ("KPI",), "document": ("PolicyDocument",), "relative_to": ("Baseline",),
                "reduction_from": ("Baseline",)},

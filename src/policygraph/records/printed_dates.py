@@ -9,9 +9,14 @@ record's typed date can be checked against the date it quotes.
     PrintedDate(text='2017年4月', year=2017, month=4, day=None)
     >>> printed_date("2016年度末") is None   # a fiscal year is not a month or a day
     True
+    >>> [str(expected_when(t)) for t in ("(2016年度)", "28年度", "2016年度末", "2017年４月速報値", "2016年3月末",
+    ...                                  "H28.4.1時点", "2017年中", "2021年度までを目途に")]
+    ['FY2016', 'FY2016', '2017-03-31', '2017-04', '2016-03-31', '2016-04-01', 'CY2017', 'FY2021']
 """
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -55,3 +60,36 @@ def printed_dates(text: str) -> list[PrintedDate]:
 
 def _int(text: str | None) -> int | None:
     return int(text) if text else None
+
+
+# 2016年度, 平成28年度, 28年度 (a two-digit year in these sources is 平成: 33年度 = 2021), and 年度末.
+_FISCAL = re.compile(r"(?:(平成|令和|H|R)?(元|\d{1,2})|(\d{4}))年度(末)?")
+_CALENDAR_YEAR = re.compile(r"(\d{4})年中")
+_MONTH_END = re.compile(r"(\d{4})年(\d{1,2})月末")
+
+
+def expected_when(text: str):
+    """The `When` a printed date stands for, at its precision; None when the text prints no date.
+
+    A fiscal year (2016年度 → FY2016), its end (2016年度末 → 2017-03-31), a calendar year (2017年中 →
+    CY2017), a month's end (2016年3月末 → 2016-03-31), a month (2017年４月 → 2017-04) or a day."""
+    from policygraph.records.when import When
+    norm = unicodedata.normalize("NFKC", text)
+    if m := _FISCAL.search(norm):
+        if m.group(3):
+            year = int(m.group(3))
+        else:
+            era = ERAS[m.group(1) or "平成"]
+            year = era + (0 if m.group(2) == "元" else int(m.group(2)) - 1)
+        return When.day(dt.date(year + 1, 3, 31)) if m.group(4) else When.fiscal_year(year)
+    if m := _CALENDAR_YEAR.search(norm):
+        return When.parse(f"CY{m.group(1)}")
+    if m := _MONTH_END.search(norm):
+        year, month = int(m.group(1)), int(m.group(2))
+        return When.day(dt.date(year, month, calendar.monthrange(year, month)[1]))
+    first = printed_date(norm)
+    if first is None:
+        return None
+    if first.day is None:
+        return When.parse(f"{first.year}-{first.month:02d}")
+    return When.day(dt.date(first.year, first.month, first.day))

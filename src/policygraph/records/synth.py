@@ -65,16 +65,18 @@ from pathlib import Path
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.records.sources import MIN_UNIQUE_QUOTE, normalize
+from policygraph.records.printed_dates import expected_when
+from policygraph.records.when import When
 
 # ---------------------------------------------------------------------------------- size model
 #: Triples of a project with no policy area: the shipped ontology, the ~50 bodies and their
 #: organisation chart, fiscal-year nodes. Fitted to built graphs (see the module doc; checked by
 #: tests/records/test_synth.py).
-TRIPLES_BASE = 1_830
+TRIPLES_BASE = 2_000
 #: Triples per policy area, over and above its reform items (documents, evaluation, guidelines, budget).
-TRIPLES_PER_AREA = 556
+TRIPLES_PER_AREA = 687
 #: Triples per roadmap reform item (its steps, progress reports, directive, three KPIs and their values).
-TRIPLES_PER_ITEM = 537
+TRIPLES_PER_ITEM = 541
 #: Reform items per policy area (the last area may have fewer, never fewer than MIN_ITEMS).
 ITEMS_PER_AREA = 6
 #: An area needs three items: one with bodies, one without (KPIs with no body), one with no KPI.
@@ -603,17 +605,21 @@ class _Area:
             ], [_ev(loc(key, "基準値"), piece(key, f"（{text}）"))]))
             return bid
 
+        def when(date, date_text) -> str:
+            """The date at the precision date_text prints it (2016年4月 → 2016-04; 28年度 → FY2016)."""
+            return str(expected_when(date_text) or When.day(date))
+
         def obs(key, value, date, date_text, status, printed, unit_=unit, reduction_from=None, value_text=None):
             records.append((key, f"obs-{base}-{date.isoformat()}-{self.tag[key]}", "Observation", [
                 ("kpi", kid), ("document", self.did(key)), ("value", num(value)), ("unit", q(unit_)),
                 ("value_text", q(value_text) if value_text else None), ("reduction_from", reduction_from),
-                ("date", date.isoformat()), ("date_text", q(date_text)), ("status", status),
+                ("date", when(date, date_text)), ("date_text", q(date_text)), ("status", status),
             ], [_ev(loc(key, "実績値"), piece(key, printed))]))
 
         def projection(key, kind, value, fy, date, date_text, printed):
             records.append((key, f"proj-{base}-fy{fy}-{self.tag[key]}", "Projection", [
                 ("kpi", kid), ("document", self.did(key)), ("kind", q(kind)), ("value", num(value)),
-                ("unit", q(unit)), ("fiscal_year", num(fy)), ("date", date.isoformat()), ("date_text", q(date_text)),
+                ("unit", q(unit)), ("date", when(date, date_text)), ("date_text", q(date_text)),
             ], [_ev(loc(key, "次回の把握時期と今後の方針"), piece(key, printed))]))
 
         def grade(key, g):
@@ -813,7 +819,7 @@ class _Area:
                     ], [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} {wareki}年度 目標", f"{wareki}年度 目標 {t}件")]))
                     records.append(("Observation", f"obs-{kid[4:]}-{fy + 1}-03-31-ev2019", [
                         ("kpi", kid), ("document", self.did(key)), ("value", num(v)), ("unit", q(unit)),
-                        ("date", dt.date(fy + 1, 3, 31).isoformat()), ("date_text", q(f"{wareki}年度")),
+                        ("date", f"FY{fy}"), ("date_text", q(f"{wareki}年度")),
                         ("status", "final"),
                     ], [_ev(f"施策目標{g} 測定指標{CIRCLED[g - 1]} {wareki}年度 実績", f"{wareki}年度 実績 {v}件")]))
                 row.append(f"測定指標{CIRCLED[g - 1]} 達成 {grade_}")
