@@ -35,6 +35,9 @@ Every grade is also judged against what policygraph computes as of the grade's o
 date, else the last day its document can have been issued on): ``?grade pg:gradeDate ?day ;
 pg:statusAtGrade ?status``. The grade-disagreement gap lists those that disagree.
 
+Where a KPI has values of sub-series (pg:series: 自治体クラウド and 単独クラウド of the cloud count), the
+totals are judged and the parts left aside; a KPI printed only by parts (下水道, 簡易水道) is judged on them.
+
 The target used (the basis) is the comparable target with the latest due date: pg:deadline, or for a
 yearly target (pg:fiscalYear only) the last day of that fiscal year. The observation used is the
 latest dated at or before the as-of date in the basis' unit; on the same date a final value beats an
@@ -72,7 +75,8 @@ LABELS = {"achieved": ("達成", "achieved"), "on_track": ("順調", "on track")
           "no_data": ("実績なし", "no data")}
 CONCEPTS = {s: PG[f"attainment-{s.replace('_', '-')}"] for s in STATUSES}
 DERIVED = (PG.attainment, PG.attainmentBasis, PG.attainmentObservation, PG.attainmentThreshold,
-           PG.attainmentAsOf, PG.attainmentGrade, PG.gradeDate, PG.statusAtGrade, PG.level)
+           PG.attainmentAsOf, PG.attainmentGrade, PG.gradeDate, PG.statusAtGrade, PG.level,
+           PG.observationAtGrade)
 PERCENT = PG["unit-percent"]
 _STATUS_RANK = {PG.Final: 2, PG.Unstated: 1, PG.Preliminary: 0}
 
@@ -360,8 +364,10 @@ TARGETS = (_PREFIXES + """SELECT ?kpi ?node ?value ?unit ?factor ?comparator ?ba
   OPTIONAL { ?node pg:deadline ?deadline }
   OPTIONAL { ?node pg:fiscalYear ?fy . ?fy pg:endDate ?fyEnd }
 }""")
-OBSERVATIONS = (_PREFIXES + """SELECT ?kpi ?node ?value ?text ?unit ?date ?status ?base ?baseValue ?baseUnit WHERE {
+OBSERVATIONS = (_PREFIXES + """SELECT ?kpi ?node ?value ?text ?unit ?date ?status ?base ?baseValue ?baseUnit ?series
+WHERE {
   ?kpi a pg:KPI ; pg:hasObservation ?node .
+  OPTIONAL { ?node pg:series ?series }
   OPTIONAL { ?node pg:value ?value }
   OPTIONAL { ?node pg:valueText ?text }
   OPTIONAL { ?node pg:referenceDate ?date }
@@ -447,6 +453,10 @@ def kpi_facts(rows: dict[str, list[dict]]) -> dict[URIRef, KPIFacts]:
     out = {}
     for kpi in sorted({r["kpi"] for r in rows["kpis"]}, key=str):
         obs = observations.get(kpi, {})
+        # A sub-series (pg:series: 自治体クラウド, 下水道) is a part, not the KPI: judge the totals where
+        # there are any, the parts only where the source prints nothing else.
+        totals = {n: rs for n, rs in obs.items() if _first(rs, "series") is None}
+        obs = totals or obs
         out[kpi] = KPIFacts(
             [target_fact(n, rs) for n, rs in sorted(targets.get(kpi, {}).items(), key=lambda kv: str(kv[0]))],
             [o for o in (observation_fact(n, rs) for n, rs in obs.items()) if o],
@@ -472,6 +482,7 @@ class GradeCheck:
     date: dt.date
     status: str
     agrees: bool | None  # None: the grade is not compared (N, F, 一)
+    observation: URIRef | None = None  # the observation the status rests on
 
 
 def grade_checks(rows: dict[str, list[dict]]) -> list[GradeCheck]:
@@ -481,9 +492,9 @@ def grade_checks(rows: dict[str, list[dict]]) -> list[GradeCheck]:
         for grade in facts.grades:
             if grade.date is None:
                 continue
-            status = facts.assess(kpi, grade.date).status
-            out.append(GradeCheck(kpi, grade.node, grade.date, status,
-                                  (status in grade.agrees) if grade.agrees else None))
+            judged = facts.assess(kpi, grade.date)
+            out.append(GradeCheck(kpi, grade.node, grade.date, judged.status,
+                                  (judged.status in grade.agrees) if grade.agrees else None, judged.observation))
     return out
 
 
@@ -511,6 +522,8 @@ def grade_triples(checks: list[GradeCheck]) -> list[tuple]:
     for c in checks:
         out.append((c.grade, PG.gradeDate, Literal(c.date, datatype=XSD.date)))
         out.append((c.grade, PG.statusAtGrade, CONCEPTS[c.status]))
+        if c.observation is not None:
+            out.append((c.grade, PG.observationAtGrade, c.observation))
     return out
 
 
