@@ -56,7 +56,8 @@ def test_the_catalogue_is_complete(project):
     assert names == {
         "directive-no-kpi-gap", "item-no-kpi-gap", "kpi-no-target-gap", "kpi-no-observation-gap",
         "kpi-no-body-gap", "deadline-no-observation-gap", "target-not-met-gap", "preliminary-only-gap",
-        "source-disagreement-gap", "guideline-empty-box-gap", "projection-as-observation-gap"}
+        "source-disagreement-gap", "guideline-empty-box-gap", "projection-as-observation-gap",
+        "grade-disagreement-gap", "next-measurement-passed-gap"}
     assert {p.name for p in FIXTURES.iterdir() if p.is_dir()} == names, "every gap query needs its fixtures"
 
 

@@ -46,7 +46,7 @@ def test_a_control_character_in_a_record_is_a_located_error(runner, project_copy
     _relabel(project_copy, f"題名{control}")
     result = runner.invoke(app, ["build", "--root", str(project_copy.root), "--out", str(tmp_path / "b")])
     assert result.exit_code == 1, result.output
-    assert "001-cloud-briefing.yaml:314: record ri-15, field label.ja: a control character" in result.output
+    assert "001-cloud-briefing.yaml:315: record ri-15, field label.ja: a control character" in result.output
     assert control not in result.output
     assert not (tmp_path / "b").exists()
 

@@ -634,6 +634,7 @@ class _Area:
             ], [_ev(loc(key, "次回の把握時期と今後の方針"), piece(key, text))]))
 
         r = rng.randint
+        announced = None  # the next measurement the 2017 report announces (次回の把握時期), if any
         if arch == "ge_future":
             v0 = r(15, 40) * 10
             t = v0 * 2 + r(0, 9) * 10
@@ -723,6 +724,7 @@ class _Area:
             obs("progress-2017", b, dt.date(2017, 4, 1), "2017年４月速報値", "preliminary", f"{b}団体（2017年４月速報値）")
             grade("progress-2017", "B")
             report("progress-2017", "2017年４月確報値は、2018年３月頃に公表。")
+            announced = "2017年４月確報値は、2018年３月頃に公表。"  # and no later document prints it
         elif arch == "disagreement":
             t = r(50, 90) * 100
             target("roadmap-2016", t, f"2030年度までに{comma(t)}千件", "ge", 2030, deadline_text="2030年度までに")
@@ -772,9 +774,14 @@ class _Area:
             ("label", label(ja, en)), ("tier", num(tier)), ("number", q(number)), ("reform_items", ids([rid])),
             ("documents", ids([self.did(key) for key in documents])),
             ("responsible", ids(responsible) if responsible else None),
+            ("next_measurement", "2018-03" if announced else None),
+            ("next_measurement_text", q(announced) if announced else None),
+            ("next_measurement_document", self.did("progress-2017") if announced else None),
         ], [_ev(f"改革項目{item_number} KPI {tier_ja} {number}", f"{tier_ja} {number} {ja}"),
             _ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number}", f"{tier_ja} {number} {ja}",
-                self.src("progress-2017"))])
+                self.src("progress-2017"))]
+            + ([_ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number} 次回の把握時期と今後の方針", announced,
+                    self.src("progress-2017"))] if announced else []))
         for key, rid_, rtype, fields, evidence in records:
             self.record(key, rid_, rtype, fields, evidence)
 
