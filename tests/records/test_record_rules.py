@@ -80,3 +80,42 @@ def test_a_short_quote_found_once_stays_evidence(project_copy):
     _edit(project_copy, OBSERVATION.replace('quote: "842団体(H28.4.1)に増加。"', 'quote: "842団体"'))
     corpus, _graph = build_in_memory(project_copy)
     assert ("obs-cloud-municipalities-2016-04-01-briefing", 0) in corpus.matches
+
+
+@pytest.mark.parametrize("record,line,message", [
+    ("pj-14-government-systems-reduction-fy2018-progress2017",
+     "    reduction_from: bl-14-government-systems-fy2012-progress2017\n", "printed as a cut"),
+    ("pj-13-convenience-store-population-fy2017-progress2017", "    approximate: true\n", "printed with 約"),
+    ("obs-13-convenience-store-population-2017-08-31-progress2017", "    approximate: true\n", "printed with 約"),
+])
+def test_a_reading_must_agree_with_the_printed_value(runner, project_copy, tmp_path, record, line, message):
+    """Defect (issue 11): 894システムの減 was stored as a projected count of 894 systems, and 約 was a
+    note, not a typed qualifier; now a printed cut needs its baseline and a printed 約 needs approximate."""
+    path = project_copy.records_dir / "000-progress-2017.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"  - id: {record}\n")
+    at = text.index(line, start)
+    assert at < text.index("    evidence:", start)
+    path.write_text(text[:at] + text[at + len(line):], encoding="utf-8")
+    result = _build(runner, project_copy, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert f"record {record}, field" in result.output and message in result.output
+
+
+def test_a_cut_that_is_not_printed_is_refused(runner, project_copy, tmp_path):
+    _edit(project_copy, OBSERVATION.replace("    status: unstated\n",
+          "    status: unstated\n    reduction_from: bl-cloud-municipalities-fy2014-roadmap\n", 1))
+    result = _build(runner, project_copy, tmp_path)
+    assert result.exit_code == 1 and "reduction_from is set, but the printed value is not a cut" in result.output
+
+
+@pytest.mark.parametrize("between,message", [("[2017-12-31, 2017-10-31]", "is after"),
+                                             ("[2017-10-31]", "issued_between")])
+def test_issue_date_bounds_are_checked(runner, project_copy, tmp_path, between, message):
+    path = project_copy.records_dir / FILE
+    text = path.read_text(encoding="utf-8")
+    anchor = "    issued_between: [2017-06-09, 2017-09-30]\n"
+    assert anchor in text
+    path.write_text(text.replace(anchor, f"    issued_between: {between}\n"), encoding="utf-8")
+    result = _build(runner, project_copy, tmp_path)
+    assert result.exit_code == 1 and message in result.output and "doc-cloud-briefing-2017" in result.output

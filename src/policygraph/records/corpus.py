@@ -4,6 +4,8 @@ Every problem is collected (not just the first) and names its file, line and fie
 """
 from __future__ import annotations
 
+import re
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -114,6 +116,7 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_values(corpus)
         problems += _check_text(corpus)
         problems += _check_printed_dates(corpus)
+        problems += _check_readings(corpus)
     if problems:  # a source that cannot be read is an input error (exit 2), like malformed YAML
         raise PolicygraphError(problems, EXIT_INPUT if corpus.unreadable else EXIT_VIOLATIONS)
     return corpus
@@ -197,6 +200,38 @@ def _check_printed_dates(corpus: Corpus) -> list[Problem]:
             problems.append(located.problem(
                 f"the printed date {first.text} is {shown}, but {name} is {typed.isoformat()}: correct the typed "
                 f"date (or date_text, if it quotes another date)", "date_text", value=text))
+    return problems
+
+
+_APPROX = re.compile(r"約\s*[\d０-９]")
+_CUT = re.compile(r"(削減|の減|%減|％減|割減|圧縮)")
+
+
+def _check_readings(corpus: Corpus) -> list[Problem]:
+    """How a value is read must agree with how it is printed, for observations and projections:
+    a value printed with 約 (約29％) has approximate: true, and approximate: true needs a 約; a value
+    printed as a cut (894システムの減, 257億円の削減, 29％減) names the baseline it is cut from
+    (reduction_from), and reduction_from needs a cut in the printed value."""
+    problems = []
+    for located in corpus.records.values():
+        rec = located.record
+        if rec.type not in ("Observation", "Projection") or getattr(rec, "value", None) is None:
+            continue
+        if rec.value_text:
+            printed = normalize(rec.value_text)
+            approx = bool(_APPROX.search(printed))
+        else:  # the quote prints the value: is it preceded by 約?
+            printed = "".join(normalize(ev.quote) for ev in rec.evidence).replace(",", "")
+            approx = any(f"約{form}" in printed for form in _printed_forms(Decimal(rec.value)))
+        if approx != rec.approximate:
+            problems.append(located.problem(
+                "the value is printed with 約 (about): set approximate: true" if not rec.approximate else
+                "approximate: true, but the printed value has no 約", "approximate", value=printed[:60]))
+        if bool(_CUT.search(printed)) != (rec.reduction_from is not None):
+            problems.append(located.problem(
+                "the value is printed as a cut (減, 削減, 圧縮): name the baseline it is cut from in reduction_from"
+                if rec.reduction_from is None else "reduction_from is set, but the printed value is not a cut",
+                "reduction_from", value=printed[:60]))
     return problems
 
 
