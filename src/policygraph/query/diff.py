@@ -1,0 +1,120 @@
+"""Edition diff: what changed between two documents (e.g. the 2016 and 2017 progress reports).
+
+Both documents are read with one named query (queries/edition-statements.rq) and compared in
+Python, so the diff runs on any engine:
+
+- KPIs added (reported in B, not A), dropped (in A, not B), replaced (a dropped KPI with
+  pg:replacedBy naming one B reports) and renamed (pg:renamedFrom, reported by either);
+- targets changed (a KPI both report whose targets differ in value, unit, comparator or deadline);
+- new values (observations B prints that A did not, beside A's latest: 278 → 301 for
+  窓口業務のアウトソーシング);
+- grade moves (a KPI graded in both, with another grade);
+- reports whose printed status changed (a schedule step or KPI both report on).
+
+    >>> result = diff(engine, library, "doc-progress-2016", "doc-progress-2017")
+    >>> [c["kpi"] for c in result["new_values"]][:1]
+    ['kpi-11-back-office-consolidation']
+"""
+from __future__ import annotations
+
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+from policygraph.graph.namespaces import PGR, record_id
+from policygraph.graph.terms import plain
+from policygraph.query.sparql import QueryLibrary
+from policygraph.store.engines import Engine
+
+#: The sections of a diff, in the order they are shown, with their Japanese and English titles.
+SECTIONS = {
+    "added": ("追加されたKPI", "KPIs added"),
+    "dropped": ("削除されたKPI", "KPIs dropped"),
+    "replaced": ("置き換えられたKPI", "KPIs replaced"),
+    "renamed": ("名称が変わったKPI", "KPIs renamed"),
+    "targets_changed": ("変更された目標", "Targets changed"),
+    "new_values": ("新しい実績値", "New values"),
+    "grade_moves": ("区分の変化", "Grade moves"),
+    "status_changes": ("進捗状況の変化", "Progress status changes"),
+}
+
+
+def _rows(engine: Engine, library: QueryLibrary, document: str) -> list[dict]:
+    rows = engine.run(library.get("edition-statements"), document=PGR[document])
+    return [{k: plain(v) if k not in ("subject", "statement", "replacedBy") else (record_id(v) if v else None)
+             for k, v in r.items()} for r in rows]
+
+
+def _documents(engine: Engine, library: QueryLibrary) -> dict[str, str]:
+    return {record_id(r["node"]): str(r["label"]) for r in engine.run(library.get("trace-roots"))
+            if str(r["class"]).endswith("PolicyDocument")}
+
+
+def _target_key(r: dict) -> tuple:
+    return (r["value"], r["unit"], r["comparator"], r["when"], r["valueText"] if r["value"] is None else None)
+
+
+def _shown(r: dict) -> str:
+    value = r["valueText"] or ("" if r["value"] is None else f"{r['value']}{r['unit'] or ''}")
+    return f"{value} ({r['when']})" if r.get("when") else str(value)
+
+
+def diff(engine: Engine, library: QueryLibrary, a: str, b: str) -> dict:
+    """The diff of documents `a` and `b` (record ids), as plain data (JSON-ready)."""
+    documents = _documents(engine, library)
+    for name, doc in (("DOC_A", a), ("DOC_B", b)):
+        if doc not in documents:
+            raise PolicygraphError.single(f"no policy document {doc!r}; documents: {', '.join(sorted(documents))}",
+                                          EXIT_INPUT, field=name, value=doc)
+    rows = {a: _rows(engine, library, a), b: _rows(engine, library, b)}
+    kpis = {d: {r["subject"]: r for r in rs if r["kind"] == "kpi"} for d, rs in rows.items()}
+    label = {r["subject"]: r["label"] for rs in rows.values() for r in rs}
+
+    def of(doc, kind):
+        out: dict[str, list[dict]] = {}
+        for r in rows[doc]:
+            if r["kind"] == kind:
+                out.setdefault(r["subject"], []).append(r)
+        return out
+
+    result: dict = {"a": {"id": a, "label": documents[a]}, "b": {"id": b, "label": documents[b]}}
+    added = sorted(set(kpis[b]) - set(kpis[a]))
+    dropped = sorted(set(kpis[a]) - set(kpis[b]))
+    replaced = [{"kpi": k, "label": label[k], "replaced_by": kpis[a][k]["replacedBy"],
+                 "replaced_by_label": label.get(kpis[a][k]["replacedBy"], "")}
+                for k in dropped if kpis[a][k]["replacedBy"] in kpis[b]]
+    gone = {r["kpi"] for r in replaced}
+    result["added"] = [{"kpi": k, "label": label[k]} for k in added]
+    result["dropped"] = [{"kpi": k, "label": label[k]} for k in dropped if k not in gone]
+    result["replaced"] = replaced
+    result["renamed"] = [{"kpi": k, "label": label[k], "renamed_from": r["renamedFrom"]}
+                         for k, r in sorted({**kpis[a], **kpis[b]}.items()) if r["renamedFrom"]]
+    both = sorted(set(kpis[a]) & set(kpis[b]))
+    targets = {d: of(d, "target") for d in (a, b)}
+    result["targets_changed"] = [
+        {"kpi": k, "label": label[k], "a": [_shown(r) for r in targets[a].get(k, [])],
+         "b": [_shown(r) for r in targets[b].get(k, [])]}
+        for k in both
+        if {_target_key(r) for r in targets[a].get(k, [])} != {_target_key(r) for r in targets[b].get(k, [])}]
+    observed = {d: of(d, "observation") for d in (a, b)}
+    new_values = []
+    for k in both:
+        seen = {(r["when"], r["value"], r["series"]) for r in observed[a].get(k, [])}
+        fresh = [r for r in observed[b].get(k, []) if (r["when"], r["value"], r["series"]) not in seen]
+        if fresh:
+            latest_a = max(observed[a].get(k, []), key=lambda r: (r["date"] or "", r["statement"]), default=None)
+            new_values.append({"kpi": k, "label": label[k], "a_latest": _shown(latest_a) if latest_a else None,
+                               "b_new": [_shown(r) for r in sorted(fresh, key=lambda r: (r["date"] or "",
+                                                                                         r["statement"]))]})
+    result["new_values"] = new_values
+    grades = {d: of(d, "grade") for d in (a, b)}
+    result["grade_moves"] = [
+        {"kpi": k, "label": label[k], "a": sorted({r["grade"] for r in grades[a][k]}),
+         "b": sorted({r["grade"] for r in grades[b][k]})}
+        for k in sorted(set(grades[a]) & set(grades[b]))
+        if {r["grade"] for r in grades[a][k]} != {r["grade"] for r in grades[b][k]}]
+    reports = {d: of(d, "report") for d in (a, b)}
+    result["status_changes"] = [
+        {"subject": s, "label": label[s], "a": sorted({r["status"] for r in reports[a][s] if r["status"]}),
+         "b": sorted({r["status"] for r in reports[b][s] if r["status"]})}
+        for s in sorted(set(reports[a]) & set(reports[b]))
+        if {r["status"] for r in reports[a][s]} != {r["status"] for r in reports[b][s]}]
+    result["counts"] = {name: len(result[name]) for name in SECTIONS}
+    return result

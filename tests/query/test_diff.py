@@ -1,0 +1,44 @@
+"""`policygraph diff`: what changed between the 2016 and 2017 progress reports, on the real corpus."""
+import json
+
+from policygraph.cli.app import app
+
+
+def _diff(runner, *args):
+    result = runner.invoke(app, ["diff", "doc-progress-2016", "doc-progress-2017", "-f", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_new_values_show_the_earlier_edition_beside_the_later(runner):
+    new = {r["kpi"]: r for r in _diff(runner)["new_values"]}
+    window = new["kpi-11-window-outsourcing"]
+    assert window["a_latest"] == "278団体 (2016-04)" and window["b_new"] == ["301団体 (2017-04)"]
+    assert new["kpi-12-renkei-chusu-areas"]["a_latest"] == "17圏域 (FY2016)"
+
+
+def test_kpis_added_dropped_replaced_and_renamed(runner):
+    result = _diff(runner)
+    assert {r["kpi"] for r in result["added"]} >= {"kpi-14-government-systems", "kpi-14-government-system-operating-cost"}
+    assert {"kpi": "kpi-13-convenience-store-usage", "label": "各種証明書のコンビニ交付の利用件数",
+            "replaced_by": "kpi-13-convenience-store-issuance",
+            "replaced_by_label": "各種証明書のコンビニ交付の実施団体数（人口）"} in result["replaced"]
+    assert "kpi-13-convenience-store-usage" not in {r["kpi"] for r in result["dropped"]}
+    assert [r["renamed_from"] for r in result["renamed"]] == ["資産老朽化比率"]
+    assert result["counts"]["new_values"] == len(result["new_values"]) >= 6
+
+
+def test_steps_whose_printed_status_changed(runner):
+    changes = {r["subject"]: r for r in _diff(runner)["status_changes"]}
+    assert changes and all(r["a"] != r["b"] for r in changes.values())
+
+
+def test_a_table_for_people(runner):
+    result = runner.invoke(app, ["diff", "doc-progress-2016", "doc-progress-2017"])
+    assert result.exit_code == 0
+    assert "新しい実績値 New values" in result.stdout and "301団体 (2017-04)" in result.stdout
+
+
+def test_an_unknown_document_is_a_located_error(runner):
+    result = runner.invoke(app, ["diff", "doc-progress-2016", "doc-nowhere"])
+    assert result.exit_code == 2 and "DOC_B" in result.output and "doc-progress-2017" in result.output
