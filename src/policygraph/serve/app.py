@@ -1,0 +1,257 @@
+"""The web app of `policygraph serve` (Starlette): a read-only SPARQL 1.1 Protocol endpoint, a page per
+named query, and the audit pages, over one built store.
+
+Every query runs in a query worker (`serve.workers`), never on the event loop, so a slow query
+holds one worker and the rest of the app keeps answering. Pages are rendered with the views'
+autoescaping Jinja2 templates; a Content-Security-Policy forbids any request leaving the origin.
+
+Example (a sketch; tests/serve runs it for real)::
+
+    with TestClient(create_app(Settings(project, store_dir))) as client:
+        client.get("/sparql", params={"query": "ASK {}"}).json()  # {'head': {}, 'boolean': True}
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from policygraph import __version__
+from policygraph.errors import PolicygraphError
+from policygraph.project import Project
+from policygraph.serve import pages, protocol
+from policygraph.serve.workers import QueryWorkers, TimeLimitHit, WorkerFailed, WorkersBusy
+
+#: Longest query text accepted (bytes): the named queries are under 5 KB.
+MAX_QUERY_BYTES = 100_000
+#: Pages forbid every request leaving the origin, inline scripts and plug-ins.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+@dataclass
+class Settings:
+    """What the server serves and its limits (`policygraph serve --help` documents each)."""
+
+    project: Project
+    store_dir: Path
+    time_limit: float = 10.0
+    max_rows: int = 10_000
+    workers: int = 2
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The app over `settings.store_dir` (a current store: `policygraph serve` checks it first)."""
+    from policygraph.query.sparql import QueryLibrary
+
+    library = QueryLibrary(settings.project.query_dirs)
+    state: dict = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        state["workers"] = QueryWorkers(settings.store_dir, settings.workers, settings.time_limit)
+        try:
+            yield
+        finally:
+            state["workers"].close()
+
+    async def call(func, *args, **kwargs):
+        """`func(engine, …)` in a query worker; its failures as HTTP errors."""
+        try:
+            return await run_in_threadpool(state["workers"].call, func, *args, **kwargs)
+        except TimeLimitHit as exc:
+            raise HTTPException(503, str(exc)) from exc
+        except WorkersBusy as exc:
+            raise HTTPException(503, f"{exc}; try again shortly") from exc
+        except WorkerFailed as exc:
+            raise HTTPException(500, str(exc)) from exc
+        except PolicygraphError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    # ---------------------------------------------------------------- SPARQL 1.1 Protocol
+    async def sparql(request: Request) -> Response:
+        query, forced = await _query_of(request)
+        if query is None:
+            if "text/html" in request.headers.get("accept", ""):
+                return RedirectResponse("/query", 303)
+            return _text(400, "no query: give one as `query=` (GET or a POSTed form) or POST it as "
+                              "application/sparql-query")
+        # Refusals (update, LOAD, SERVICE, FROM) are checked by `execute` in the worker: no scan of the
+        # query text runs on the event loop, and the time limit bounds it too.
+        answer = await call(protocol.execute, query, request.headers.get("accept", ""), forced, settings.max_rows)
+        return _answer(answer)
+
+    # ---------------------------------------------------------------- named queries
+    async def query_list(request: Request) -> Response:
+        queries = [library.get(n) for n in library.names()]
+        return _html(request, "serve-queries.html.j2", title="Named queries · 名前付きクエリ", queries=queries)
+
+    async def named_query(request: Request) -> Response:
+        name, fmt = _split_format(request.path_params["name"])
+        if name not in library.names():
+            raise HTTPException(404, f"no query named {name!r}")
+        query = library.get(name)
+        params = {k: v for k, v in request.query_params.items() if v != ""}
+        unknown = set(params) - set(query.params)
+        if unknown:
+            raise HTTPException(400, f"unknown parameter(s) {', '.join(sorted(unknown))} for query {name}; it takes "
+                                     f"{', '.join(query.params) or 'none'}")
+        found = await call(pages.named_rows, library.folders, name, params)
+        if len(found.rows) > settings.max_rows:
+            raise HTTPException(413, f"the result has more than {settings.max_rows:,} rows (the server's --max-rows)")
+        if fmt:
+            return _table_file(fmt, name, found.columns, found.rows)
+        return _html(request, "serve-query.html.j2", title=query.title or name, query=query, params=params,
+                     result=found, links=_format_links(request, name))
+
+    async def health(_request: Request) -> Response:
+        from policygraph.store.embedded import read_info
+        info = read_info(settings.store_dir)
+        return JSONResponse({"status": "ok", "version": __version__,
+                             "store": {"built_at": info.built_at if info else None,
+                                       "triples": info.triples if info else None}})
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if "text/html" in request.headers.get("accept", "") and request.url.path != "/sparql":
+            return _html(request, "serve-error.html.j2", status_code=exc.status_code, title=f"{exc.status_code}",
+                         message=exc.detail)
+        return _text(exc.status_code, exc.detail)
+
+    def _html(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+        body = env.get_template(template).render(request_path=request.url.path, version=__version__, **context)
+        return HTMLResponse(body, status_code, headers={"Content-Security-Policy": CSP})
+
+    from policygraph.serve.templates import environment
+    env = environment(settings.project)
+    routes = [
+        Route("/health", health),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/queries", query_list),
+        Route("/queries/{name}", named_query),
+        *static_routes(settings.project),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
+                    middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))])
+    app.state.settings = settings
+    return app
+
+
+def static_routes(project: Project) -> list[Route]:
+    from policygraph.serve.templates import static_file
+    async def static(request: Request) -> Response:
+        found = static_file(project, request.path_params["path"])
+        if found is None:
+            raise HTTPException(404, "not found")
+        body, media = found
+        return Response(body, media_type=media, headers={"Cache-Control": "public, max-age=3600",
+                                                         "X-Content-Type-Options": "nosniff"})
+    return [Route("/static/{path:path}", static)]
+
+
+async def _query_of(request: Request) -> tuple[str | None, str | None]:
+    """(query text or None, a `format=` choice) of a protocol request; refusals as HTTP errors."""
+    args = request.query_params
+    form: list[tuple[str, str]] = []
+    query = None
+    if request.method == "POST":
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "application/sparql-update":
+            raise HTTPException(403, "SPARQL Update is refused: this endpoint is read-only")
+        if media not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            raise HTTPException(415, "POST a query as application/sparql-query or a form "
+                                     "(application/x-www-form-urlencoded)")
+        body = await _bounded_body(request)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HTTPException(400, "the request body is not UTF-8") from None
+        if media == "application/sparql-query":
+            query = text
+        else:
+            form = parse_qsl(text, keep_blank_values=True, max_num_fields=50)
+    fields = list(args.multi_items()) + form
+    names = [k for k, _ in fields]
+    if "update" in names:
+        raise HTTPException(403, "SPARQL Update (update=) is refused: this endpoint is read-only")
+    if {"default-graph-uri", "named-graph-uri"} & set(names):
+        raise HTTPException(400, "default-graph-uri / named-graph-uri are not supported: the store has one "
+                                 "default graph, and no graph is ever loaded from an IRI")
+    given = [v for k, v in fields if k == "query"]
+    if query is not None and given:
+        raise HTTPException(400, "give the query once: in the body or as query=, not both")
+    if len(given) > 1:
+        raise HTTPException(400, "give one query= parameter, not several")
+    if given:
+        query = given[0]
+    if query is not None and len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+        raise HTTPException(413, f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
+    forced = next((protocol.FORMAT_ALIASES.get(str(v).lower()) for k, v in fields if k in ("format", "output")), None)
+    return query, forced
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, refused (413) past MAX_QUERY_BYTES without reading more of it."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_QUERY_BYTES:
+            raise HTTPException(413, f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
+    return bytes(body)
+
+
+def _answer(answer: protocol.Answer) -> Response:
+    headers = {"Vary": "Accept", "X-Content-Type-Options": "nosniff"}
+    return Response(answer.body, answer.status, headers=headers, media_type=answer.media_type)
+
+
+def _text(status: int, message: str) -> Response:
+    return PlainTextResponse(message.rstrip() + "\n", status, headers={"X-Content-Type-Options": "nosniff"})
+
+
+#: The download formats of every table: suffix → media type.
+TABLE_FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _split_format(name: str) -> tuple[str, str | None]:
+    stem, dot, suffix = name.rpartition(".")
+    if dot and suffix in TABLE_FORMATS:
+        return stem, suffix
+    return name, None
+
+
+def _format_links(request: Request, name: str) -> dict[str, str]:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return {fmt: f"{request.url.path.rsplit('/', 1)[0]}/{name}.{fmt}{query}" for fmt in TABLE_FORMATS}
+
+
+def _table_file(fmt: str, name: str, columns: list[str], rows: list[dict]) -> Response:
+    """A table as a download: JSON (a list of objects, as `policygraph query --format json`), CSV (UTF-8
+    with a BOM, for Excel) or an Excel workbook."""
+    from policygraph.views.tables import delimited, xlsx_bytes
+    if fmt == "json":
+        body = json.dumps(rows, ensure_ascii=False, indent=1).encode()
+        return Response(body, media_type=TABLE_FORMATS[fmt])
+    if fmt == "csv":
+        body = b"\xef\xbb\xbf" + delimited(columns, rows).encode()
+    else:
+        body = xlsx_bytes({name: (columns, rows)})
+    return Response(body, media_type=TABLE_FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{_safe_name(name)}.{fmt}"'})
+
+
+def _safe_name(name: str) -> str:
+    """A file name for Content-Disposition: letters, digits, '-', '_' and '.' only."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name) or "table"

@@ -1,0 +1,156 @@
+"""Query workers: processes that each hold the store open read-only and run one call at a time.
+
+Oxigraph evaluates a query in Rust and cannot be interrupted from Python, so a query that runs past
+the time limit is stopped the only sure way — its worker process is ended and a fresh one started —
+while the other workers go on answering. The web app never runs a query on its own event loop.
+
+Example (a sketch; tests/serve runs it for real)::
+
+    with QueryWorkers(store_dir, size=2, time_limit=10) as workers:
+        answer = workers.call(protocol.execute, "ASK { ?s ?p ?o }", "text/csv")
+    answer.body  # b'boolean\\ntrue\\n'
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class TimeLimitHit(Exception):
+    """The call ran longer than the time limit; its worker was ended."""
+
+
+class WorkersBusy(Exception):
+    """Every worker stayed busy for the whole time limit."""
+
+
+class WorkerFailed(Exception):
+    """A worker ended without answering (it crashed or was killed from outside)."""
+
+
+_engine = None
+
+
+def _worker(store_dir: str, conn) -> None:
+    """A worker's life: open the store read-only, then answer calls until the pipe closes."""
+    import pyoxigraph as ox
+
+    from policygraph.store.engines import OxigraphEngine
+    global _engine
+    _engine = OxigraphEngine(store=ox.Store.read_only(store_dir), where=store_dir)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        func, args, kwargs = task
+        try:
+            conn.send((True, func(_engine, *args, **kwargs)))
+        except BaseException as exc:  # noqa: BLE001 — sent back and raised in the app, never lost here
+            try:
+                conn.send((False, exc))
+            except Exception:  # the exception itself does not pickle
+                conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+@dataclass(eq=False)  # compared and hashed by identity: kept in a set
+class _Worker:
+    process: multiprocessing.Process
+    conn: object
+
+
+class QueryWorkers:
+    """A fixed set of worker processes over one store folder; `call` runs `func(engine, *args)` in
+    one of them, within `time_limit` seconds. Thread-safe; call it from a thread, not the event loop."""
+
+    def __init__(self, store_dir: Path, size: int = 2, time_limit: float = 10.0):
+        self.store_dir = str(store_dir)
+        self.time_limit = time_limit
+        # forkserver: a fresh worker starts in milliseconds from a clean server process, never a fork
+        # of the web app's threads.
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["policygraph.serve.workers", "policygraph.serve.protocol",
+                                          "policygraph.serve.pages"])
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(size):
+            self._idle.put(self._start())
+
+    def __enter__(self) -> QueryWorkers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker, args=(self.store_dir, child), daemon=True,
+                                    name="policygraph-query-worker")
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _end(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+
+    def call(self, func, *args, **kwargs):
+        """`func(engine, *args, **kwargs)` in a worker: its return value, or its exception raised here;
+        TimeLimitHit past the time limit, WorkersBusy when no worker came free within it."""
+        try:
+            worker = self._idle.get(timeout=self.time_limit)
+        except queue.Empty:
+            raise WorkersBusy(f"every query worker stayed busy for {self.time_limit:g} s") from None
+        try:
+            worker.conn.send((func, args, kwargs))
+            if not worker.conn.poll(self.time_limit):
+                raise TimeLimitHit(f"the query ran longer than the server's time limit ({self.time_limit:g} s, "
+                                   f"--time-limit) and was stopped")
+            ok, value = worker.conn.recv()
+        except TimeLimitHit:
+            self._replace(worker)
+            raise
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise WorkerFailed(f"a query worker ended without answering: {exc or type(exc).__name__}") from exc
+        self._idle.put(worker)
+        if not ok:
+            raise value
+        return value
+
+    def _replace(self, worker: _Worker) -> None:
+        self._end(worker)
+        if not self._closed:
+            self._idle.put(self._start())
+
+    def close(self) -> None:
+        """End every worker (on shutdown)."""
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        for worker in workers:
+            worker.process.join(2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(2)
+            worker.conn.close()
+        with self._lock:
+            self._all.clear()
