@@ -30,7 +30,9 @@ from starlette.routing import Route
 from policygraph import __version__
 from policygraph.errors import PolicygraphError
 from policygraph.project import Project
+from policygraph.query.sparql import RECORD_ID
 from policygraph.serve import pages, protocol
+from policygraph.views.viz_model import ATTAINMENT_STYLE
 from policygraph.serve.workers import QueryWorkers, TimeLimitHit, WorkerFailed, WorkersBusy
 
 #: Longest query text accepted (bytes): the named queries are under 5 KB.
@@ -116,6 +118,63 @@ def create_app(settings: Settings) -> Starlette:
         return _html(request, "serve-query.html.j2", title=query.title or name, query=query, params=params,
                      result=found, links=_format_links(request, name))
 
+    # ---------------------------------------------------------------- audit pages
+    async def node_page(request: Request) -> Response:
+        rid = request.path_params["rid"]
+        if not RECORD_ID.match(rid):
+            raise HTTPException(404, "not a record id")
+        forced = protocol.FORMAT_ALIASES.get(request.query_params.get("format", "").lower())
+        if forced in protocol.GRAPH_FORMATS or _wants_rdf(request.headers.get("accept", "")):
+            answer = await call(pages.node_graph, rid, request.headers.get("accept", ""), forced)
+            if answer.status == 200 and answer.body.strip() in (b"", b"[]"):
+                raise HTTPException(404, f"no record {rid!r}")
+            return _answer(answer)
+        details = await call(pages.node, rid)
+        if details is None:
+            raise HTTPException(404, f"no record {rid!r}")
+        return _html(request, "serve-node.html.j2", title=details["label_ja"], node=details,
+                     iri=details["iri"], styles=ATTAINMENT_STYLE)
+
+    async def trace_page(request: Request) -> Response:
+        target, fmt = _split_format(request.path_params["target"])
+        if fmt:
+            found = await call(pages.trace_table, settings.project, target)
+            return _table_file(fmt, f"trace-{target}", found.columns, found.rows)
+        html = await call(pages.trace_page, settings.project, target)
+        # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch).
+        return HTMLResponse(html, headers={"X-Content-Type-Options": "nosniff"})
+
+    async def kpis(request: Request) -> Response:
+        fmt = _table_format(request)
+        board, lines = await call(pages.kpi_board, library.folders)
+        if fmt:
+            return _table_file(fmt, "kpi-status", board.columns, board.rows)
+        return _html(request, "serve-kpis.html.j2", title="KPI 状況 · KPI status board", board=board, lines=lines,
+                     styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}" for f in TABLE_FORMATS})
+
+    async def gaps(request: Request) -> Response:
+        fmt = _table_format(request)
+        found, kinds = await call(pages.gap_table, library.folders)
+        if fmt:
+            return _table_file(fmt, "gaps", found.columns, found.rows)
+        return _html(request, "serve-gaps.html.j2", title="欠落 · Coverage gaps", result=found, kinds=kinds,
+                     links={f: f"/gaps.{f}" for f in TABLE_FORMATS})
+
+    async def home(request: Request) -> Response:
+        data = await call(pages.overview, library.folders)
+        if "sources" not in state:
+            from policygraph.records.curation import corpus_stats
+            state["sources"] = (await run_in_threadpool(corpus_stats, settings.project))[0]
+        return _html(request, "serve-overview.html.j2", title="policygraph 概要 · Overview", data=data,
+                     sources=state["sources"], styles=ATTAINMENT_STYLE)
+
+    async def search(request: Request) -> Response:
+        text = request.query_params.get("q", "")[:200]
+        found = await call(pages.search, text) if text.strip() else []
+        if len(found) == 1 and found[0]["id"] == text.strip():
+            return RedirectResponse(f"/id/{found[0]['id']}", 303)
+        return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text)
+
     async def health(_request: Request) -> Response:
         from policygraph.store.embedded import read_info
         info = read_info(settings.store_dir)
@@ -140,6 +199,15 @@ def create_app(settings: Settings) -> Starlette:
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/queries", query_list),
         Route("/queries/{name}", named_query),
+        Route("/", home),
+        Route("/id/{rid}", node_page),
+        Route("/trace/{target}", trace_page),
+        Route("/kpis", kpis),
+        Route("/kpis.{fmt:str}", kpis),
+        Route("/gaps", gaps),
+        Route("/gaps.{fmt:str}", gaps),
+        Route("/search", search),
+        Route("/favicon.ico", lambda _request: Response(status_code=204)),
         *static_routes(settings.project),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
@@ -211,6 +279,12 @@ async def _bounded_body(request: Request) -> bytes:
     return bytes(body)
 
 
+def _wants_rdf(accept: str) -> bool:
+    """True when the client's first choice is an RDF format (a browser asks for HTML first)."""
+    first = next(iter(protocol.accepted(accept)), "")
+    return any(first in types for _, types, _ in protocol.GRAPH_FORMATS.values())
+
+
 def _answer(answer: protocol.Answer) -> Response:
     headers = {"Vary": "Accept", "X-Content-Type-Options": "nosniff"}
     return Response(answer.body, answer.status, headers=headers, media_type=answer.media_type)
@@ -223,6 +297,13 @@ def _text(status: int, message: str) -> Response:
 #: The download formats of every table: suffix → media type.
 TABLE_FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _table_format(request: Request) -> str | None:
+    fmt = request.path_params.get("fmt")
+    if fmt is not None and fmt not in TABLE_FORMATS:
+        raise HTTPException(404, f"no download format {fmt!r}; choose {', '.join(TABLE_FORMATS)}")
+    return fmt
 
 
 def _split_format(name: str) -> tuple[str, str | None]:

@@ -21,6 +21,7 @@ def environment(project: Project):
     env = Environment(loader=FileSystemLoader([str(d) for d in project.template_dirs]),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    env.filters["zip"] = lambda first, *rest: list(zip(first, *rest))
     return env
 
 
