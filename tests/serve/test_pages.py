@@ -114,3 +114,29 @@ def test_static_files_stay_in_their_folders(client):
     for path in ("/static/../../pyproject.toml", "/static/page.html.j2", "/static/vendor/../../x.js",
                  "/static/%2e%2e/%2e%2e/pyproject.toml"):
         assert client.get(path).status_code == 404, path
+
+
+def test_the_editor_page_loads_yasgui_from_this_origin(client):
+    r = client.get("/query", params={"example": "kpi-history"})
+    assert r.status_code == 200
+    assert '<script src="/static/vendor/yasgui-4.6.2/yasgui.min.js"></script>' in r.text
+    assert '<option value="kpi-history" selected>' in r.text
+    assert "connect-src 'self'" in r.headers["content-security-policy"]
+    js = client.get("/static/vendor/yasgui-4.6.2/yasgui.min.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/vendor/yasgui-4.6.2/LICENSE").status_code == 404  # not a served type
+
+
+def test_a_vendored_file_that_does_not_match_its_checksum_is_refused(tmp_path, project):
+    import shutil
+
+    from policygraph.errors import PolicygraphError
+    from policygraph.project import Project
+    from policygraph.serve.templates import static_file
+    shutil.copytree(project.vendor_dir, tmp_path / "viz" / "vendor")
+    (tmp_path / "data" / "records").mkdir(parents=True)
+    copy = Project(tmp_path)
+    assert static_file(copy, "vendor/yasgui-4.6.2/yasgui.min.js")[0][:20]
+    (tmp_path / "viz" / "vendor" / "yasgui-4.6.2" / "yasgui.min.js").write_text("alert(1)")
+    with pytest.raises(PolicygraphError, match="SHA256SUMS"):
+        static_file(copy, "vendor/yasgui-4.6.2/yasgui.min.js")

@@ -41,6 +41,10 @@ MAX_QUERY_BYTES = 100_000
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
+#: The editor's page: YASGUI's CodeMirror sets style attributes and injects <style>, so styles may be
+#: inline there; scripts still come only from this origin and every request stays on it.
+EDITOR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
 
 @dataclass
 class Settings:
@@ -175,6 +179,14 @@ def create_app(settings: Settings) -> Starlette:
             return RedirectResponse(f"/id/{found[0]['id']}", 303)
         return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text)
 
+    async def editor(request: Request) -> Response:
+        from policygraph.serve.templates import YASGUI_VERSION
+        examples = [{"name": n, "title": library.get(n).title, "text": library.get(n).text} for n in library.names()]
+        chosen = request.query_params.get("example", "")
+        return _html(request, "serve-editor.html.j2", title="SPARQL エディタ · query editor", examples=examples,
+                     chosen=chosen if chosen in library.names() else "kpi-status", yasgui=f"yasgui-{YASGUI_VERSION}",
+                     csp=EDITOR_CSP)
+
     async def health(_request: Request) -> Response:
         from policygraph.store.embedded import read_info
         info = read_info(settings.store_dir)
@@ -188,9 +200,10 @@ def create_app(settings: Settings) -> Starlette:
                          message=exc.detail)
         return _text(exc.status_code, exc.detail)
 
-    def _html(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    def _html(request: Request, template: str, status_code: int = 200, csp: str = CSP, **context) -> HTMLResponse:
         body = env.get_template(template).render(request_path=request.url.path, version=__version__, **context)
-        return HTMLResponse(body, status_code, headers={"Content-Security-Policy": CSP})
+        return HTMLResponse(body, status_code, headers={"Content-Security-Policy": csp,
+                                                        "X-Content-Type-Options": "nosniff"})
 
     from policygraph.serve.templates import environment
     env = environment(settings.project)
@@ -207,6 +220,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/gaps", gaps),
         Route("/gaps.{fmt:str}", gaps),
         Route("/search", search),
+        Route("/query", editor),
         Route("/favicon.ico", lambda _request: Response(status_code=204)),
         *static_routes(settings.project),
     ]

@@ -12,6 +12,8 @@ from policygraph.project import Project
 _STATIC = re.compile(r"^[a-z0-9][a-z0-9._-]*\.(css|js)$")
 #: Vendored front-end files: vendor/<package>-<version>/<file>.
 _VENDOR = re.compile(r"^vendor/([A-Za-z0-9@._-]+)/([A-Za-z0-9._-]+\.(?:js|css|map|woff2?))$")
+#: The SPARQL editor at /query, vendored from npm by viz/vendor_yasgui.sh.
+YASGUI_VERSION = "4.6.2"
 _MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
@@ -38,8 +40,23 @@ def static_file(project: Project, path: str) -> tuple[bytes, str] | None:
     if m and ".." not in path:
         candidate = project.vendor_dir / m.group(1) / m.group(2)
         if candidate.is_file():
-            return candidate.read_bytes(), _media(candidate)
+            return _checked(candidate), _media(candidate)
     return None
+
+
+def _checked(path: Path) -> bytes:
+    """A vendored file's bytes, refused when its folder's SHA256SUMS does not list this content."""
+    import hashlib
+
+    from policygraph.errors import EXIT_INPUT, PolicygraphError
+    data = path.read_bytes()
+    sums_file = path.parent / "SHA256SUMS"
+    sums = dict(line.split()[::-1] for line in sums_file.read_text().splitlines() if line.strip()) \
+        if sums_file.is_file() else {}
+    if sums.get(path.name) != hashlib.sha256(data).hexdigest():
+        raise PolicygraphError.single("vendored file does not match its SHA256SUMS (see viz/vendor_*.sh)", EXIT_INPUT,
+                                      file=path)
+    return data
 
 
 def _media(path: Path) -> str:
