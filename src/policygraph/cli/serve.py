@@ -45,8 +45,9 @@ def serve(
                           "the query's worker is stopped and the client gets 503.")] = 10.0,
     max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Most rows (or triples) one answer holds; a "
                         "larger result gets 413 (add LIMIT).")] = 10_000,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Query worker processes (a slow "
-                       "query holds one; the others keep answering).")] = 2,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Query worker processes per pool "
+                       "(one pool runs /sparql, one the pages; a slow query holds one worker, the others keep "
+                       "answering).")] = 2,
     store: StoreOption = None,
     root: RootOption = None,
 ):

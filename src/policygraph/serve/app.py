@@ -53,8 +53,13 @@ class Settings:
     project: Project
     store_dir: Path
     time_limit: float = 10.0
+    #: The pages run the tool's own queries (a project's named queries too): a longer limit, as ending a
+    #: page worker throws away its warm record model.
+    page_time_limit: float = 30.0
     max_rows: int = 10_000
     workers: int = 2
+    #: Bytes of finished results kept in memory (0: none); a result is at most an eighth of it.
+    cache_bytes: int = 64 * 1024 * 1024
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
@@ -67,16 +72,31 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        state["workers"] = QueryWorkers(settings.store_dir, settings.workers, settings.time_limit)
+        # Two pools: ad-hoc SPARQL apart from the pages, so a client running queries into the time limit
+        # (whose workers are ended and started again) never holds up a page, and pages keep their warm
+        # record model.
+        state["sparql"] = QueryWorkers(settings.store_dir, settings.workers, settings.time_limit)
+        state["pages"] = QueryWorkers(settings.store_dir, settings.workers, settings.page_time_limit,
+                                      warm=pages.record_graph)
         try:
             yield
         finally:
-            state["workers"].close()
+            state["sparql"].close()
+            state["pages"].close()
 
-    async def call(func, *args, **kwargs):
-        """`func(engine, …)` in a query worker; its failures as HTTP errors."""
+    cache = ResultCache(settings.cache_bytes)
+
+    async def call(func, *args, pool: str = "pages", **kwargs):
+        """`func(engine, …)` in a query worker (or its remembered result: the store is read-only and does
+        not change while the server runs); its failures as HTTP errors."""
+        key = _frozen((func.__module__, func.__qualname__, args, kwargs))
+        found = cache.get(key)
+        if found is not None:
+            return found
         try:
-            return await run_in_threadpool(state["workers"].call, func, *args, **kwargs)
+            result = await run_in_threadpool(state[pool].call, func, *args, **kwargs)
+            cache.put(key, result)
+            return result
         except TimeLimitHit as exc:
             raise HTTPException(503, str(exc)) from exc
         except WorkersBusy as exc:
@@ -96,7 +116,8 @@ def create_app(settings: Settings) -> Starlette:
                               "application/sparql-query")
         # Refusals (update, LOAD, SERVICE, FROM) are checked by `execute` in the worker: no scan of the
         # query text runs on the event loop, and the time limit bounds it too.
-        answer = await call(protocol.execute, query, request.headers.get("accept", ""), forced, settings.max_rows)
+        answer = await call(protocol.execute, query, request.headers.get("accept", ""), forced, settings.max_rows,
+                            pool="sparql")
         return _answer(answer)
 
     # ---------------------------------------------------------------- named queries
@@ -228,6 +249,63 @@ def create_app(settings: Settings) -> Starlette:
                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))])
     app.state.settings = settings
     return app
+
+
+def _frozen(value):
+    """A hashable form of call arguments (lists and dicts of plain values), for the cache key."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, Project):
+        return str(value.root)
+    return value
+
+
+class ResultCache:
+    """Results of worker calls, least recently used first out, within a byte budget (measured pickled).
+    Sound because the server reads one store, read-only, that no one changes under it: `policygraph
+    build` writes a new generation, and a server started before it keeps serving the old one."""
+
+    def __init__(self, budget: int):
+        import collections
+        import threading
+        self.budget = budget
+        self.used = 0
+        self.entries: collections.OrderedDict = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            self.entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key, value) -> None:
+        import pickle
+        if self.budget <= 0 or value is None:
+            return
+        try:
+            hash(key)
+            size = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except (TypeError, pickle.PicklingError):
+            return
+        if size > self.budget // 8 or (isinstance(value, protocol.Answer) and value.status != 200):
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (value, size)
+            self.used += size
+            while self.used > self.budget:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.used -= dropped
 
 
 def static_routes(project: Project) -> list[Route]:

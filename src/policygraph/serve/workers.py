@@ -34,13 +34,16 @@ class WorkerFailed(Exception):
 _engine = None
 
 
-def _worker(store_dir: str, conn) -> None:
-    """A worker's life: open the store read-only, then answer calls until the pipe closes."""
+def _worker(store_dir: str, conn, warm=None) -> None:
+    """A worker's life: open the store read-only, run `warm(engine)` (e.g. build the record model the
+    pages read), then answer calls until the pipe closes."""
     import pyoxigraph as ox
 
     from policygraph.store.engines import OxigraphEngine
     global _engine
     _engine = OxigraphEngine(store=ox.Store.read_only(store_dir), where=store_dir)
+    if warm is not None:
+        warm(_engine)
     while True:
         try:
             task = conn.recv()
@@ -68,8 +71,9 @@ class QueryWorkers:
     """A fixed set of worker processes over one store folder; `call` runs `func(engine, *args)` in
     one of them, within `time_limit` seconds. Thread-safe; call it from a thread, not the event loop."""
 
-    def __init__(self, store_dir: Path, size: int = 2, time_limit: float = 10.0):
+    def __init__(self, store_dir: Path, size: int = 2, time_limit: float = 10.0, warm=None):
         self.store_dir = str(store_dir)
+        self.warm = warm
         self.time_limit = time_limit
         # forkserver: a fresh worker starts in milliseconds from a clean server process, never a fork
         # of the web app's threads.
@@ -91,7 +95,7 @@ class QueryWorkers:
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker, args=(self.store_dir, child), daemon=True,
+        process = self._ctx.Process(target=_worker, args=(self.store_dir, child, self.warm), daemon=True,
                                     name="policygraph-query-worker")
         process.start()
         child.close()
@@ -111,7 +115,8 @@ class QueryWorkers:
         """`func(engine, *args, **kwargs)` in a worker: its return value, or its exception raised here;
         TimeLimitHit past the time limit, WorkersBusy when no worker came free within it."""
         try:
-            worker = self._idle.get(timeout=self.time_limit)
+            # a fresh worker may still be warming up: wait for one a little longer than a query may run
+            worker = self._idle.get(timeout=self.time_limit + 5)
         except queue.Empty:
             raise WorkersBusy(f"every query worker stayed busy for {self.time_limit:g} s") from None
         try:
