@@ -152,6 +152,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=5.0, help="the server's --time-limit")
     parser.add_argument("--workers", type=int, default=2, help="the server's --workers")
     parser.add_argument("--url", help="an already running server instead of starting one")
+    parser.add_argument("--passes", type=int, default=2, help="runs of the same mix: the first meets cold "
+                        "pages (rendered for the first time), later ones the server's result cache")
     args = parser.parse_args()
     proc = None
     base = args.url
@@ -180,7 +182,8 @@ def main() -> None:
         for _ in range(args.workers * 2):
             get(conn, "/id/" + targets(base)["node"][0].rsplit("/", 1)[-1])
     try:
-        print(report(run_load(base, args.requests, args.clients)))
+        for n in range(args.passes):
+            print(f"pass {n + 1}:", report(run_load(base, args.requests, args.clients)))
     finally:
         if proc is not None:
             proc.terminate()
