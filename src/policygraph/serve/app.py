@@ -157,8 +157,10 @@ def create_app(settings: Settings) -> Starlette:
         details = await call(pages.node, rid)
         if details is None:
             raise HTTPException(404, f"no record {rid!r}")
-        return _html(request, "serve-node.html.j2", title=details["label_ja"], node=details,
-                     iri=details["iri"], styles=ATTAINMENT_STYLE)
+        response = _html(request, "serve-node.html.j2", title=details["label_ja"], node=details,
+                         iri=details["iri"], styles=ATTAINMENT_STYLE)
+        response.headers["Vary"] = "Accept"  # the same URL gives Turtle or JSON-LD to other clients
+        return response
 
     async def trace_page(request: Request) -> Response:
         target, fmt = _split_format(request.path_params["target"])
