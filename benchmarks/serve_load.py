@@ -177,10 +177,15 @@ def main() -> None:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     sys.exit("the server did not start")
                 time.sleep(0.2)
-        # warm-up: each worker builds its record model once
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        for _ in range(args.workers * 2):
-            get(conn, "/id/" + targets(base)["node"][0].rsplit("/", 1)[-1])
+        # every worker ready (page workers build their record model when they start)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        started = time.monotonic()
+        while True:
+            workers = json.loads(get(conn, "/health")[1])["workers"]
+            if workers["sparql"] == workers["pages"] == args.workers:
+                break
+            time.sleep(1)
+        print(f"workers ready after {time.monotonic() - started:.1f} s")
     try:
         for n in range(args.passes):
             print(f"pass {n + 1}:", report(run_load(base, args.requests, args.clients)))

@@ -215,7 +215,9 @@ def create_app(settings: Settings) -> Starlette:
         info = read_info(settings.store_dir)
         return JSONResponse({"status": "ok", "version": __version__,
                              "store": {"built_at": info.built_at if info else None,
-                                       "triples": info.triples if info else None}})
+                                       "triples": info.triples if info else None},
+                             "workers": {"size": settings.workers, "sparql": state["sparql"].ready,
+                                         "pages": state["pages"].ready}})
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if "text/html" in request.headers.get("accept", "") and request.url.path != "/sparql":

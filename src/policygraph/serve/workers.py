@@ -44,6 +44,7 @@ def _worker(store_dir: str, conn, warm=None) -> None:
     _engine = OxigraphEngine(store=ox.Store.read_only(store_dir), where=store_dir)
     if warm is not None:
         warm(_engine)
+    conn.send(("ready", None))  # only now is the worker handed calls (a warm-up is not timed as one)
     while True:
         try:
             task = conn.recv()
@@ -82,10 +83,17 @@ class QueryWorkers:
                                           "policygraph.serve.pages"])
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
+        self._ready: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
         for _ in range(size):
-            self._idle.put(self._start())
+            self._start()
+
+    @property
+    def ready(self) -> int:
+        """How many workers have opened the store (and warmed up) and take calls."""
+        with self._lock:
+            return len(self._ready)
 
     def __enter__(self) -> QueryWorkers:
         return self
@@ -102,11 +110,28 @@ class QueryWorkers:
         worker = _Worker(process, parent)
         with self._lock:
             self._all.add(worker)
+        threading.Thread(target=self._await_ready, args=(worker,), daemon=True,
+                         name="policygraph-worker-start").start()
         return worker
+
+    def _await_ready(self, worker: _Worker) -> None:
+        """Hand the worker calls once it says it is ready (after its warm-up, however long)."""
+        try:
+            worker.conn.recv()
+        except (EOFError, OSError):  # it died while starting (or the pool closed): not restarted in a loop
+            with self._lock:
+                self._all.discard(worker)
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._ready.add(worker)
+        self._idle.put(worker)
 
     def _end(self, worker: _Worker) -> None:
         with self._lock:
             self._all.discard(worker)
+            self._ready.discard(worker)
         worker.process.kill()
         worker.process.join(5)
         worker.conn.close()
@@ -118,7 +143,8 @@ class QueryWorkers:
             # a fresh worker may still be warming up: wait for one a little longer than a query may run
             worker = self._idle.get(timeout=self.time_limit + 5)
         except queue.Empty:
-            raise WorkersBusy(f"every query worker stayed busy for {self.time_limit:g} s") from None
+            raise WorkersBusy(f"no query worker came free within {self.time_limit + 5:g} s (busy, or still "
+                              f"starting: see /health)") from None
         try:
             worker.conn.send((func, args, kwargs))
             if not worker.conn.poll(self.time_limit):
@@ -139,7 +165,7 @@ class QueryWorkers:
     def _replace(self, worker: _Worker) -> None:
         self._end(worker)
         if not self._closed:
-            self._idle.put(self._start())
+            self._start()
 
     def close(self) -> None:
         """End every worker (on shutdown)."""
