@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: run test system-deps
+.PHONY: run serve test system-deps
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -15,6 +15,10 @@ run: $(PY)
 	$(VENV)/bin/policygraph trace 未来投資戦略2017
 	$(VENV)/bin/policygraph viz graph
 	$(VENV)/bin/policygraph viz trace 未来投資戦略2017
+
+# The web app over the store `make run` built: http://127.0.0.1:8000/ (Ctrl-C stops it).
+serve: run
+	$(VENV)/bin/policygraph serve
 
 # Install with test extras and run the whole test suite (browser tests need Debian's chromium).
 test: $(PY) system-deps

@@ -71,6 +71,10 @@ class PolicygraphError(Exception):
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
 
+    def __reduce__(self):
+        # Pickled whole (a query worker sends it to the web app); Exception's default keeps only args.
+        return (type(self), (self.problems, self.exit_code))
+
     @classmethod
     def single(cls, message: str, exit_code: int = EXIT_INPUT, **where) -> PolicygraphError:
         return cls([Problem(message, **where)], exit_code)

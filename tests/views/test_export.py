@@ -72,12 +72,35 @@ def test_csv_neutralises_spreadsheet_formulas(graph):
 
 
 def test_export_unknown_format_is_an_input_error(runner):
-    result = runner.invoke(app, ["export", "--format", "xlsx"])
+    result = runner.invoke(app, ["export", "--format", "ods"])
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("fmt, name", [("graphml", "policygraph.graphml"), ("csv", "kpis.csv")])
+@pytest.mark.parametrize("fmt, name", [("graphml", "policygraph.graphml"), ("csv", "kpis.csv"),
+                                       ("xlsx", "policygraph.xlsx")])
 def test_export_default_path_is_in_build(runner, project_copy, fmt, name):
     result = runner.invoke(app, ["export", "-f", fmt, "--root", str(project_copy.root)])
     assert result.exit_code == 0, result.output
     assert (project_copy.root / "build" / name).is_file()
+
+
+def test_xlsx_is_one_workbook_for_auditors(runner, tmp_path, engine, project):
+    from openpyxl import load_workbook
+
+    from policygraph.query.sparql import QueryLibrary
+    out = tmp_path / "audit.xlsx"
+    result = runner.invoke(app, ["export", "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert book.sheetnames == ["KPI status", "Gaps", "Evidence", "Trace roots"]
+    library = QueryLibrary(project.query_dirs)
+    assert book["KPI status"].max_row == len(engine.run(library.get("kpi-status"))) + 1
+    assert book["Evidence"].max_row == len(engine.run(library.get("evidence"))) + 1
+    assert [c.value for c in book["Gaps"][1]][:3] == ["kind", "title", "node"]
+    assert book["Gaps"].max_row > 100
+    # no cell is a formula, and none begins with a formula character unguarded
+    for sheet in book:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                assert cell.data_type != "f"
+                assert not (isinstance(cell.value, str) and cell.value[:1] in "=+-@")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from policygraph import __version__
-from policygraph.cli import build, corpus, diff, queries, synth, trace, validate, viz
+from policygraph.cli import build, corpus, diff, queries, serve, synth, trace, validate, viz
 from policygraph.cli.options import PolicygraphGroup
 
 app = typer.Typer(
@@ -33,7 +33,7 @@ def main(version: Annotated[bool, typer.Option("--version", help="Print the vers
     """Trace Japanese government reform mandates to measured outcomes."""
 
 
-for _module in (build, trace, diff, corpus, queries, validate, viz, synth):
+for _module in (build, trace, diff, corpus, queries, validate, viz, synth, serve):
     _module.register(app)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,6 @@
 """Query commands: query, queries, gaps."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Annotated
@@ -28,7 +26,7 @@ from policygraph.cli.options import (
     open_project,
     time_limit,
 )
-from policygraph.controls import printable, spreadsheet_safe
+from policygraph.controls import printable
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError
 
 
@@ -75,12 +73,8 @@ def _text(value) -> str:
 
 
 def _delimited(columns: list[str], rows: list[dict], delimiter: str) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow([spreadsheet_safe(r.get(c)) for c in columns])  # =… +… -… @… quoted
-    return buf.getvalue()
+    from policygraph.views.tables import delimited
+    return delimited(columns, rows, delimiter)
 
 
 def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "") -> None:

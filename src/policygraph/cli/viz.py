@@ -53,6 +53,7 @@ MaxNodesOption = Annotated[int, typer.Option(
 class ExportFormat(str, Enum):
     graphml = "graphml"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 def _load(root: Path | None, store: Path | None, graph_file: Path | None, as_of: str | None = None,
@@ -162,22 +163,27 @@ viz_app.command("gaps")(_filtered_view("gaps", """The graph with the gap report'
 
 def export_command(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml: the record graph for Gephi or "
-                                              "Cytoscape; csv: the KPI table for a spreadsheet.")],
+                                              "Cytoscape; csv: the KPI table for a spreadsheet; xlsx: one workbook with the KPI "
+                                              "status board, the gap report, the evidence and the trace roots.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
-                   "build/policygraph.graphml or build/kpis.csv).", parser=file_path, metavar="FILE")] = None,
+                   "build/policygraph.graphml, build/kpis.csv or build/policygraph.xlsx).", parser=file_path,
+                   metavar="FILE")] = None,
     as_of: AsOfOption = None,
     published_by: PublishedByOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
     root: RootOption = None,
 ):
-    """Export the graph as GraphML or the KPI table as CSV (UTF-8 with BOM, one row per KPI value).
+    """Export the graph as GraphML, the KPI table as CSV (UTF-8 with BOM, one row per KPI value), or an
+    Excel workbook (KPI status board, gap report, evidence, trace roots; a sheet each).
 
-    Example: policygraph export --format csv -o kpis.csv
+    Example: policygraph export --format xlsx -o audit.xlsx
     """
+    from policygraph.query.sparql import QueryLibrary
     from policygraph.views.export import DEFAULT_FILES, export
-    project, _engine, rg = _load(root, store, graph_file, as_of, published_by)
-    path = export(rg, fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value])
+    project, engine, rg = _load(root, store, graph_file, as_of, published_by)
+    path = export(rg, fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value], engine,
+                  QueryLibrary(project.query_dirs))
     typer.echo(f"wrote {path}")
 
 

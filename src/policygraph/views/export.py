@@ -1,5 +1,5 @@
-"""Exports for other tools: the record graph as GraphML (Gephi, Cytoscape, yEd) and the KPI table as
-CSV (spreadsheets).
+"""Exports for other tools: the record graph as GraphML (Gephi, Cytoscape, yEd), the KPI table as
+CSV (spreadsheets), and an Excel workbook of the KPI status board, gap report, evidence and trace roots.
 
 GraphML comes from the same networkx view the browser pages use (policygraph.viz_model); the CSV
 has one row per KPI statement (baseline, target, observation, projection, assessment) with its
@@ -30,7 +30,10 @@ from policygraph.graph.namespaces import PG
 from policygraph.output import write_atomically
 from policygraph.views.viz_model import RecordGraph
 
-DEFAULT_FILES = {"graphml": "policygraph.graphml", "csv": "kpis.csv"}
+DEFAULT_FILES = {"graphml": "policygraph.graphml", "csv": "kpis.csv", "xlsx": "policygraph.xlsx"}
+#: The workbook's sheets: sheet name → the named query whose rows it holds (the gap report is built apart).
+WORKBOOK_QUERIES = {"KPI status": "kpi-status", "Evidence": "evidence", "Trace roots": "trace-roots"}
+GAP_COLUMNS = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
 
 KPI_COLUMNS = ["kpi_id", "kpi_label_ja", "kpi_label_en", "tier", "attainment", "responsible", "kind",
                "statement_id", "value", "unit", "value_text", "derived", "date", "date_text", "status",
@@ -96,12 +99,31 @@ def csv_bytes(rows: list[dict]) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def export(rg: RecordGraph, fmt: str, out: Path) -> Path:
-    """Write the graph (graphml) or the KPI table (csv) to `out`, atomically."""
+def workbook_bytes(engine, library) -> bytes:
+    """One Excel workbook for auditors: the KPI status board, the gap report, the evidence (every quote
+    with its source and locator) and the trace roots, a sheet each; cells guarded as in the CSV."""
+    from policygraph.graph.terms import plain
+    from policygraph.query.gaps import gap_report
+    from policygraph.views.tables import xlsx_bytes
+    sheets = {}
+    for sheet, name in WORKBOOK_QUERIES.items():
+        rows = engine.run(library.get(name))
+        sheets[sheet] = (rows.columns, [{c: plain(r.get(c)) for c in rows.columns} for r in rows])
+    gaps = [{c: v for c, v in r.as_dict().items() if c in GAP_COLUMNS} for r in gap_report(engine, library).rows]
+    ordered = {"KPI status": sheets["KPI status"], "Gaps": (GAP_COLUMNS, gaps), "Evidence": sheets["Evidence"],
+               "Trace roots": sheets["Trace roots"]}
+    return xlsx_bytes(ordered)
+
+
+def export(rg: RecordGraph, fmt: str, out: Path, engine=None, library=None) -> Path:
+    """Write the graph (graphml), the KPI table (csv) or the audit workbook (xlsx: needs the engine and
+    the query library) to `out`, atomically."""
     if fmt == "graphml":
         payload = graphml_bytes(rg)
     elif fmt == "csv":
         payload = csv_bytes(kpi_rows(rg))
+    elif fmt == "xlsx" and engine is not None and library is not None:
+        payload = workbook_bytes(engine, library)
     else:
         raise PolicygraphError.single(f"unknown export format {fmt!r}; use {' or '.join(DEFAULT_FILES)}", EXIT_INPUT,
                                       field="format")

@@ -1,0 +1,77 @@
+"""The serve command: the web app over the built store."""
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from policygraph.cli.options import RootOption, StoreOption, open_project
+from policygraph.errors import EXIT_INPUT, PolicygraphError
+
+LOOPBACK = "127.0.0.1"
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def current_store(project, store: Path | None) -> Path:
+    """The store folder to serve; exit 2 when it is missing or older than the data (the server never
+    builds in memory: it serves exactly what `policygraph build` wrote)."""
+    from policygraph.pipeline import store_state
+    from policygraph.store.embedded import STORE
+    path = store or project.build_dir / STORE
+    why = store_state(project, path)
+    if why is not None:
+        raise PolicygraphError.single(f"the store is {why}; run `policygraph build` first, then serve", EXIT_INPUT,
+                                      file=path)
+    return path
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. Default 127.0.0.1 (this machine "
+                                      "only); any other address is reachable from the network and is "
+                                      "announced with a warning.")] = LOOPBACK,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds a query may run; past it "
+                          "the query's worker is stopped and the client gets 503.")] = 10.0,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Most rows (or triples) one answer holds; a "
+                        "larger result gets 413 (add LIMIT).")] = 10_000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Query worker processes per pool "
+                       "(one pool runs /sparql, one the pages; a slow query holds one worker, the others keep "
+                       "answering).")] = 2,
+    store: StoreOption = None,
+    root: RootOption = None,
+):
+    """Serve the store over HTTP: a SPARQL endpoint (/sparql), a page per named query (/queries) and the
+    audit pages, read-only. Stops cleanly on Ctrl-C or SIGTERM.
+
+    Example: policygraph serve --port 8000   (then open http://127.0.0.1:8000/)
+    """
+    import uvicorn
+
+    from policygraph.serve.app import Settings, create_app
+    project = open_project(root)
+    store_dir = current_store(project, store)
+    hosts = ("127.0.0.1", "localhost", "[::1]", "::1")
+    if not is_loopback(host):
+        typer.echo(f"policygraph: warning: serving on {host}, reachable from other machines; the endpoint has "
+                   "no authentication (read-only, time- and row-limited)", err=True)
+        hosts = ("*",)
+    settings = Settings(project, store_dir, time_limit=time_limit, max_rows=max_rows, workers=workers, hosts=hosts)
+    typer.echo(f"policygraph: serving {store_dir} on http://{host}:{port}/ (SPARQL: /sparql; Ctrl-C stops)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=True,
+                timeout_graceful_shutdown=5)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.command("serve")(serve)

@@ -1,0 +1,37 @@
+// policygraph serve: sortable and filterable tables. Reads cell text with textContent only.
+(function () {
+  "use strict";
+  function cellValue(row, index) {
+    var text = row.cells[index] ? row.cells[index].textContent.trim() : "";
+    var number = Number(text.replace(/,/g, ""));
+    return text !== "" && !isNaN(number) ? number : text;
+  }
+  document.querySelectorAll("table.pg-sortable").forEach(function (table) {
+    table.querySelectorAll("thead th").forEach(function (th, index) {
+      th.title = "並べ替え sort";
+      th.addEventListener("click", function () {
+        var body = table.tBodies[0];
+        var ascending = th.dataset.sorted !== "asc";
+        table.querySelectorAll("thead th").forEach(function (other) { delete other.dataset.sorted; });
+        th.dataset.sorted = ascending ? "asc" : "desc";
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, index), y = cellValue(b, index);
+          if (typeof x === typeof y) { return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1); }
+          return (typeof x === "number" ? -1 : 1) * (ascending ? 1 : -1);
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+  document.querySelectorAll("input.pg-filter").forEach(function (input) {
+    var table = document.getElementById(input.dataset.table);
+    if (!table) { return; }
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) < 0;
+      });
+    });
+  });
+}());

@@ -1,0 +1,434 @@
+"""The web app of `policygraph serve` (Starlette): a read-only SPARQL 1.1 Protocol endpoint, a page per
+named query, and the audit pages, over one built store.
+
+Every query runs in a query worker (`serve.workers`), never on the event loop, so a slow query
+holds one worker and the rest of the app keeps answering. Pages are rendered with the views'
+autoescaping Jinja2 templates; a Content-Security-Policy forbids any request leaving the origin.
+
+Example (a sketch; tests/serve runs it for real)::
+
+    with TestClient(create_app(Settings(project, store_dir))) as client:
+        client.get("/sparql", params={"query": "ASK {}"}).json()  # {'head': {}, 'boolean': True}
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from policygraph import __version__
+from policygraph.errors import PolicygraphError
+from policygraph.project import Project
+from policygraph.query.sparql import RECORD_ID
+from policygraph.serve import pages, protocol
+from policygraph.views.viz_model import ATTAINMENT_STYLE
+from policygraph.serve.workers import QueryWorkers, TimeLimitHit, WorkerFailed, WorkersBusy
+
+#: Longest query text accepted (bytes): the named queries are under 5 KB.
+MAX_QUERY_BYTES = 100_000
+#: Pages forbid every request leaving the origin, inline scripts and plug-ins.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+#: The editor's page: YASGUI's CodeMirror sets style attributes and injects <style>, so styles may be
+#: inline there; scripts still come only from this origin and every request stays on it.
+EDITOR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+@dataclass
+class Settings:
+    """What the server serves and its limits (`policygraph serve --help` documents each)."""
+
+    project: Project
+    store_dir: Path
+    time_limit: float = 10.0
+    #: The pages run the tool's own queries (a project's named queries too): a longer limit, as ending a
+    #: page worker throws away its warm record model.
+    page_time_limit: float = 30.0
+    max_rows: int = 10_000
+    workers: int = 2
+    #: Bytes of finished results kept in memory (0: none); a result is at most an eighth of it.
+    cache_bytes: int = 64 * 1024 * 1024
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The app over `settings.store_dir` (a current store: `policygraph serve` checks it first)."""
+    from policygraph.query.sparql import QueryLibrary
+
+    library = QueryLibrary(settings.project.query_dirs)
+    state: dict = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        # Two pools: ad-hoc SPARQL apart from the pages, so a client running queries into the time limit
+        # (whose workers are ended and started again) never holds up a page, and pages keep their warm
+        # record model.
+        state["sparql"] = QueryWorkers(settings.store_dir, settings.workers, settings.time_limit)
+        state["pages"] = QueryWorkers(settings.store_dir, settings.workers, settings.page_time_limit,
+                                      warm=pages.record_graph)
+        try:
+            yield
+        finally:
+            state["sparql"].close()
+            state["pages"].close()
+
+    cache = ResultCache(settings.cache_bytes)
+
+    async def call(func, *args, pool: str = "pages", **kwargs):
+        """`func(engine, …)` in a query worker (or its remembered result: the store is read-only and does
+        not change while the server runs); its failures as HTTP errors."""
+        key = _frozen((func.__module__, func.__qualname__, args, kwargs))
+        found = cache.get(key)
+        if found is not None:
+            return found
+        try:
+            result = await run_in_threadpool(state[pool].call, func, *args, **kwargs)
+            cache.put(key, result)
+            return result
+        except TimeLimitHit as exc:
+            raise HTTPException(503, str(exc)) from exc
+        except WorkersBusy as exc:
+            raise HTTPException(503, f"{exc}; try again shortly") from exc
+        except WorkerFailed as exc:
+            raise HTTPException(500, str(exc)) from exc
+        except PolicygraphError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    # ---------------------------------------------------------------- SPARQL 1.1 Protocol
+    async def sparql(request: Request) -> Response:
+        query, forced = await _query_of(request)
+        if query is None:
+            if "text/html" in request.headers.get("accept", ""):
+                return RedirectResponse("/query", 303)
+            return _text(400, "no query: give one as `query=` (GET or a POSTed form) or POST it as "
+                              "application/sparql-query")
+        # Refusals (update, LOAD, SERVICE, FROM) are checked by `execute` in the worker: no scan of the
+        # query text runs on the event loop, and the time limit bounds it too.
+        answer = await call(protocol.execute, query, request.headers.get("accept", ""), forced, settings.max_rows,
+                            pool="sparql")
+        return _answer(answer)
+
+    # ---------------------------------------------------------------- named queries
+    async def query_list(request: Request) -> Response:
+        queries = [library.get(n) for n in library.names()]
+        return _html(request, "serve-queries.html.j2", title="Named queries · 名前付きクエリ", queries=queries)
+
+    async def named_query(request: Request) -> Response:
+        name, fmt = _split_format(request.path_params["name"])
+        if name not in library.names():
+            raise HTTPException(404, f"no query named {name!r}")
+        query = library.get(name)
+        params = {k: v for k, v in request.query_params.items() if v != ""}
+        unknown = set(params) - set(query.params)
+        if unknown:
+            raise HTTPException(400, f"unknown parameter(s) {', '.join(sorted(unknown))} for query {name}; it takes "
+                                     f"{', '.join(query.params) or 'none'}")
+        found = await call(pages.named_rows, library.folders, name, params)
+        if len(found.rows) > settings.max_rows:
+            raise HTTPException(413, f"the result has more than {settings.max_rows:,} rows (the server's --max-rows)")
+        if fmt:
+            return _table_file(fmt, name, found.columns, found.rows)
+        return _html(request, "serve-query.html.j2", title=query.title or name, query=query, params=params,
+                     result=found, links=_format_links(request, name))
+
+    # ---------------------------------------------------------------- audit pages
+    async def node_page(request: Request) -> Response:
+        rid = request.path_params["rid"]
+        if not RECORD_ID.match(rid):
+            raise HTTPException(404, "not a record id")
+        forced = protocol.FORMAT_ALIASES.get(request.query_params.get("format", "").lower())
+        if forced in protocol.GRAPH_FORMATS or _wants_rdf(request.headers.get("accept", "")):
+            answer = await call(pages.node_graph, rid, request.headers.get("accept", ""), forced)
+            if answer.status == 200 and answer.body.strip() in (b"", b"[]"):
+                raise HTTPException(404, f"no record {rid!r}")
+            return _answer(answer)
+        details = await call(pages.node, rid)
+        if details is None:
+            raise HTTPException(404, f"no record {rid!r}")
+        response = _html(request, "serve-node.html.j2", title=details["label_ja"], node=details,
+                         iri=details["iri"], styles=ATTAINMENT_STYLE)
+        response.headers["Vary"] = "Accept"  # the same URL gives Turtle or JSON-LD to other clients
+        return response
+
+    async def trace_page(request: Request) -> Response:
+        target, fmt = _split_format(request.path_params["target"])
+        if fmt:
+            found = await call(pages.trace_table, settings.project, target)
+            return _table_file(fmt, f"trace-{target}", found.columns, found.rows)
+        html = await call(pages.trace_page, settings.project, target)
+        # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch).
+        return HTMLResponse(html, headers={"X-Content-Type-Options": "nosniff"})
+
+    async def kpis(request: Request) -> Response:
+        fmt = _table_format(request)
+        board, lines = await call(pages.kpi_board, library.folders)
+        if fmt:
+            return _table_file(fmt, "kpi-status", board.columns, board.rows)
+        return _html(request, "serve-kpis.html.j2", title="KPI 状況 · KPI status board", board=board, lines=lines,
+                     styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}" for f in TABLE_FORMATS})
+
+    async def gaps(request: Request) -> Response:
+        fmt = _table_format(request)
+        found, kinds = await call(pages.gap_table, library.folders)
+        if fmt:
+            return _table_file(fmt, "gaps", found.columns, found.rows)
+        return _html(request, "serve-gaps.html.j2", title="欠落 · Coverage gaps", result=found, kinds=kinds,
+                     links={f: f"/gaps.{f}" for f in TABLE_FORMATS})
+
+    async def home(request: Request) -> Response:
+        data = await call(pages.overview, library.folders)
+        if "sources" not in state:
+            from policygraph.records.curation import corpus_stats
+            state["sources"] = (await run_in_threadpool(corpus_stats, settings.project))[0]
+        return _html(request, "serve-overview.html.j2", title="policygraph 概要 · Overview", data=data,
+                     sources=state["sources"], styles=ATTAINMENT_STYLE)
+
+    async def search(request: Request) -> Response:
+        text = request.query_params.get("q", "")[:200]
+        found = await call(pages.search, text) if text.strip() else []
+        if len(found) == 1 and found[0]["id"] == text.strip():
+            return RedirectResponse(f"/id/{found[0]['id']}", 303)
+        return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text)
+
+    async def editor(request: Request) -> Response:
+        from policygraph.serve.templates import YASGUI_VERSION
+        examples = [{"name": n, "title": library.get(n).title, "text": library.get(n).text} for n in library.names()]
+        chosen = request.query_params.get("example", "")
+        return _html(request, "serve-editor.html.j2", title="SPARQL エディタ · query editor", examples=examples,
+                     chosen=chosen if chosen in library.names() else "kpi-status", yasgui=f"yasgui-{YASGUI_VERSION}",
+                     csp=EDITOR_CSP)
+
+    async def health(_request: Request) -> Response:
+        from policygraph.store.embedded import read_info
+        info = read_info(settings.store_dir)
+        return JSONResponse({"status": "ok", "version": __version__,
+                             "store": {"built_at": info.built_at if info else None,
+                                       "triples": info.triples if info else None},
+                             "workers": {"size": settings.workers, "sparql": state["sparql"].ready,
+                                         "pages": state["pages"].ready}})
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if "text/html" in request.headers.get("accept", "") and request.url.path != "/sparql":
+            return _html(request, "serve-error.html.j2", status_code=exc.status_code, title=f"{exc.status_code}",
+                         message=exc.detail)
+        return _text(exc.status_code, exc.detail)
+
+    def _html(request: Request, template: str, status_code: int = 200, csp: str = CSP, **context) -> HTMLResponse:
+        body = env.get_template(template).render(request_path=request.url.path, version=__version__, **context)
+        return HTMLResponse(body, status_code, headers={"Content-Security-Policy": csp,
+                                                        "X-Content-Type-Options": "nosniff"})
+
+    from policygraph.serve.templates import environment
+    env = environment(settings.project)
+    routes = [
+        Route("/health", health),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/queries", query_list),
+        Route("/queries/{name}", named_query),
+        Route("/", home),
+        Route("/id/{rid}", node_page),
+        Route("/trace/{target}", trace_page),
+        Route("/kpis", kpis),
+        Route("/kpis.{fmt:str}", kpis),
+        Route("/gaps", gaps),
+        Route("/gaps.{fmt:str}", gaps),
+        Route("/search", search),
+        Route("/query", editor),
+        Route("/favicon.ico", lambda _request: Response(status_code=204)),
+        *static_routes(settings.project),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
+                    middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))])
+    app.state.settings = settings
+    return app
+
+
+def _frozen(value):
+    """A hashable form of call arguments (lists and dicts of plain values), for the cache key."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, Project):
+        return str(value.root)
+    return value
+
+
+class ResultCache:
+    """Results of worker calls, least recently used first out, within a byte budget (measured pickled).
+    Sound because the server reads one store, read-only, that no one changes under it: `policygraph
+    build` writes a new generation, and a server started before it keeps serving the old one."""
+
+    def __init__(self, budget: int):
+        import collections
+        import threading
+        self.budget = budget
+        self.used = 0
+        self.entries: collections.OrderedDict = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            self.entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key, value) -> None:
+        import pickle
+        if self.budget <= 0 or value is None:
+            return
+        try:
+            hash(key)
+            size = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except (TypeError, pickle.PicklingError):
+            return
+        if size > self.budget // 8 or (isinstance(value, protocol.Answer) and value.status != 200):
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (value, size)
+            self.used += size
+            while self.used > self.budget:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.used -= dropped
+
+
+def static_routes(project: Project) -> list[Route]:
+    from policygraph.serve.templates import static_file
+    async def static(request: Request) -> Response:
+        found = static_file(project, request.path_params["path"])
+        if found is None:
+            raise HTTPException(404, "not found")
+        body, media = found
+        return Response(body, media_type=media, headers={"Cache-Control": "public, max-age=3600",
+                                                         "X-Content-Type-Options": "nosniff"})
+    return [Route("/static/{path:path}", static)]
+
+
+async def _query_of(request: Request) -> tuple[str | None, str | None]:
+    """(query text or None, a `format=` choice) of a protocol request; refusals as HTTP errors."""
+    args = request.query_params
+    form: list[tuple[str, str]] = []
+    query = None
+    if request.method == "POST":
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "application/sparql-update":
+            raise HTTPException(403, "SPARQL Update is refused: this endpoint is read-only")
+        if media not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            raise HTTPException(415, "POST a query as application/sparql-query or a form "
+                                     "(application/x-www-form-urlencoded)")
+        body = await _bounded_body(request)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HTTPException(400, "the request body is not UTF-8") from None
+        if media == "application/sparql-query":
+            query = text
+        else:
+            form = parse_qsl(text, keep_blank_values=True, max_num_fields=50)
+    fields = list(args.multi_items()) + form
+    names = [k for k, _ in fields]
+    if "update" in names:
+        raise HTTPException(403, "SPARQL Update (update=) is refused: this endpoint is read-only")
+    if {"default-graph-uri", "named-graph-uri"} & set(names):
+        raise HTTPException(400, "default-graph-uri / named-graph-uri are not supported: the store has one "
+                                 "default graph, and no graph is ever loaded from an IRI")
+    given = [v for k, v in fields if k == "query"]
+    if query is not None and given:
+        raise HTTPException(400, "give the query once: in the body or as query=, not both")
+    if len(given) > 1:
+        raise HTTPException(400, "give one query= parameter, not several")
+    if given:
+        query = given[0]
+    if query is not None and len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+        raise HTTPException(413, f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
+    forced = next((protocol.FORMAT_ALIASES.get(str(v).lower()) for k, v in fields if k in ("format", "output")), None)
+    return query, forced
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, refused (413) past MAX_QUERY_BYTES without reading more of it."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_QUERY_BYTES:
+            raise HTTPException(413, f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
+    return bytes(body)
+
+
+def _wants_rdf(accept: str) -> bool:
+    """True when the client's first choice is an RDF format (a browser asks for HTML first)."""
+    first = next(iter(protocol.accepted(accept)), "")
+    return any(first in types for _, types, _ in protocol.GRAPH_FORMATS.values())
+
+
+def _answer(answer: protocol.Answer) -> Response:
+    headers = {"Vary": "Accept", "X-Content-Type-Options": "nosniff"}
+    return Response(answer.body, answer.status, headers=headers, media_type=answer.media_type)
+
+
+def _text(status: int, message: str) -> Response:
+    return PlainTextResponse(message.rstrip() + "\n", status, headers={"X-Content-Type-Options": "nosniff"})
+
+
+#: The download formats of every table: suffix → media type.
+TABLE_FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _table_format(request: Request) -> str | None:
+    fmt = request.path_params.get("fmt")
+    if fmt is not None and fmt not in TABLE_FORMATS:
+        raise HTTPException(404, f"no download format {fmt!r}; choose {', '.join(TABLE_FORMATS)}")
+    return fmt
+
+
+def _split_format(name: str) -> tuple[str, str | None]:
+    stem, dot, suffix = name.rpartition(".")
+    if dot and suffix in TABLE_FORMATS:
+        return stem, suffix
+    return name, None
+
+
+def _format_links(request: Request, name: str) -> dict[str, str]:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return {fmt: f"{request.url.path.rsplit('/', 1)[0]}/{name}.{fmt}{query}" for fmt in TABLE_FORMATS}
+
+
+def _table_file(fmt: str, name: str, columns: list[str], rows: list[dict]) -> Response:
+    """A table as a download: JSON (a list of objects, as `policygraph query --format json`), CSV (UTF-8
+    with a BOM, for Excel) or an Excel workbook."""
+    from policygraph.views.tables import delimited, xlsx_bytes
+    if fmt == "json":
+        body = json.dumps(rows, ensure_ascii=False, indent=1).encode()
+        return Response(body, media_type=TABLE_FORMATS[fmt])
+    if fmt == "csv":
+        body = b"\xef\xbb\xbf" + delimited(columns, rows).encode()
+    else:
+        body = xlsx_bytes({name: (columns, rows)})
+    return Response(body, media_type=TABLE_FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{_safe_name(name)}.{fmt}"'})
+
+
+def _safe_name(name: str) -> str:
+    """A file name for Content-Disposition: letters, digits, '-', '_' and '.' only."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name) or "table"

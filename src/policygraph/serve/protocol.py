@@ -1,0 +1,217 @@
+"""The SPARQL 1.1 Protocol, read-only: which query a request carries, what it is refused for, and its
+results in the negotiated format, within a row limit.
+
+The web layer (`policygraph.serve.app`) reads the request; `execute` runs in a query worker
+(`policygraph.serve.workers`) on the store and returns a finished `Answer` — status, media type and
+bytes — so a worker never sends a half-made response, and a query past the time limit is stopped by
+ending its worker.
+
+Example:
+    >>> answer = execute(engine, "SELECT ?s WHERE { ?s a pg:KPI } LIMIT 1", "text/csv", max_rows=10)
+    >>> answer.status, answer.media_type, answer.body.splitlines()[0]
+    (200, 'text/csv; charset=utf-8', b's')
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from policygraph.errors import PolicygraphError
+from policygraph.store.engines import _OX_PREFIXES, _blank, refuse_remote
+
+#: Result formats of SELECT and ASK: name → (media type sent, media types accepted).
+RESULT_FORMATS = {
+    "json": ("application/sparql-results+json", ("application/sparql-results+json", "application/json")),
+    "xml": ("application/sparql-results+xml", ("application/sparql-results+xml", "application/xml", "text/xml")),
+    "csv": ("text/csv; charset=utf-8", ("text/csv",)),
+    "tsv": ("text/tab-separated-values; charset=utf-8", ("text/tab-separated-values",)),
+}
+#: Graph formats of CONSTRUCT and DESCRIBE.
+GRAPH_FORMATS = {
+    "turtle": ("text/turtle; charset=utf-8", ("text/turtle", "application/x-turtle"), ox.RdfFormat.TURTLE),
+    "ntriples": ("application/n-triples", ("application/n-triples", "text/plain"), ox.RdfFormat.N_TRIPLES),
+    "jsonld": ("application/ld+json", ("application/ld+json",), ox.RdfFormat.JSON_LD),
+    "rdfxml": ("application/rdf+xml", ("application/rdf+xml",), ox.RdfFormat.RDF_XML),
+}
+#: `format=` / `output=` values some clients add to the URL (SPARQLWrapper does), as Fuseki reads them.
+FORMAT_ALIASES = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv",
+                  "turtle": "turtle", "ttl": "turtle", "n-triples": "ntriples", "nt": "ntriples",
+                  "ntriples": "ntriples", "json-ld": "jsonld", "jsonld": "jsonld", "rdf+xml": "rdfxml",
+                  "rdfxml": "rdfxml"}
+
+#: SPARQL Update operations: refused whatever way they arrive (this endpoint is read-only).
+# The prologue is skipped one declaration at a time (no nested quantifier: a regex with one
+# backtracked for seconds on a few PREFIX lines). IRIs are blanked before, so a declaration is a keyword,
+# a prefix name and spaces.
+_PROLOGUE = re.compile(r"\s*(?:PREFIX\s+[\w.-]*:|BASE\b)", re.IGNORECASE)
+_UPDATE = re.compile(r"\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): ?(.*)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A finished HTTP answer: status, media type, body."""
+
+    status: int
+    media_type: str
+    body: bytes
+
+    @classmethod
+    def error(cls, status: int, message: str) -> Answer:
+        return cls(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
+
+
+def refusal(text: str) -> Answer | None:
+    """Why a query text is refused before it is parsed (403), or None.
+
+    >>> refusal("PREFIX x: <urn:x>\\nLOAD <http://example.org/data.ttl>").status
+    403
+    >>> refusal('SELECT * WHERE { ?s ?p "LOAD" }') is None
+    True
+    """
+    blanked, pos = _blank(text), 0
+    while (m := _PROLOGUE.match(blanked, pos)) is not None:
+        pos = m.end()
+    m = _UPDATE.match(blanked, pos)
+    if m:
+        return Answer.error(403, f"SPARQL Update ({m.group(1).upper()}) is refused: this endpoint is read-only")
+    try:
+        refuse_remote(text)
+    except PolicygraphError as exc:
+        return Answer.error(403, str(exc.problems[0]))
+    return None
+
+
+def syntax_error(exc: SyntaxError) -> Answer:
+    """400 with the parser's message, line and column.
+
+    >>> syntax_error(SyntaxError("error at 2:9: expected one of LATERAL")).body
+    b'SPARQL syntax error at line 2, column 9: expected one of LATERAL\\n'
+    """
+    m = _ERROR_AT.match(str(exc))
+    if m:
+        return Answer.error(400, f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3)}")
+    return Answer.error(400, f"SPARQL syntax error: {exc}")
+
+
+def accepted(accept: str) -> list[str]:
+    """Media types of an Accept header, best first (q=0 dropped; ties keep their order).
+
+    >>> accepted("text/csv;q=0.5, application/sparql-results+json, */*;q=0.1")
+    ['application/sparql-results+json', 'text/csv', '*/*']
+    """
+    ranked = []
+    for i, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for p in params:
+            key, _, value = p.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media and q > 0:
+            ranked.append((-q, i, media.lower()))
+    return [m for _, _, m in sorted(ranked)]
+
+
+def choose(formats: dict, accept: str, forced: str | None, default: str) -> str:
+    """The format name to answer in: a `format=` choice when it fits this kind of result, else the
+    best match of Accept, else `default` (a client asking only for HTML or `*/*` still gets data)."""
+    if forced in formats:
+        return forced
+    for media in accepted(accept):
+        for name, (_, types, *_rest) in formats.items():
+            if media in types:
+                return name
+    return default
+
+
+def execute(engine, text: str, accept: str = "", forced: str | None = None, max_rows: int = 10_000) -> Answer:
+    """Run one query on the engine's store and serialise its result (runs inside a query worker)."""
+    refused = refusal(text)
+    if refused:
+        return refused
+    try:
+        result = engine.store.query(text, prefixes=_OX_PREFIXES)
+        if isinstance(result, ox.QueryBoolean):
+            name = choose(RESULT_FORMATS, accept, forced, "json")
+            return _boolean(bool(result), name)
+        if isinstance(result, ox.QuerySolutions):
+            name = choose(RESULT_FORMATS, accept, forced, "json")
+            columns = [v.value for v in result.variables]
+            rows = _bounded(result, max_rows)
+            if rows is None:
+                return _too_many(max_rows, "rows")
+            return _solutions(columns, rows, name)
+        name = choose(GRAPH_FORMATS, accept, forced, "turtle")
+        triples = _bounded(result, max_rows)
+        if triples is None:
+            return _too_many(max_rows, "triples")
+        media, _, fmt = GRAPH_FORMATS[name]
+        return Answer(200, media, ox.serialize(triples, format=fmt, prefixes=_OX_PREFIXES)
+                      if fmt is not ox.RdfFormat.N_TRIPLES else ox.serialize(triples, format=fmt))
+    except SyntaxError as exc:
+        return syntax_error(exc)
+    except (OSError, ValueError, TypeError) as exc:  # evaluation errors Oxigraph reports (e.g. a bad regex)
+        return Answer.error(400, f"the query failed: {exc}")
+
+
+def _bounded(results, limit: int) -> list | None:
+    out = []
+    for item in results:
+        if len(out) == limit:
+            return None
+        out.append(item)
+    return out
+
+
+def _too_many(limit: int, what: str) -> Answer:
+    return Answer.error(413, f"the result has more than {limit:,} {what} (the server's --max-rows); add LIMIT to "
+                             f"the query, or page through it with LIMIT and OFFSET")
+
+
+def _term_json(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}  # RDF 1.2 triple terms: not in the corpus
+
+
+def _solutions(columns: list[str], rows: list, name: str) -> Answer:
+    """SELECT rows in the chosen format: JSON written here; XML, CSV and TSV by Oxigraph's own
+    serialisers, read back from that JSON (so every format holds the same, bounded rows)."""
+    data = json.dumps({"head": {"vars": columns},
+                       "results": {"bindings": [{c: _term_json(row[c]) for c in columns if row[c] is not None}
+                                                for row in rows]}}, ensure_ascii=False).encode()
+    media = RESULT_FORMATS[name][0]
+    if name == "json":
+        return Answer(200, media, data)
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    return Answer(200, media, parsed.serialize(format=_RESULTS_FORMAT[name]))
+
+
+def _boolean(value: bool, name: str) -> Answer:
+    if name in ("csv", "tsv"):  # no standard form: the one-cell table Jena and Oxigraph write
+        return Answer(200, RESULT_FORMATS[name][0], f"boolean\n{str(value).lower()}\n".encode())
+    data = json.dumps({"head": {}, "boolean": value}).encode()
+    if name == "json":
+        return Answer(200, RESULT_FORMATS[name][0], data)
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    return Answer(200, RESULT_FORMATS[name][0], parsed.serialize(format=ox.QueryResultsFormat.XML))
+
+
+_RESULTS_FORMAT = {"xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV,
+                   "tsv": ox.QueryResultsFormat.TSV}

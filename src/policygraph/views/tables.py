@@ -1,0 +1,63 @@
+"""Rows as files for spreadsheets: CSV/TSV and Excel workbooks, formula-like cells guarded.
+
+Every table the tool writes — `policygraph query --format csv`, the server's `.csv` and `.xlsx`
+links, `policygraph export --format xlsx` — goes through here, so a cell that begins with `=`, `+`,
+`-` or `@` is written as text the same way everywhere (`controls.spreadsheet_safe`).
+
+Example:
+    >>> delimited(["a"], [{"a": "=1+1"}], ",")
+    "a\\n'=1+1\\n"
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from policygraph.controls import printable, spreadsheet_safe
+
+
+def delimited(columns: list[str], rows: list[dict], delimiter: str = ",") -> str:
+    """Rows of plain values as CSV (or TSV with delimiter "\\t"), header first."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([spreadsheet_safe(r.get(c)) for c in columns])  # =… +… -… @… quoted
+    return buf.getvalue()
+
+
+def xlsx_bytes(sheets: dict[str, tuple[list[str], list[dict]]]) -> bytes:
+    """One workbook, a sheet per (columns, rows) entry, header row bold and frozen.
+
+    Text cells are guarded as in CSV (a formula-like cell gets a leading apostrophe) and control
+    characters, which XML cannot hold, are written as visible \\xNN escapes.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, (columns, rows) in sheets.items():
+        sheet = book.create_sheet(_sheet_name(name))
+        sheet.append(columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for r in rows:
+            sheet.append([_cell(r.get(c)) for c in columns])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _cell(value):
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(str(v) for v in value)
+    return spreadsheet_safe(printable(str(value)))
+
+
+def _sheet_name(name: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "sheet"

@@ -1,0 +1,95 @@
+"""A page per named query (Datasette's model): /queries/NAME with a form, the rows, and downloads."""
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from policygraph.query.sparql import QueryLibrary, parse_param
+from policygraph.graph.terms import plain
+
+KPI = "kpi-cloud-municipalities"
+HOSTILE = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+
+
+def cli_rows(engine, project, name, **params):
+    rows = engine.run(QueryLibrary(project.query_dirs).get(name), **{k: parse_param(v) for k, v in params.items()})
+    return [{c: plain(r.get(c)) for c in rows.columns} for r in rows]
+
+
+def test_the_list_names_every_query(client, project):
+    r = client.get("/queries")
+    assert r.status_code == 200
+    for name in QueryLibrary(project.query_dirs).names():
+        assert f'href="/queries/{name}"' in r.text
+
+
+def test_a_query_page_has_title_description_form_rows_and_links(client, engine, project):
+    r = client.get("/queries/kpi-history", params={"kpi": KPI})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert "<title>KPI history across editions — policygraph</title>" in r.text
+    assert 'name="kpi" value="kpi-cloud-municipalities"' in r.text
+    assert f"{len(cli_rows(engine, project, 'kpi-history', kpi=KPI))} rows" in r.text
+    assert f'href="/id/{KPI}"' in r.text
+    for fmt in ("json", "csv", "xlsx"):
+        assert f'href="/queries/kpi-history.{fmt}?kpi={KPI}"' in r.text
+
+
+def test_downloads_hold_the_cli_rows(client, engine, project):
+    expected = cli_rows(engine, project, "kpi-history", kpi=KPI)
+    assert client.get("/queries/kpi-history.json", params={"kpi": KPI}).json() == expected
+    text = client.get("/queries/kpi-history.csv", params={"kpi": KPI}).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["statement"] for r in rows] == [r["statement"] for r in expected]
+    book = load_workbook(io.BytesIO(client.get("/queries/kpi-history.xlsx", params={"kpi": KPI}).content))
+    sheet = book["kpi-history"]
+    assert [c.value for c in sheet[1]] == list(expected[0])
+    assert sheet.max_row == len(expected) + 1
+
+
+def test_every_named_query_page_renders(client, project):
+    for name in QueryLibrary(project.query_dirs).names():
+        assert client.get(f"/queries/{name}").status_code == 200, name
+
+
+def test_hostile_parameter_values_stay_values(client):
+    r = client.get("/queries/kpi-history", params={"kpi": HOSTILE})
+    assert r.status_code == 200
+    assert "<script>alert(2)" not in r.text and "<img src=x" not in r.text
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in r.text  # shown back, escaped
+    assert client.get("/queries/kpi-history.json", params={"kpi": HOSTILE}).json() == []
+    for value in ("> } ; DROP ALL ; <", "https://x/> } UNION { ?s ?p ?o", "?kpi", "2017-02-30"):
+        got = client.get("/queries/kpi-history.json", params={"kpi": value})
+        assert got.status_code in (200, 400), value
+        if got.status_code == 200:
+            assert got.json() == []
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/queries/no-such-query", 404),
+    ("/queries/kpi-history?nope=1", 400),
+    ("/queries/..%2F..%2Fetc%2Fpasswd", 404),
+    ("/queries/kpi-history.exe", 404),
+])
+def test_bad_names_and_parameters(client, path, status):
+    assert client.get(path).status_code == status
+
+
+def test_formula_cells_are_guarded_in_csv_and_xlsx():
+    from policygraph.views.tables import delimited, xlsx_bytes
+    rows = [{"a": "=HYPERLINK(\"http://x\")", "b": "+1", "c": "-2", "d": "@SUM(A1)", "e": -3, "f": "ok\x1b[31m"}]
+    columns = list(rows[0])
+    line = delimited(columns, rows).splitlines()[1]
+    assert line.startswith("\"'=HYPERLINK") and ",'+1,'-2,'@SUM(A1),-3," in line
+    sheet = load_workbook(io.BytesIO(xlsx_bytes({"t": (columns, rows)})))["t"]
+    values = [c.value for c in sheet[2]]
+    assert values[:4] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)"]
+    assert values[4] == -3 and values[5] == "ok\\x1b[31m"
+    assert all(c.data_type != "f" for c in sheet[2])
+
+
+def test_json_is_the_cli_json(client, engine, project):
+    assert client.get("/queries/kpi-status.json").json() == json.loads(json.dumps(
+        cli_rows(engine, project, "kpi-status"), ensure_ascii=False))

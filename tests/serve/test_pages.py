@@ -1,0 +1,142 @@
+"""The audit pages: overview, node pages (HTML, Turtle, JSON-LD), trace, KPI board, gaps, search, downloads."""
+import io
+import pytest
+from openpyxl import load_workbook
+from rdflib import Graph, URIRef
+
+KPI = "kpi-cloud-municipalities"
+IRI = f"https://w3id.org/policygraph/id/{KPI}"
+DIRECTIVE = "dir-honebuto-2017-cloud"
+
+
+@pytest.mark.parametrize("path", ["/", f"/id/{KPI}", "/kpis", "/gaps", "/search?q=クラウド", "/queries"])
+def test_pages_are_html_with_a_strict_csp(client, path):
+    r = client.get(path)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert 'name="q"' in r.text  # the search box on every page
+    assert "<script>" not in r.text and " style=" not in r.text
+
+
+def test_overview_counts_sources_gaps_and_attainment(client):
+    text = client.get("/").text
+    for heading in ("Records by class", "Sources and verified quotes", "Gaps by kind", "By responsible body",
+                    "By document"):
+        assert heading in text
+    assert "<td>KPI</td><td>39</td>" in text
+    assert text.count("<svg") > 10
+
+
+def test_a_kpi_page_shows_quotes_chart_and_grades(client):
+    text = client.get(f"/id/{KPI}").text
+    assert "クラウド導入市区町村数" in text and "Number of municipalities that have adopted cloud" in text
+    assert "<blockquote class=\"pg-quote\">" in text and "550団体" in text
+    assert 'id="pg-kpi-chart"' in text and "pg-pt-final" in text and "pg-pt-target" in text
+    assert "assessment" in text  # its published grade
+    assert IRI in text
+
+
+def test_preliminary_and_projected_values_are_drawn_differently(client):
+    preliminary = client.get("/sparql", params={"query": "SELECT DISTINCT ?k WHERE { ?k pg:hasObservation ?o . "
+                             "?o pg:observationStatus/skos:notation 'preliminary' } LIMIT 1"}).json()
+    kpi = preliminary["results"]["bindings"][0]["k"]["value"].rsplit("/", 1)[-1]
+    assert "pg-pt-preliminary" in client.get(f"/id/{kpi}").text
+    projected = client.get("/sparql", params={"query": "SELECT DISTINCT ?k WHERE { ?k pg:hasProjection ?p . "
+                           "?p pg:value ?v } LIMIT 1"}).json()["results"]["bindings"]
+    if projected:
+        kpi = projected[0]["k"]["value"].rsplit("/", 1)[-1]
+        assert "pg-pt-projection" in client.get(f"/id/{kpi}").text
+
+
+@pytest.mark.parametrize("accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
+                                         ("application/n-triples", "nt")])
+def test_a_node_in_rdf_by_content_negotiation(client, accept, fmt):
+    r = client.get(f"/id/{KPI}", headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
+    graph = Graph().parse(data=r.content, format=fmt)
+    assert (URIRef(IRI), None, None) in graph
+    assert client.get(f"/id/{KPI}", params={"format": "turtle"}).headers["content-type"].startswith("text/turtle")
+    # a browser's Accept gets the page
+    page = client.get(f"/id/{KPI}", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/id/no-such-record", "/id/%3Cscript%3E", "/id/..%2F..%2Fetc"])
+def test_unknown_nodes_are_404(client, path):
+    assert client.get(path).status_code == 404
+    assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_trace_page_is_the_viz_trace_view(client):
+    r = client.get(f"/trace/{DIRECTIVE}")
+    assert r.status_code == 200
+    assert '<body data-view="trace">' in r.text
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;' in r.text
+    assert client.get("/trace/no-such-thing").status_code == 400
+
+
+def test_kpi_board_has_status_and_sparklines(client):
+    text = client.get("/kpis").text
+    assert 'class="pg-table pg-sortable" id="pg-kpis"' in text
+    assert "pg-status-achieved" in text and "<polyline" in text
+    assert f'href="/id/{KPI}"' in text
+
+
+def test_gaps_link_to_their_nodes(client):
+    text = client.get("/gaps").text
+    assert "Directives that reach no KPI" in text
+    assert 'href="/id/dir-' in text
+
+
+def test_search_finds_ids_japanese_and_english(client):
+    assert f'href="/id/{KPI}"' in client.get("/search", params={"q": "クラウド導入"}).text
+    assert f'href="/id/{KPI}"' in client.get("/search", params={"q": "adopted cloud"}).text
+    exact = client.get("/search", params={"q": KPI}, follow_redirects=False)
+    assert exact.status_code == 303 and exact.headers["location"] == f"/id/{KPI}"
+    assert "0 件" in client.get("/search", params={"q": "<script>nothing</script>"}).text
+
+
+@pytest.mark.parametrize("path, sheet", [("/kpis", "kpi-status"), ("/gaps", "gaps"),
+                                         (f"/trace/{DIRECTIVE}", f"trace-{DIRECTIVE}")])
+def test_every_table_downloads_as_csv_and_xlsx(client, path, sheet):
+    csv_text = client.get(path + ".csv").content.decode("utf-8-sig")
+    assert len(csv_text.splitlines()) > 1
+    book = load_workbook(io.BytesIO(client.get(path + ".xlsx").content))
+    assert book[sheet[:31]].max_row == len(csv_text.splitlines()) or book[sheet[:31]].max_row > 1
+    assert isinstance(client.get(path + ".json").json(), list)
+    assert client.get(path + ".exe").status_code in (400, 404)  # no such format (a trace: no such target)
+
+
+def test_static_files_stay_in_their_folders(client):
+    assert client.get("/static/site.js").headers["content-type"].startswith("text/javascript")
+    for path in ("/static/../../pyproject.toml", "/static/page.html.j2", "/static/vendor/../../x.js",
+                 "/static/%2e%2e/%2e%2e/pyproject.toml"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_the_editor_page_loads_yasgui_from_this_origin(client):
+    r = client.get("/query", params={"example": "kpi-history"})
+    assert r.status_code == 200
+    assert '<script src="/static/vendor/yasgui-4.6.2/yasgui.min.js"></script>' in r.text
+    assert '<option value="kpi-history" selected>' in r.text
+    assert "connect-src 'self'" in r.headers["content-security-policy"]
+    js = client.get("/static/vendor/yasgui-4.6.2/yasgui.min.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/vendor/yasgui-4.6.2/LICENSE").status_code == 404  # not a served type
+
+
+def test_a_vendored_file_that_does_not_match_its_checksum_is_refused(tmp_path, project):
+    import shutil
+
+    from policygraph.errors import PolicygraphError
+    from policygraph.project import Project
+    from policygraph.serve.templates import static_file
+    shutil.copytree(project.vendor_dir, tmp_path / "viz" / "vendor")
+    (tmp_path / "data" / "records").mkdir(parents=True)
+    copy = Project(tmp_path)
+    assert static_file(copy, "vendor/yasgui-4.6.2/yasgui.min.js")[0][:20]
+    (tmp_path / "viz" / "vendor" / "yasgui-4.6.2" / "yasgui.min.js").write_text("alert(1)")
+    with pytest.raises(PolicygraphError, match="SHA256SUMS"):
+        static_file(copy, "vendor/yasgui-4.6.2/yasgui.min.js")

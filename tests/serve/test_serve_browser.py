@@ -1,0 +1,111 @@
+"""The server's pages in Debian's chromium: the editor runs a named query, a KPI page shows its quote and
+chart, hostile labels stay inert, and no request leaves the origin."""
+import pyoxigraph as ox
+import pytest
+from rdflib import URIRef
+
+from policygraph.serve.app import Settings, create_app
+from policygraph.store import derive
+from tests.serve.conftest import LiveServer
+from tests.views.test_viz_xss import XSS_1, XSS_2, XSS_3, XSS_HREF, hostile_graph
+
+KPI = "kpi-cloud-municipalities"
+
+
+def open_page(browser, live, path):
+    """A page of the live server, with every request, console error, page error and dialog logged;
+    any request to another origin is aborted and recorded."""
+    from policygraph.views.viz_browser import instrumented_page
+    page, log = instrumented_page(browser)
+    page.unroute("**/*")
+    log["foreign"] = []
+
+    def route(r):
+        if r.request.url.startswith(live.url + "/"):
+            r.continue_()
+        else:
+            log["foreign"].append(r.request.url)
+            r.abort()
+    page.route("**/*", route)
+    page.goto(live.url + path, wait_until="load")
+    return page, log
+
+
+def clean(log):
+    assert log["foreign"] == [], log["foreign"]
+    assert log["page_errors"] == [], log["page_errors"]
+    assert [e for e in log["console_errors"] if "favicon" not in e] == []
+    assert log["dialogs"] == []
+
+
+def test_the_editor_runs_a_named_query_and_shows_its_rows(browser, live, engine, project):
+    from policygraph.query.sparql import QueryLibrary
+    expected = len(engine.run(QueryLibrary(project.query_dirs).get("kpi-status")))
+    page, log = open_page(browser, live, "/query?example=kpi-status")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert "# title:" in page.evaluate("() => pgEditor.yasgui.getTab().getQuery()")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr .dataTable tbody tr", timeout=20000)
+    assert f"{expected} results" in page.inner_text(".yasr")
+    page.select_option("#pg-example", "body-workload")
+    assert "Body workload" in page.evaluate("() => pgEditor.yasgui.getTab().getQuery()")
+    page.screenshot(path="test-artifacts/serve-editor.png")
+    clean(log)
+
+
+def test_a_kpi_page_shows_its_quote_and_chart(browser, live):
+    page, log = open_page(browser, live, f"/id/{KPI}")
+    assert "550団体" in page.inner_text("main")
+    assert page.locator("blockquote.pg-quote").count() >= 3
+    chart = page.locator("#pg-kpi-chart")
+    assert chart.is_visible() and chart.bounding_box()["width"] > 300
+    assert page.locator("#pg-kpi-chart .pg-pt-final").count() >= 2
+    assert page.locator("#pg-kpi-chart .pg-pt-target").count() >= 1
+    page.screenshot(path="test-artifacts/serve-kpi.png", full_page=True)
+    clean(log)
+
+
+def test_the_board_sorts_and_filters(browser, live):
+    page, log = open_page(browser, live, "/kpis")
+    rows = page.locator("#pg-kpis tbody tr")
+    total = rows.count()
+    page.fill("input.pg-filter", "クラウド")
+    visible = page.locator("#pg-kpis tbody tr:not([hidden])").count()
+    assert 0 < visible < total
+    page.fill("input.pg-filter", "")
+    page.click("#pg-kpis thead th:nth-child(3)")
+    first = page.inner_text("#pg-kpis tbody tr:first-child td:nth-child(3)")
+    page.click("#pg-kpis thead th:nth-child(3)")
+    assert page.inner_text("#pg-kpis tbody tr:first-child td:nth-child(3)") != first
+    clean(log)
+
+
+@pytest.fixture(scope="module")
+def hostile_live(tmp_path_factory, project):
+    """The server over a store whose labels, quotes, locators and file names are all XSS payloads."""
+    g = hostile_graph(project)
+    folder = tmp_path_factory.mktemp("hostile") / "store"
+    store = ox.Store(str(folder))
+    ok = [t for t in g if not any(isinstance(x, URIRef) and ('"' in x or "<" in x or " " in x) for x in t)]
+    from policygraph.store.engines import to_oxigraph
+    store.bulk_extend(ox.Quad(*(to_oxigraph(x) for x in t)) for t in ok)
+    derive.reaches(store)
+    store.flush()
+    del store
+    with LiveServer(create_app(Settings(project, folder))) as server:
+        yield server
+
+
+@pytest.mark.parametrize("path", ["/id/kpi-x", "/id/ri-x", "/id/doc-x", "/id/body-x", "/search?q=img",
+                                  "/kpis", "/gaps", "/"])
+def test_hostile_labels_stay_inert(browser, hostile_live, path):
+    page, log = open_page(browser, hostile_live, path)
+    page.wait_for_timeout(200)
+    text = page.inner_text("body")
+    assert page.evaluate("() => window.__xss") is None
+    assert page.locator("main img").count() == 0 and page.locator("main script").count() == 0
+    if path.startswith("/id/"):
+        assert any(x in text for x in (XSS_1, XSS_2, XSS_3, XSS_HREF))  # shown, as text
+    for link in page.locator("main a").all():
+        assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+    clean(log)
