@@ -53,7 +53,7 @@ class ExportFormat(str, Enum):
     csv = "csv"
 
 
-def _load(root: Path | None, store: Path | None, graph_file: Path | None):
+def _load(root: Path | None, store: str | None, graph_file: Path | None):
     """(project, engine, record graph): the one graph-loading path, then the views' record graph."""
     from policygraph.views.viz_model import RecordGraph
     project, engine = open_graph(root, store, graph_file)
