@@ -250,9 +250,7 @@ class RemoteStore:
         # Recorded before the upload, so the next build removes it should this one be killed.
         self.update(f"INSERT DATA {{ GRAPH <{META}> {{ <{META}> <{_S}generation> <{graph}> }} }}")
         try:
-            for i, chunk in enumerate(_chunks(ntriples)):
-                self._request(self.endpoints.graph_store, chunk, {"Content-Type": "application/n-triples"},
-                              method="PUT" if i == 0 else "POST", params={"graph": graph})
+            self.upload(graph, ntriples)
             _vars, rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
             held = int(rows[0]["n"]["value"]) if rows else 0
             if held != triples:
@@ -267,6 +265,12 @@ class RemoteStore:
         _vars, rows = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH <{META}> {{ <{META}> ?p ?g }} }}")
         self._drop([r["g"]["value"] for r in rows if r["g"]["value"] != graph and r["g"]["type"] == "uri"])
         return graph
+
+    def upload(self, graph: str, ntriples: bytes) -> None:
+        """N-Triples into a named graph (replacing it), by the Graph Store Protocol: PUT, then POSTs."""
+        for i, chunk in enumerate(_chunks(ntriples)):
+            self._request(self.endpoints.graph_store, chunk, {"Content-Type": "application/n-triples"},
+                          method="PUT" if i == 0 else "POST", params={"graph": graph})
 
     def _drop(self, graphs: list[str], quiet: bool = False) -> None:
         """Drop build graphs and their records (after the switch: readers no longer ask for them)."""
