@@ -208,10 +208,13 @@ class _Fake(http.server.BaseHTTPRequestHandler):
         if self.mode == "slow":
             time.sleep(3)
         body = {"garbage": b"<html>Welcome to nginx!</html>", "401": b"nope",
-                "json": b'{"unexpected": true}'}.get(self.mode, b"")
+                "json": b'{"unexpected": true}',
+                "cut": b'{"head": {"vars": ["g"]}, "results": {"bindings": []}}'}.get(self.mode, b"")
         self.send_response(401 if self.mode == "401" else 200)
         if self.mode == "401":
             self.send_header("WWW-Authenticate", 'Basic realm="store"')
+        if self.mode == "cut":  # as Virtuoso says it cut a result at its ResultSetMaxRows
+            self.send_header("X-SPARQL-MaxRows", "10000")
         self.send_header("Content-Type", "text/html" if self.mode == "garbage" else "application/sparql-results+json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -252,6 +255,7 @@ def test_a_store_that_is_down(command):
     ("garbage", "answered something that is not SPARQL JSON results (text/html: <html>Welcome to nginx!</html>)"),
     ("json", "answered something that is not SPARQL JSON results"),
     ("401", "the store refused the credentials (HTTP 401)"),
+    ("cut", "cut the answer at 10000 rows (its own result limit, e.g. Virtuoso's [SPARQL] ResultSetMaxRows)"),
 ])
 @pytest.mark.parametrize("command", [["trace", "dir-honebuto-2017-cloud"], ["gaps"], ["build"]])
 def test_a_store_that_answers_garbage_or_refuses(fake_store, mode, expected, command):
