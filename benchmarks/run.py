@@ -261,7 +261,8 @@ def machine() -> list[str]:
     return [f"- machine: {os.cpu_count()} cores ({cpu}), {int(mem) / 1024 / 1024:.1f} GiB memory, {platform.system()}",
             f"- Python {platform.python_version()}; policygraph {__version__}; pyoxigraph "
             f"{getattr(pyoxigraph, '__version__', '?')}; rdflib {rdflib.__version__}; pyshacl {pyshacl.__version__}",
-            f"- run at {time.strftime('%Y-%m-%d %H:%M %Z')}"]
+            f"- run at {time.strftime('%Y-%m-%d %H:%M %Z')}; load average at the end "
+            f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine moves the figures)"]
 
 
 def main() -> None:

@@ -311,7 +311,7 @@ def _remote_note(project: Project, info: dict) -> str | None:
     """A note when a remote store's build is not of this project's current data (None when it is)."""
     if info.get("version") != __version__:
         return f"the store's graph was built by policygraph {info.get('version')}, this is {__version__}"
-    if info.get("digest") != input_digest(project):
+    if info.get("inputs") != input_stats(project) and info.get("digest") != input_digest(project):  # stats first: cheap
         return (f"the store's graph was built from other data than {project.root} (built {info.get('built_at')}); "
                 "run `policygraph build --store URL` to replace it")
     return None
