@@ -71,7 +71,7 @@ def synthetic(tmp_path_factory, remote_servers):
     project = Project(root)
     _corpus, _graph, store = _build(project, rdflib_graph=False)
     nt = serialize.ntriples(store)
-    graph = f"{GRAPH_PREFIX}test-synth"
+    graph = "https://w3id.org/policygraph/test/synth"  # outside GRAPH_PREFIX: not a build graph
     remote = {}
     for name, (_server, server_store) in remote_servers.items():
         server_store.upload(graph, nt)
