@@ -26,13 +26,15 @@ test: $(PY) system-deps
 	$(PY) -m pytest
 
 # Debian packages the tests need: chromium (browser tests drive /usr/bin/chromium, never a downloaded
-# browser), CJK fonts (legible screenshots) and a Java runtime (HermiT, the OWL reasoner). Installed
+# browser), CJK fonts (legible screenshots), a Java runtime (HermiT, the OWL reasoner) and Virtuoso 7
+# (the remote-store tests start it on loopback; Oxigraph server comes from PyPI, the [test] extra). Installed
 # when missing and running as root; otherwise stop with a clear message. POLICYGRAPH_SKIP_BROWSER=1
 # skips the browser tests explicitly (CI never sets it).
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || [ "$${POLICYGRAPH_SKIP_BROWSER:-}" = 1 ] || missing="$$missing chromium fonts-noto-cjk"; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource-7-bin"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
 	else echo "make test: missing Debian packages:$$missing; run 'sudo apt-get install -y$$missing'" \

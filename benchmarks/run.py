@@ -5,10 +5,15 @@ For each project: build time per stage and in total, peak memory and store size 
 a child process with a time limit); the load rate into the on-disk store; every named query's p50 and
 p95 on the store (Oxigraph) and on rdflib, with the ratio (each rdflib run in a forked process with
 a time limit, shown as "> limit" past it); trace and the whole gap report in process; and the wall
-time of `policygraph trace`, `gaps` and `query kpi-status` through the CLI. Not part of the tests:
+time of `policygraph trace`, `gaps` and `query kpi-status` through the CLI. Then the same build in
+the remote stores (issue #14; tests/servers.py starts them on loopback): Virtuoso 7 and Oxigraph
+server, each loaded as `build --store URL` loads it (Graph Store Protocol), with every named query's
+p50, trace and the gap report in process, and `trace` / `gaps` through the CLI with `--store URL`.
+Not part of the tests:
 
     python benchmarks/run.py                          # corpus, 10k, 100k, 1M → BENCHMARKS.md
     python benchmarks/run.py --sizes 10000 --out /tmp/b.md --repeat 3
+    python benchmarks/run.py --servers oxigraph-server      # one remote store only ('' for none)
 """
 from __future__ import annotations
 
@@ -29,6 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(ROOT))  # tests/servers.py starts the remote stores
+
+#: The remote stores measured beside the embedded store and rdflib (names of tests/servers.py).
+SERVERS = ("virtuoso", "oxigraph-server")
 
 #: Goals of the store issue, checked in the summary.
 GOALS = {
@@ -150,14 +159,15 @@ def measure_queries(project, store_dir: Path, repeat: int, rdflib_limit: float, 
     return out, params
 
 
-def in_process(project, store_dir: Path, params: dict, repeat: int, root: str | None = None) -> dict:
+def in_process(project, store_dir: Path, params: dict, repeat: int, root: str | None = None, engine=None) -> dict:
+    """Trace and the whole gap report in process, on the store at `store_dir` or on `engine`."""
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
     from policygraph.store.embedded import open_store
     from policygraph.store.engines import OxigraphEngine
     library = QueryLibrary(project.query_dirs)
-    engine = OxigraphEngine(store=open_store(store_dir))
+    engine = engine or OxigraphEngine(store=open_store(store_dir))
     root = root or str(params["root"]).rsplit("/", 1)[-1]
     trace_t, gaps_t = [], []
     for _ in range(repeat):
@@ -171,23 +181,66 @@ def in_process(project, store_dir: Path, params: dict, repeat: int, root: str | 
     return {"trace": statistics.median(trace_t), "gaps": statistics.median(gaps_t), "root": root}
 
 
-def cli_walls(project_root: Path, store_dir: Path, root_id: str, repeat: int = 3) -> dict:
+def cli_walls(project_root: Path, store_dir: Path | str, root_id: str, repeat: int = 3, env: dict | None = None,
+              commands: tuple[str, ...] = ("--help", "trace", "gaps", "query kpi-status")) -> dict:
+    """Median wall seconds of CLI commands reading `store_dir` (a folder or a remote store's URL)."""
     exe = [sys.executable, "-m", "policygraph"]
     cmds = {"--help": ["--help"],
             "trace": ["trace", root_id, "--root", str(project_root), "--store", str(store_dir)],
             "gaps": ["gaps", "--root", str(project_root), "--store", str(store_dir)],
             "query kpi-status": ["query", "kpi-status", "--root", str(project_root), "--store", str(store_dir)]}
     out = {}
-    for name, args in cmds.items():
+    for name, args in ((n, a) for n, a in cmds.items() if n in commands):
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
-            proc = subprocess.run(exe + args, capture_output=True, text=True)
+            proc = subprocess.run(exe + args, capture_output=True, text=True, env={**os.environ, **(env or {})})
             times.append(time.perf_counter() - start)
             if proc.returncode != 0:
                 times = None
                 break
         out[name] = statistics.median(times) if times else None
+    return out
+
+
+def measure_remote(project, build_out: Path, params: dict, root: str, repeat: int, servers: list[str], work: Path,
+                   limit: float) -> dict:
+    """Each remote store, started fresh on loopback: the build loaded as `build --store` loads it (the
+    upload, the count check and the switch), every named query's run times (None past `limit`), trace
+    and the gap report in process, and `trace` / `gaps` through the CLI."""
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.store.embedded import read_info
+    from policygraph.store.remote import Endpoints, RemoteStore
+    from tests import servers as launch
+    library = QueryLibrary(project.query_dirs)
+    nt = (build_out / "policygraph.nt").resolve().read_bytes()
+    info = read_info((build_out / "store").resolve())
+    starters = {"virtuoso": lambda f: launch.virtuoso(f, buffers=120_000), "oxigraph-server": launch.oxigraph_server}
+    out = {}
+    for name in servers:
+        folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=work))
+        try:
+            with starters[name](folder) as server:
+                env = server.env
+                remote = RemoteStore(Endpoints.derive(server.url, user=env.get("POLICYGRAPH_STORE_USER"),
+                                                      password=env.get("POLICYGRAPH_STORE_PASSWORD"), timeout=600))
+                start = time.perf_counter()
+                remote.publish(nt, info.to_json(), info.triples)
+                load_s = time.perf_counter() - start
+                engine = remote.engine()
+                queries = {}
+                for q in library.names():
+                    query = library.get(q)
+                    queries[q] = timed(engine, query, {k: params[k] for k in query.params if k in params}, repeat,
+                                       limit)
+                r = {"load_s": load_s, "queries": queries,
+                     "in_process": in_process(project, build_out / "store", params, repeat, root, engine),
+                     "cli": cli_walls(project.root, server.url, root, env=env, commands=("trace", "gaps"))}
+        except Exception as exc:  # noqa: BLE001 - a server that fails is a cell of the report
+            r = {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+        shutil.rmtree(folder, ignore_errors=True)
+        out[name] = r
+        print(f"  {name}: {'error' if 'error' in r else 'done'}", file=sys.stderr)
     return out
 
 
@@ -208,7 +261,8 @@ def machine() -> list[str]:
     return [f"- machine: {os.cpu_count()} cores ({cpu}), {int(mem) / 1024 / 1024:.1f} GiB memory, {platform.system()}",
             f"- Python {platform.python_version()}; policygraph {__version__}; pyoxigraph "
             f"{getattr(pyoxigraph, '__version__', '?')}; rdflib {rdflib.__version__}; pyshacl {pyshacl.__version__}",
-            f"- run at {time.strftime('%Y-%m-%d %H:%M %Z')}"]
+            f"- run at {time.strftime('%Y-%m-%d %H:%M %Z')}; load average at the end "
+            f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine moves the figures)"]
 
 
 def main() -> None:
@@ -223,6 +277,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     ap.add_argument("--no-shacl-engines", action="store_true",
                     help="leave out the SHACL engine comparison (benchmarks/shacl_engines.py)")
+    ap.add_argument("--servers", default=",".join(SERVERS),
+                    help="remote stores to measure, comma-separated (virtuoso, oxigraph-server; '' for none)")
+    ap.add_argument("--server-limit", type=float, default=120.0, help="seconds per query on a remote store")
     ap.add_argument("--child-build", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child_build:
@@ -257,6 +314,11 @@ def main() -> None:
             r["in_process"] = in_process(project, store_dir, params, args.repeat,
                                          "未来投資戦略2017" if name == "corpus" else None)
             r["cli"] = cli_walls(project.root, store_dir, r["in_process"]["root"])
+            servers = [x for x in args.servers.split(",") if x]
+            if servers:
+                print(f"remote stores for {name} …", file=sys.stderr)
+                r["remote"] = measure_remote(project, out, params, r["in_process"]["root"], args.repeat, servers,
+                                             work, args.server_limit)
         results[name] = r
     write_report(args, results)
     shutil.rmtree(work, ignore_errors=True)
@@ -343,6 +405,7 @@ def write_report(args, results: dict) -> None:
             c = results[n].get("cli", {}).get(cmd)
             cells.append(f"{c:.2f}" if isinstance(c, float) else "—")
         lines.append(f"| `policygraph {cmd}` | " + " | ".join(cells) + " |")
+    lines += remote_report(args, results)
     if not args.no_shacl_engines:
         from shacl_engines import report as shacl_engines_report
         print("comparing SHACL engines …", file=sys.stderr)
@@ -350,6 +413,59 @@ def write_report(args, results: dict) -> None:
     lines += [""] + goals(results) + ["", MISSES]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
+
+
+def remote_report(args, results: dict) -> list[str]:
+    """The remote stores beside the embedded store and rdflib, one table per project."""
+    measured = [n for n in results if results[n].get("remote")]
+    if not measured:
+        return []
+    servers = list(results[measured[0]]["remote"])
+    titles = {"virtuoso": "Virtuoso 7", "oxigraph-server": "Oxigraph server"}
+    lines = ["", "## Remote stores through the SPARQL protocol (`--store URL`)", "",
+             "Each store is started fresh on loopback (tests/servers.py) and loaded as `build --store URL` "
+             "loads it: the N-Triples in 8 MB Graph Store Protocol requests into a new named graph, the "
+             "triple count checked, the pointer switched. Queries are sent over HTTP with the build's graph "
+             "as `default-graph-uri`, so each p50 includes the request and the JSON results. The embedded "
+             "store and rdflib columns repeat the tables above. p50 in ms; "
+             f"\"> limit\": not finished in {args.server_limit:.0f} s (rdflib: {args.rdflib_limit:.0f} s).", ""]
+    for n in measured:
+        r = results[n]
+        head = ["embedded store", "rdflib", *(titles.get(s, s) for s in servers)]
+        lines += [f"### {n} ({r['build']['triples']:,} triples)", "",
+                  "| | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
+        remote = r["remote"]
+
+        def cell(times, limit):
+            if isinstance(times, list):
+                return ms(statistics.median(times))
+            return f"> {limit * 1000:,.0f}" if times is None else str(times)
+        b = r["build"]
+        row = [f"{b['load_s']:.2f} s (bulk load)", "—"]
+        for s in servers:
+            x = remote[s]
+            row.append(x["error"] if "error" in x else f"{x['load_s']:.2f} s ({b['triples'] / x['load_s']:,.0f}/s)")
+        lines.append("| load | " + " | ".join(row) + " |")
+        for q, (ox_t, rd_t) in r["queries"].items():
+            row = [cell(ox_t, 600), cell(rd_t, args.rdflib_limit) if rd_t != "skipped" else "skipped"]
+            row += ["—" if "error" in remote[s] else cell(remote[s]["queries"].get(q), args.server_limit)
+                    for s in servers]
+            lines.append(f"| {q} | " + " | ".join(row) + " |")
+        ip = r["in_process"]
+        row = [ms(ip["trace"]), "—"] + ["—" if "error" in remote[s] else ms(remote[s]["in_process"]["trace"])
+                                        for s in servers]
+        lines.append(f"| trace `{ip['root']}` in process | " + " | ".join(row) + " |")
+        row = [ms(ip["gaps"]), "—"] + ["—" if "error" in remote[s] else ms(remote[s]["in_process"]["gaps"])
+                                       for s in servers]
+        lines.append("| the whole gap report in process | " + " | ".join(row) + " |")
+        for cmd in ("trace", "gaps"):
+            row = [f"{r['cli'][cmd]:.2f} s" if r["cli"].get(cmd) else "—", "—"]
+            for s in servers:
+                c = remote[s].get("cli", {}).get(cmd)
+                row.append(f"{c:.2f} s" if c else "—")
+            lines.append(f"| `policygraph {cmd}` wall | " + " | ".join(row) + " |")
+        lines.append("")
+    return lines
 
 
 MISSES = """## Where goals are missed, and what would close them

@@ -100,3 +100,46 @@ def browser():
 def rg(graph):
     """The views' record graph (networkx) over the real corpus."""
     return RecordGraph(graph)
+
+
+#: The remote stores every remote test runs on (tests/servers.py starts them).
+REMOTE_SERVERS = ("virtuoso", "oxigraph-server")
+
+
+@pytest.fixture(scope="session")
+def remote_servers(project, built_all, tmp_path_factory):
+    """Virtuoso 7 and Oxigraph server, started once per session on free loopback ports in a temporary
+    folder, each holding the real project's build (published as `build --store` does), stopped (with
+    their process groups) at the end. A missing server fails: CI installs both (make system-deps, [test])."""
+    import contextlib
+
+    from policygraph import __version__
+    from policygraph.pipeline import input_digest, input_stats
+    from policygraph.store import embedded, serialize
+    from policygraph.store.remote import RemoteStore, configured
+    from tests import servers
+    store = built_all[2]
+    nt = serialize.ntriples(store)
+    info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), input_stats(project), "test",
+                              len(store))
+    with contextlib.ExitStack() as stack:
+        started = {}
+        for name, start in (("virtuoso", servers.virtuoso), ("oxigraph-server", servers.oxigraph_server)):
+            try:
+                server = stack.enter_context(start(tmp_path_factory.mktemp(name)))
+            except RuntimeError as exc:
+                pytest.fail(str(exc))
+            with pytest.MonkeyPatch.context() as mp:
+                for k, v in server.env.items():
+                    mp.setenv(k, v)
+                remote: RemoteStore = configured(project, server.url)
+            remote.publish(nt, info.to_json(), len(store))
+            started[name] = (server, remote)
+        yield started
+
+
+@pytest.fixture(scope="session", params=REMOTE_SERVERS)
+def remote_engine(request, remote_servers):
+    """The engine over each remote store's current build (the test runs once per server)."""
+    _server, remote = remote_servers[request.param]
+    return remote.engine()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from policygraph.checks.validate import ValidationReport
     from policygraph.records.corpus import Corpus
+    from policygraph.store.remote import RemoteStore
 
 #: The exports written beside the store: file name → format.
 EXPORT_FILES = {"policygraph.ttl": "Turtle", "policygraph.nt": "N-Triples", "policygraph.jsonld": "JSON-LD"}
@@ -45,6 +46,8 @@ class BuildResult:
     generation: Path | None = None
     #: Seconds per stage (read records, check records, graph, store, derive, checks, exports, write store).
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The remote store and named graph written (`build --store URL`), instead of files.
+    remote: str | None = None
 
     @property
     def triples(self) -> int:
@@ -126,13 +129,16 @@ def build_in_memory(project: Project) -> tuple[Corpus, Graph]:
     return corpus, graph
 
 
-def build(project: Project, out_dir: Path | None = None, stages: Stages | None = None) -> BuildResult:
+def build(project: Project, out_dir: Path | None = None, stages: Stages | None = None,
+          remote: RemoteStore | None = None) -> BuildResult:
     """Build the graph and write a new generation of `out_dir` (default build/): the embedded store
     (build/store) and Turtle, N-Triples and JSON-LD exports.
 
     Every check runs before anything is written; the generation is then swapped in atomically, and
     a second build writing the same folder at the same time stops with exit 2. `stages` (optional)
     times each stage and may report which is running; the result carries the times in `seconds`.
+    With `remote` (`policygraph.store.remote.configured`), the graph goes to that store instead, into a
+    new named graph that replaces the current one once it is whole; build/ is not written.
     """
     from policygraph.checks.validate import check_graph, raise_for_problems
     stages = stages or Stages()
@@ -151,6 +157,12 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     raise_for_problems(checks)
     info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), stats,
                               dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), len(_store))
+    if remote is not None:
+        with stages("upload"):
+            graph = remote.publish(exports["policygraph.nt"], info.to_json(), len(_store))
+        seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
+                   "total": time.perf_counter() - start}
+        return BuildResult(corpus, _store, [], tuple(checks.notes), None, seconds, f"{remote.where} <{graph}>")
     # A failed build has written nothing, not even the lock file; the lock serialises the writing.
     with stages("write store"), embedded.build_lock(out):
         generation = embedded.publish(out, exports["policygraph.nt"], exports, info)
@@ -232,7 +244,7 @@ def store_state(project: Project, store_dir: Path) -> str | None:
 
 
 # ------------------------------------------------------------------------------- reading side
-def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path | None = None,
+def open_graph(project: Project, store_dir: Path | str | None = None, graph_file: Path | None = None,
                engine: str = "oxigraph", as_of: dt.date | None = None,
                published_by: dt.date | None = None) -> Engine:
     """The one way every reading command opens the graph: an engine to run queries on, with `.where`
@@ -243,6 +255,9 @@ def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path
       (run `policygraph build` to write the store); a store of another project is an error;
     * `graph_file`: that file (Turtle, N-Triples, JSON-LD …) instead; a file written before a derive
       stage existed gets that stage's triples (pg:reaches, attainment);
+    * a remote store (`store_dir` an http(s) URL, or `[store] url` in policygraph.toml): the build it
+      serves, queried over the SPARQL protocol (`policygraph.store.remote`); a note when it was built
+      from other data than the project's (it is used all the same: the store may serve many readers);
     * `engine="rdflib"`: the same graph in rdflib (for cross-checks);
     * `as_of` D: what was known on D — values measured after D, grades and estimates given after D
       dropped, attainment judged as of D — on a copy in memory (the store stays read-only);
@@ -253,8 +268,20 @@ def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path
 
     from policygraph.graph.namespaces import PG
     from policygraph.store import derive
+    from policygraph.store import remote
     note = None
-    if graph_file is not None:
+    server = remote.configured(project, store_dir) if graph_file is None else None
+    if server is not None:
+        opened_remote = server.engine()
+        note = _remote_note(project, opened_remote.current.info)
+        if engine == "oxigraph" and as_of is None and published_by is None:
+            opened_remote.note = note
+            return opened_remote
+        # rdflib cross-checks, --as-of and --published-by read a copy in memory (the remote store stays
+        # as it is).
+        store, where = ox.Store(), opened_remote.where
+        store.load(opened_remote.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+    elif graph_file is not None:
         store, where = _load_file(graph_file), str(graph_file)
         # A file written before a derive stage existed: add that stage's triples.
         if not any(store.quads_for_pattern(None, ox.NamedNode(str(PG.reaches)), None)):
@@ -262,7 +289,7 @@ def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path
         if as_of is None and not any(store.quads_for_pattern(None, ox.NamedNode(str(PG.attainmentAsOf)), None)):
             derive.attainment(store)
     else:
-        path = store_dir or project.build_dir / embedded.STORE
+        path = Path(store_dir) if store_dir else project.build_dir / embedded.STORE
         why = store_state(project, path)
         if why is None:
             store, where = embedded.open_store(path), str(path)
@@ -288,6 +315,16 @@ def open_graph(project: Project, store_dir: Path | None = None, graph_file: Path
         note = f"{note}; {extra}" if note else extra
     opened.note = note
     return opened
+
+
+def _remote_note(project: Project, info: dict) -> str | None:
+    """A note when a remote store's build is not of this project's current data (None when it is)."""
+    if info.get("version") != __version__:
+        return f"the store's graph was built by policygraph {info.get('version')}, this is {__version__}"
+    if info.get("inputs") != input_stats(project) and info.get("digest") != input_digest(project):  # stats first: cheap
+        return (f"the store's graph was built from other data than {project.root} (built {info.get('built_at')}); "
+                "run `policygraph build --store URL` to replace it")
+    return None
 
 
 def _shown(project: Project, path: Path) -> str:

@@ -27,6 +27,8 @@ from pathlib import Path
 from policygraph import settings
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 
+#: A project's own settings file (see `Project.config`).
+CONFIG = "policygraph.toml"
 #: The resources shipped inside the package (ontology/, queries/, viz/templates, viz/vendor).
 RESOURCES = Path(str(resources.files("policygraph") / "resources"))
 #: The checkout this module runs from, when it runs from one (an editable install).
@@ -108,6 +110,32 @@ class Project:
     def build_dir(self) -> Path:
         return self.root / "build"
 
+    @property
+    def config_file(self) -> Path:
+        """The project's settings, ``policygraph.toml`` (optional); see `config`."""
+        return self.root / CONFIG
+
+    def config(self) -> dict:
+        """The project's policygraph.toml as a dict ({} when there is none); exit 2 when it does not parse.
+
+        Today it holds one table, the store that `build` writes and reading commands read when no
+        ``--store`` is given::
+
+            [store]
+            url = "http://127.0.0.1:8890/sparql"     # the SPARQL 1.1 query endpoint
+            update = "http://127.0.0.1:8890/sparql-auth"           # optional: derived from url
+            graph_store = "http://127.0.0.1:8890/sparql-graph-crud-auth"  # optional: derived from url
+            timeout = 60                              # seconds per request
+            password_file = "/run/secrets/store"     # optional; or $POLICYGRAPH_STORE_PASSWORD(_FILE)
+        """
+        import tomllib
+        if not self.config_file.is_file():
+            return {}
+        try:
+            return tomllib.loads(self.config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise PolicygraphError.single(f"cannot read the settings: {exc}", EXIT_INPUT, file=self.config_file) from None
+
 
 def _dirs(own: Path, shipped: Path) -> list[Path]:
     """`own` (when it exists and is not the shipped folder itself, as in a checkout) before `shipped`."""
@@ -116,4 +144,4 @@ def _dirs(own: Path, shipped: Path) -> list[Path]:
     return [shipped]
 
 
-__all__ = ["RESOURCES", "Project", "is_project"]
+__all__ = ["CONFIG", "RESOURCES", "Project", "is_project"]

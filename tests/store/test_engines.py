@@ -1,4 +1,6 @@
-"""Two engines, one answer: every query in queries/ gives the same rows on rdflib and on Oxigraph."""
+"""One answer on every engine: every query in queries/ gives the same rows on rdflib, on Oxigraph (the
+embedded store), and on the remote stores the tests start (Virtuoso 7 and Oxigraph server, through
+the SPARQL protocol: `remote_engine` in tests/conftest.py)."""
 from decimal import Decimal
 from pathlib import Path
 
@@ -7,7 +9,7 @@ from rdflib import BNode, Literal, URIRef
 
 from policygraph.graph.convert import PGR
 from policygraph.query.sparql import QueryLibrary
-from policygraph.store.engines import OxigraphEngine, RdflibEngine, project_parameters
+from policygraph.store.engines import OxigraphEngine, RdflibEngine, TextQuery, project_parameters
 
 QUERIES = Path(__file__).resolve().parents[2] / "queries"
 NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")}
@@ -53,6 +55,30 @@ def test_query_gives_identical_rows_on_both_engines(name, engines, project):
     # Optional parameters: also unbound (every KPI, every document).
     if name in ("kpi-history", "coverage-matrix"):
         assert rows_of(engines[0], query, {}) == rows_of(engines[1], query, {})
+
+
+@pytest.mark.parametrize("name", QueryLibrary(QUERIES).names())
+def test_query_gives_identical_rows_on_the_remote_stores(name, remote_engine, engine, project):
+    """The embedded store's rows, from Virtuoso and from Oxigraph server (parameters written into the
+    query text: the protocol has no bindings)."""
+    query = QueryLibrary(project.query_dirs).get(name)
+    params = {p: SAMPLE[p] for p in query.params}
+    assert rows_of(remote_engine, query, params) == rows_of(engine, query, params)
+    if name in ("kpi-history", "coverage-matrix"):
+        assert rows_of(remote_engine, query, {}) == rows_of(engine, query, {})
+
+
+@pytest.mark.parametrize("engine_index", [0, 1, 2])
+def test_hostile_parameter_value_is_harmless_on_a_remote_store(remote_engine, engine, project, engine_index):
+    """A parameter written into the text stays one literal: no rows, nothing changed on the server."""
+    lib = QueryLibrary(project.query_dirs)
+    count = TextQuery("count", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    before = remote_engine.run(count)
+    hostile = [Literal('x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o } #'), Literal("x' } #\n", lang="ja"),
+               Literal('"""x""" } SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } #')][engine_index]
+    assert remote_engine.run(lib.get("kpi-history"), kpi=hostile) == []
+    assert remote_engine.run(lib.get("trace"), root=hostile) == []
+    assert remote_engine.run(count) == before
 
 
 def test_queries_return_rows_on_the_corpus(engines, project):

@@ -30,10 +30,12 @@ RootOption = Annotated[Path | None, typer.Option(
                    "folder, or this checkout.", file_okay=False)]
 GraphOption = Annotated[Path | None, typer.Option(
     "--graph", help="Read this graph file (Turtle, N-Triples, JSON-LD …) instead of the store.", dir_okay=False)]
-StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="The store folder written by `policygraph build` (default: build/store). When it is "
-                    "missing or older than the data, the graph is built in memory and a note says so.",
-    file_okay=False)]
+StoreOption = Annotated[str | None, typer.Option(
+    "--store", help="The store: a folder written by `policygraph build` (default: build/store; when it is "
+                    "missing or older than the data, the graph is built in memory and a note says so), or "
+                    "the http(s) URL of a SPARQL 1.1 query endpoint holding a graph written by `build --store "
+                    "URL` (default: [store] url in policygraph.toml). Credentials: $POLICYGRAPH_STORE_USER and "
+                    "$POLICYGRAPH_STORE_PASSWORD (or _PASSWORD_FILE).")]
 
 
 class TableOrJson(str, Enum):
@@ -125,7 +127,7 @@ def open_project(root: Path | None) -> Project:
     return Project.locate(root)
 
 
-def open_graph(root: Path | None, store: Path | None = None, graph_file: Path | None = None,
+def open_graph(root: Path | None, store: str | None = None, graph_file: Path | None = None,
                engine: EngineName = EngineName.oxigraph, as_of: str | None = None,
                published_by: str | None = None) -> tuple[Project, Engine]:
     """(project, engine) through the one graph-loading path; its note, if any, goes to stderr."""

@@ -124,7 +124,7 @@ def query(
     plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)")
     if fmt is OutputFormat.table:
-        console(stderr=True).print(f"(graph: {graph.where}; engine: {engine.value})", style="dim")
+        console(stderr=True).print(f"(graph: {graph.where}; engine: {graph.name})", style="dim")
 
 
 def queries(
@@ -174,7 +174,7 @@ def gaps(
         report = gap_report(graph, QueryLibrary(project.query_dirs))
     kinds, rows, when, by_kind = report.kinds, report.rows, report.as_of, report.by_kind()
     if fmt is OutputFormat.json:
-        typer.echo(json.dumps({**report.as_dict(), "engine": engine.value}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({**report.as_dict(), "engine": graph.name}, ensure_ascii=False, indent=2))
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
         columns = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
         plain = [{c: v for c, v in r.as_dict().items() if c in columns} for r in rows]
@@ -201,7 +201,7 @@ def gaps(
                               Text.assemble(printable(f"「{r.quote}」"), (printable(where_text), "dim"))
                               if r.quote else Text(""))
             out.print(table)
-        console(stderr=True).print(f"(graph: {graph.where}; engine: {engine.value})", style="dim")
+        console(stderr=True).print(f"(graph: {graph.where}; engine: {graph.name})", style="dim")
     if fail_on_gaps and rows:
         found = ", ".join(f"{name} ({len(r)})" for name, r in by_kind.items() if r)
         typer.echo(f"policygraph: --fail-on-gaps: {len(rows)} gaps found: {found}", err=True)

@@ -56,7 +56,7 @@ class ExportFormat(str, Enum):
     xlsx = "xlsx"
 
 
-def _load(root: Path | None, store: Path | None, graph_file: Path | None, as_of: str | None = None,
+def _load(root: Path | None, store: str | None, graph_file: Path | None, as_of: str | None = None,
           published_by: str | None = None):
     """(project, engine, record graph): the one graph-loading path, then the views' record graph."""
     from policygraph.views.viz_model import RecordGraph

@@ -41,20 +41,29 @@ def resolve_target(engine: Engine, queries: QueryLibrary, target: str) -> Candid
     if not rows:
         rows = engine.run(queries.get("trace-roots"))
     by_node: dict[URIRef, Candidate] = {}
+    languages: dict[URIRef, str | None] = {}
     labels: dict[URIRef, list[str]] = {}
     for r in rows:
         node = r["node"]
         labels.setdefault(node, []).append(str(r["label"]))
-        # The display label: a Japanese rdfs:label/altLabel rather than an English one or a bare number.
-        if node not in by_node or (r["label"].language == "ja" and (by_node[node].label.isascii()
-                                                                    or not by_node[node].label_is_lang)):
-            by_node[node] = Candidate(node, str(r["id"]), str(r["class"]).rsplit("#", 1)[-1], str(r["label"]),
-                                      r["label"].language is not None)
+        # The display label: a Japanese rdfs:label/altLabel rather than an English one or a bare number,
+        # the first by code point among equals. Chosen by rank, not by row order: engines order
+        # literals of different languages differently (Virtuoso, Oxigraph).
+        candidate = Candidate(node, str(r["id"]), str(r["class"]).rsplit("#", 1)[-1], str(r["label"]),
+                              r["label"].language is not None)
+        if node not in by_node or _label_rank(candidate, r["label"].language) < _label_rank(
+                by_node[node], languages[node]):
+            by_node[node], languages[node] = candidate, r["label"].language
     by_id = {c.id: c for c in by_node.values()}
     chosen = pick(target, {c.id: labels[c.node] for c in by_node.values()}, one="directive or document",
                   many="directives or documents", field="TARGET",
                   show=lambda rid: f"{rid:45} {by_id[rid].kind:15} {by_id[rid].label}")
     return by_id[chosen]
+
+
+def _label_rank(candidate: Candidate, language: str | None) -> tuple:
+    """Japanese first, then another language, then an untagged label (a number such as 【指針１】③)."""
+    return (0 if language == "ja" else 1 if candidate.label_is_lang else 2, candidate.label)
 
 
 def _unique(nodes) -> list[URIRef]:

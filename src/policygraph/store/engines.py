@@ -322,6 +322,36 @@ def _projected(text: str, path: Path | None) -> list[str]:
     return _PROJECTED[text]
 
 
+def select_columns(text: str, path: Path | None = None) -> list[str] | None:
+    """The columns of a SELECT query, read by Oxigraph's parser (located syntax errors, exit 2); None
+    for another query form. For engines that send the text elsewhere (`policygraph.store.remote`).
+
+    >>> select_columns("SELECT ?b ?a WHERE { ?a ?p ?b }"), select_columns("ASK { ?s ?p ?o }")
+    (['b', 'a'], None)
+    """
+    refuse_remote(text, path)
+    try:
+        result = _EMPTY.query(text, prefixes=_OX_PREFIXES)
+    except SyntaxError as exc:
+        raise PolicygraphError.single(f"SPARQL syntax error: {exc}", EXIT_INPUT, file=path,
+                                      line=_error_line(exc)) from exc
+    return [v.value for v in result.variables] if isinstance(result, ox.QuerySolutions) else None
+
+
+def with_prefixes(text: str) -> str:
+    """The query with a PREFIX line for each of the project's prefixes it uses without declaring
+    (the embedded engines are given them; a remote store is sent the text alone).
+
+    >>> with_prefixes("SELECT ?k WHERE { ?k a pg:KPI }").splitlines()[0]
+    'PREFIX pg: <https://w3id.org/policygraph/ontology#>'
+    """
+    blanked = _blank(text)
+    declared = {m.group(1) for m in re.finditer(r"\bPREFIX\s+([\w.-]*):", blanked, re.IGNORECASE)}
+    used = {m.group(1) for m in re.finditer(r"(?<![\w?$:<])([A-Za-z][\w.-]*|):[\w]", blanked)}
+    lines = [f"PREFIX {p}: <{ns}>\n" for p, ns in _OX_PREFIXES.items() if p in used - declared]
+    return "".join(lines) + text
+
+
 _IRI_SAFE = re.compile(r'^[^\x00-\x20<>"{}|^`\\]+$')
 _OUTER_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
