@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from policygraph.cli.options import RootOption, StoreOption, open_project
+from policygraph.cli.options import AsOfOption, PublishedByOption, RootOption, StoreOption, open_project, parse_as_of
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 LOOPBACK = "127.0.0.1"
@@ -21,6 +21,31 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def snapshot_store(project, store: str | None, as_of: str | None, published_by: str | None) -> Path:
+    """A temporary on-disk store the workers can open read-only, holding what the reading commands
+    would read: the graph as of a date or as published by a date (`policygraph.store.derive.restrict`),
+    or a remote store's current build (a snapshot taken now). The caller removes its folder."""
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from policygraph.pipeline import open_graph
+    engine = open_graph(project, store, as_of=parse_as_of(as_of), published_by=parse_as_of(published_by,
+                                                                                           "--published-by"))
+    if getattr(engine, "note", None):
+        typer.echo(f"policygraph: {engine.note}", err=True)
+    folder = Path(tempfile.mkdtemp(prefix="policygraph-serve-"))
+    disk = ox.Store(str(folder / "store"))
+    source = getattr(engine, "store", None)
+    if isinstance(source, ox.Store):
+        disk.bulk_extend(source.quads_for_pattern(None, None, None))
+    else:  # a remote store: its current build as N-Triples
+        disk.bulk_load(engine.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+    disk.flush()
+    del disk
+    return folder / "store"
 
 
 def current_store(project, store: Path | None) -> Path:
@@ -48,19 +73,28 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Query worker processes per pool "
                        "(one pool runs /sparql, one the pages; a slow query holds one worker, the others keep "
                        "answering).")] = 2,
+    as_of: AsOfOption = None,
+    published_by: PublishedByOption = None,
     store: StoreOption = None,
     root: RootOption = None,
 ):
     """Serve the store over HTTP: a SPARQL endpoint (/sparql), a page per named query (/queries) and the
-    audit pages, read-only. Stops cleanly on Ctrl-C or SIGTERM.
+    audit pages, read-only. Stops cleanly on Ctrl-C or SIGTERM. With --as-of or --published-by every
+    page and query answers as of that date; a remote store (--store URL) is served from a snapshot of
+    its current build taken at start-up.
 
     Example: policygraph serve --port 8000   (then open http://127.0.0.1:8000/)
     """
     import uvicorn
 
     from policygraph.serve.app import Settings, create_app
+    import shutil
+
+    from policygraph.store.remote import configured
     project = open_project(root)
-    store_dir = current_store(project, store)
+    snapshot = as_of is not None or published_by is not None or configured(project, store) is not None
+    # --as-of/--published-by (and a remote store) are served from a snapshot the workers open read-only.
+    store_dir = snapshot_store(project, store, as_of, published_by) if snapshot else current_store(project, store)
     hosts = ("127.0.0.1", "localhost", "[::1]", "::1")
     if not is_loopback(host):
         typer.echo(f"policygraph: warning: serving on {host}, reachable from other machines; the endpoint has "
@@ -68,8 +102,12 @@ def serve(
         hosts = ("*",)
     settings = Settings(project, store_dir, time_limit=time_limit, max_rows=max_rows, workers=workers, hosts=hosts)
     typer.echo(f"policygraph: serving {store_dir} on http://{host}:{port}/ (SPARQL: /sparql; Ctrl-C stops)", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=True,
-                timeout_graceful_shutdown=5)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=True,
+                    timeout_graceful_shutdown=5)
+    finally:
+        if snapshot:
+            shutil.rmtree(store_dir.parent, ignore_errors=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -187,6 +187,21 @@ def create_app(settings: Settings) -> Starlette:
         return _html(request, "serve-gaps.html.j2", title="欠落 · Coverage gaps", result=found, kinds=kinds,
                      links={f: f"/gaps.{f}" for f in TABLE_FORMATS})
 
+    async def diff_page(request: Request) -> Response:
+        a, b = request.query_params.get("a", "")[:200], request.query_params.get("b", "")[:200]
+        docs = await call(pages.documents, library.folders)
+        result, sections = None, []
+        if a and b:
+            try:
+                result, sections = await call(pages.diff_tables, library.folders, a, b)
+            except PolicygraphError as exc:
+                return _text(404, str(exc.problems[0]))
+            if request.path_params.get("fmt") == "json":
+                return JSONResponse({"a": result["a"], "b": result["b"],
+                                     **{s["name"]: s["table"].rows for s in sections}})
+        return _html(request, "serve-diff.html.j2", title="版の比較 · Edition diff", docs=docs,
+                     chosen={"a": a, "b": b}, result=result, sections=sections)
+
     async def home(request: Request) -> Response:
         data = await call(pages.overview, library.folders)
         if "sources" not in state:
@@ -245,6 +260,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/gaps", gaps),
         Route("/gaps.{fmt:str}", gaps),
         Route("/search", search),
+        Route("/diff", diff_page),
+        Route("/diff.{fmt:str}", diff_page),
         Route("/query", editor),
         Route("/favicon.ico", lambda _request: Response(status_code=204)),
         *static_routes(settings.project),

@@ -230,3 +230,31 @@ def kpi_chart(series: list[dict], width: int = 560, height: int = 240) -> dict |
             "years": [{"x": round(x(dt.date(yr, 1, 1).toordinal()), 1), "label": str(yr)} for yr in years
                       if t0 <= dt.date(yr, 1, 1).toordinal() <= t1] or [{"x": round(x(t0), 1),
                                                                           "label": str(years[0])}]}
+
+
+def diff_tables(engine, folders: list[Path], a: str, b: str) -> tuple[dict, list[dict]]:
+    """`policygraph diff A B` as page data: the two documents and one table per section
+    ({"name", "ja", "en", "table"}), KPI and subject columns linked to their pages."""
+    from policygraph.query.diff import SECTIONS, diff
+    from policygraph.query.sparql import QueryLibrary
+    result = diff(engine, QueryLibrary(folders), a, b)
+    sections = []
+    for name, (ja, en) in SECTIONS.items():
+        rows = [{k: (" / ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()}
+                for r in result[name]]
+        columns = list(rows[0]) if rows else []
+        ids = {"kpi", "subject", "replaced_by"} & set(columns)
+        sections.append({"name": name, "ja": ja, "en": en, "table": Table(columns, rows, [ids for _ in rows])})
+    return {"a": result["a"], "b": result["b"]}, sections
+
+
+def documents(engine, folders: list[Path]) -> list[dict]:
+    """Every policy document (id and label), for the diff form."""
+    from policygraph.graph.namespaces import record_id
+    from policygraph.query.sparql import QueryLibrary
+    found: dict[str, str] = {}
+    for r in engine.run(QueryLibrary(folders).get("trace-roots")):
+        if str(r["class"]).endswith("PolicyDocument") and (r["label"].language == "ja" or record_id(r["node"])
+                                                           not in found):
+            found[record_id(r["node"])] = str(r["label"])
+    return [{"id": k, "label": v} for k, v in sorted(found.items())]

@@ -1,0 +1,41 @@
+"""The web app and issue 11: the edition diff page, and serving the graph as of a date."""
+import json
+
+from policygraph.cli.serve import snapshot_store
+
+from .conftest import make_client
+
+
+def test_the_diff_page_shows_each_section_with_linked_kpis(client):
+    page = client.get("/diff", params={"a": "doc-progress-2016", "b": "doc-progress-2017"})
+    assert page.status_code == 200
+    assert "新しい実績値 New values (7)" in page.text and "301団体 (2017-04)" in page.text
+    assert 'href="/id/kpi-11-window-outsourcing"' in page.text
+    data = client.get("/diff.json", params={"a": "doc-progress-2016", "b": "doc-progress-2017"}).json()
+    window = next(r for r in data["new_values"] if r["kpi"] == "kpi-11-window-outsourcing")
+    assert window["a_latest"] == "278団体 (2016-04)"
+
+
+def test_the_diff_form_lists_documents_and_an_unknown_one_is_a_404(client):
+    form = client.get("/diff")
+    assert form.status_code == 200 and 'value="doc-progress-2016"' in form.text
+    missing = client.get("/diff", params={"a": "doc-progress-2016", "b": "<script>x</script>"})
+    assert missing.status_code in (400, 404) and "DOC_B" in missing.text
+    assert missing.headers["content-type"].startswith("text/plain")  # the echoed value is inert text
+
+
+def test_serving_as_published_by_a_date_answers_as_of_that_date(project, store_dir):
+    import shutil
+    folder = snapshot_store(project, str(store_dir), None, "2017-01-31")
+    try:
+        with make_client(project, folder) as c:
+            rows = c.get("/queries/kpi-status.json").json()
+            rows = rows if isinstance(rows, list) else rows["rows"]
+            window = next(r for r in rows if str(r["kpi"]).endswith("kpi-11-window-outsourcing"))
+            assert (int(window["latestValue"]), window["asOf"]) == (278, "2017-01-31")
+            answer = c.get("/sparql", params={"query": "ASK { ?d <https://w3id.org/policygraph/ontology#hasDirective> "
+                                                       "?x . FILTER(CONTAINS(STR(?d), 'evaluation-2019')) }"},
+                           headers={"Accept": "application/sparql-results+json"})
+            assert json.loads(answer.text)["boolean"] is False  # the 2019 evaluation was not published yet
+    finally:
+        shutil.rmtree(folder.parent)
