@@ -196,3 +196,14 @@ def test_documents_dated_to_a_period_carry_its_bounds(graph):
     doc = PGR["doc-progress-2017"]
     assert (graph.value(doc, PG.issuedEarliest).toPython(), graph.value(doc, PG.issuedBy).toPython()) == \
         (dt.date(2017, 10, 31), dt.date(2017, 12, 31))
+
+
+def test_a_shared_kpi_keeps_each_documents_presentation(graph):
+    """Per-edition attributes: 004 numbers the cloud KPI ⑤ and circles it as a main indicator; the
+    roadmap lists it among ⑮'s first-tier KPIs."""
+    editions = {str(graph.value(e, PG.reportedIn)).rsplit("/", 1)[-1]: e
+                for e in graph.objects(PGR["kpi-cloud-municipalities"], PG.hasEdition)}
+    evaluation, roadmap = editions["doc-evaluation-2019"], editions["doc-roadmap-2016"]
+    assert (str(graph.value(evaluation, PG.number)), graph.value(evaluation, PG.mainIndicator).toPython()) == ("⑤", True)
+    assert graph.value(roadmap, PG.tier) == PG.Tier1
+    assert all(graph.value(ev, PG.sourceLine) for e in editions.values() for ev in graph.objects(e, PG.hasEvidence))
