@@ -39,3 +39,12 @@ def test_serving_as_published_by_a_date_answers_as_of_that_date(project, store_d
             assert json.loads(answer.text)["boolean"] is False  # the 2019 evaluation was not published yet
     finally:
         shutil.rmtree(folder.parent)
+
+
+def test_the_trace_page_carries_the_site_navigation_and_search(client):
+    page = client.get("/trace/doc-progress-2017")
+    assert page.status_code == 200
+    assert 'action="/search"' in page.text and 'href="/kpis"' in page.text
+    import html
+    text = html.unescape(page.text)  # the policy stands in a <meta> attribute, quotes escaped
+    assert "form-action 'self'" in text and "default-src 'none'" in text

@@ -48,12 +48,12 @@ def snapshot_store(project, store: str | None, as_of: str | None, published_by: 
     return folder / "store"
 
 
-def current_store(project, store: Path | None) -> Path:
+def current_store(project, store: str | Path | None) -> Path:
     """The store folder to serve; exit 2 when it is missing or older than the data (the server never
     builds in memory: it serves exactly what `policygraph build` wrote)."""
     from policygraph.pipeline import store_state
     from policygraph.store.embedded import STORE
-    path = store or project.build_dir / STORE
+    path = Path(store) if store else project.build_dir / STORE
     why = store_state(project, path)
     if why is not None:
         raise PolicygraphError.single(f"the store is {why}; run `policygraph build` first, then serve", EXIT_INPUT,

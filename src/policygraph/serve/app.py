@@ -213,7 +213,7 @@ def create_app(settings: Settings) -> Starlette:
     async def search(request: Request) -> Response:
         text = request.query_params.get("q", "")[:200]
         found = await call(pages.search, text) if text.strip() else []
-        if len(found) == 1 and found[0]["id"] == text.strip():
+        if found and found[0]["id"] == text.strip():  # an exact id sorts first
             return RedirectResponse(f"/id/{found[0]['id']}", 303)
         return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text)
 

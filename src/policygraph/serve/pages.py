@@ -91,7 +91,7 @@ def trace_page(engine, project, target: str) -> str:
     from policygraph.query.trace import trace
     from policygraph.views.viz import render_page, trace_view
     result = trace(engine, QueryLibrary(project.query_dirs), target)
-    return render_page(trace_view(record_graph(engine), result), project)
+    return render_page(trace_view(record_graph(engine), result), project, site=True)
 
 
 def trace_table(engine, project, target: str) -> Table:

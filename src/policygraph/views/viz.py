@@ -310,11 +310,15 @@ def _first(folders: list[Path], name: str) -> Path:
     return next((d / name for d in folders if (d / name).is_file()), folders[0] / name)
 
 
-def render_page(view: View, project: Project) -> str:
-    """The page for `view`, as one self-contained HTML string (built with a pyvis Network)."""
+def render_page(view: View, project: Project, site: bool = False) -> str:
+    """The page for `view`, as one self-contained HTML string (built with a pyvis Network). `site`:
+    the page is served by `policygraph serve`, so it carries the site's navigation and search box (a
+    form to the same origin: form-action 'self' instead of 'none')."""
     from pyvis.network import Network
 
     assets = load_assets(project)
+    if site:
+        assets = {**assets, "csp": assets["csp"].replace("form-action 'none'", "form-action 'self'")}
     options = json.loads(json.dumps(BASE_OPTIONS))
     if len(view.nodes) > 500:
         options["nodes"]["font"]["size"] = 11
@@ -334,7 +338,7 @@ def render_page(view: View, project: Project) -> str:
     env = Environment(loader=FileSystemLoader([str(d) for d in assets["templates"]]), autoescape=True)
     # tojson stays HTML-safe (it escapes < > & ' as \u003c …) with real UTF-8: half the size for Japanese.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
-    env.globals.update(assets, view=view, meta={
+    env.globals.update(assets, view=view, site=site, meta={
         "kind": view.kind, "details": view.details, "legend": view.legend, "status_legend": view.status_legend,
         "facets": view.facets, "gaps": view.gaps, "record_count": view.record_count})
     net.templateEnv = env
