@@ -333,3 +333,29 @@ def test_a_store_with_no_build_says_so(tmp_path, project):
     with servers.oxigraph_server(tmp_path) as server:
         result = _invoke(["gaps", "--store", server.url])
     _assert_one_line_exit_2(result, "holds no policygraph graph", "policygraph build --store")
+
+
+@pytest.mark.parametrize("name", REMOTE_SERVERS)
+def test_serve_runs_on_a_remote_store_and_diff_and_published_by_too(cli_built, store_dir, project, name, monkeypatch):
+    """`policygraph serve --store URL` serves a snapshot of the remote store's current build (taken at
+    start-up): its pages and /sparql give the embedded store's rows; diff and --published-by read it too."""
+    import shutil
+
+    from policygraph.cli.serve import snapshot_store
+    from tests.serve.conftest import make_client
+    server = cli_built[name][0]
+    for key, value in server.env.items():
+        monkeypatch.setenv(key, value)
+    folder = snapshot_store(project, server.url, None, None)
+    try:
+        with make_client(project, folder) as remote, make_client(project, store_dir) as local:
+            for path in ("/queries/kpi-status.json", "/gaps.json", "/diff.json?a=doc-progress-2016&b=doc-progress-2017"):
+                assert remote.get(path).json() == local.get(path).json(), path
+    finally:
+        shutil.rmtree(folder.parent)
+    for args in (["diff", "doc-progress-2016", "doc-progress-2017", "-f", "json"],
+                 ["query", "kpi-status", "-f", "json", "--published-by", "2017-11-30"]):
+        embedded = _invoke([*args, "--store", str(store_dir)])
+        remote = _invoke([*args, "--store", server.url], env=server.env)
+        assert remote.exit_code == embedded.exit_code == 0, remote.stderr
+        assert remote.stdout == embedded.stdout
