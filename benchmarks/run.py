@@ -324,6 +324,23 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+#: Sections other scripts write into BENCHMARKS.md (benchmarks/serve_load.py): kept as they are.
+KEPT = ("## policygraph serve: load test",)
+
+
+def kept_sections(path: Path) -> list[str]:
+    """The KEPT sections of the current file, each up to the next top-level heading."""
+    if not path.is_file():
+        return []
+    out, keep = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            keep = line.startswith(KEPT)
+        if keep:
+            out.append(line)
+    return [""] + out if out else []
+
+
 def write_report(args, results: dict) -> None:
     names = list(results)
     lines = ["# Benchmarks", "",
@@ -411,6 +428,7 @@ def write_report(args, results: dict) -> None:
         print("comparing SHACL engines …", file=sys.stderr)
         lines += shacl_engines_report(100_000) + [""]
     lines += [""] + goals(results) + ["", MISSES]
+    lines += kept_sections(args.out)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
 
