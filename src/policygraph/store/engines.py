@@ -312,13 +312,7 @@ def _error_line(exc: SyntaxError) -> int | None:
 def _projected(text: str, path: Path | None) -> list[str]:
     """The variables a SELECT query returns, read by Oxigraph itself (run on an empty store)."""
     if text not in _PROJECTED:
-        refuse_remote(text, path)
-        try:
-            result = _EMPTY.query(text, prefixes=_OX_PREFIXES)
-        except SyntaxError as exc:
-            raise PolicygraphError.single(f"SPARQL syntax error: {exc}", EXIT_INPUT, file=path,
-                                          line=_error_line(exc)) from exc
-        _PROJECTED[text] = [v.value for v in result.variables] if isinstance(result, ox.QuerySolutions) else []
+        _PROJECTED[text] = select_columns(text, path) or []
     return _PROJECTED[text]
 
 
