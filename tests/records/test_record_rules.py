@@ -21,6 +21,13 @@ def _edit(project, new: str) -> None:
     path.write_text(text.replace(OBSERVATION, new, 1), encoding="utf-8")
 
 
+def _line(project, text: str) -> int:
+    """The line of the observation's field `text` in the data file (lines move as records are added)."""
+    lines = (project.records_dir / FILE).read_text(encoding="utf-8").splitlines()
+    start = lines.index("  - id: obs-cloud-municipalities-2016-04-01-briefing")
+    return next(i for i, line in enumerate(lines[start:], start + 1) if line.strip().startswith(text))
+
+
 def _build(runner, project, tmp_path):
     return runner.invoke(app, ["build", "--root", str(project.root), "--out", str(tmp_path / "b")])
 
@@ -30,7 +37,7 @@ def test_a_number_given_as_text_is_refused(runner, project_copy, tmp_path):
     _edit(project_copy, OBSERVATION.replace("value: 842", 'value: "842"'))
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1, result.output
-    assert f"{FILE}:651: record obs-cloud-municipalities-2016-04-01-briefing, field value: " in result.output
+    assert f"{FILE}:{_line(project_copy, 'value:')}: record obs-cloud-municipalities-2016-04-01-briefing, field value: " in result.output
     assert "a number is written without quotes" in result.output
 
 
@@ -47,7 +54,7 @@ def test_a_printed_date_must_agree_with_the_typed_date(runner, project_copy, tmp
           .replace("date_text: H28.4.1", f"date_text: {printed}"))
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1, result.output
-    assert f"{FILE}:653: record obs-cloud-municipalities-2016-04-01-briefing, field date: the printed date" in \
+    assert f"{FILE}:{_line(project_copy, 'date:')}: record obs-cloud-municipalities-2016-04-01-briefing, field date: the printed date" in \
         result.output
     assert f"reads as {reading}" in result.output and f"date is {typed}" in result.output
 
@@ -72,7 +79,7 @@ def test_a_short_quote_found_more_than_once_is_refused(runner, project_copy, tmp
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1, result.output
     assert "quote too short to identify its place" in result.output
-    assert f"{FILE}:657: record obs-cloud-municipalities-2016-04-01-briefing, field evidence[0].quote" in result.output
+    assert f"{FILE}:{_line(project_copy, '- {locator:')}: record obs-cloud-municipalities-2016-04-01-briefing, field evidence[0].quote" in result.output
 
 
 def test_a_short_quote_found_once_stays_evidence(project_copy):
