@@ -76,7 +76,7 @@ LABELS = {"achieved": ("達成", "achieved"), "on_track": ("順調", "on track")
 CONCEPTS = {s: PG[f"attainment-{s.replace('_', '-')}"] for s in STATUSES}
 DERIVED = (PG.attainment, PG.attainmentBasis, PG.attainmentObservation, PG.attainmentThreshold,
            PG.attainmentAsOf, PG.attainmentGrade, PG.gradeDate, PG.statusAtGrade, PG.level,
-           PG.observationAtGrade)
+           PG.observationAtGrade, PG.latestObservation, PG.latestAssessment)
 PERCENT = PG["unit-percent"]
 _STATUS_RANK = {PG.Final: 2, PG.Unstated: 1, PG.Preliminary: 0}
 
@@ -510,11 +510,33 @@ def level_triples(rows: list[dict]) -> list[tuple]:
     return out
 
 
+def latest_triples(rows: dict[str, list[dict]]) -> list[tuple]:
+    """Each KPI's latest observation (pg:latestObservation: the latest reference date; on one date a
+    total before a sub-series part, then final before unstated before preliminary, then the IRI) and
+    latest grade (pg:latestAssessment: the latest grade date, undated first, then the IRI) — chosen
+    once here so that kpi-status reads plain links instead of grouping every value of the graph."""
+    out = []
+    for kpi, nodes in _by_kpi_and_node(rows["observations"]).items():
+        keys = []
+        for node, rs in nodes.items():
+            when, status = _date(_first(rs, "date")), _first(rs, "status")
+            if when is not None and status is not None:
+                keys.append((when, _first(rs, "series") is None, _STATUS_RANK.get(status, 1), str(node), node))
+        if keys:
+            out.append((kpi, PG.latestObservation, max(keys)[-1]))
+    for kpi, nodes in _by_kpi_and_node(rows.get("grades", [])).items():
+        keys = [(grade_fact(node, rs).date or dt.date.min, str(node), node) for node, rs in nodes.items()]
+        out.append((kpi, PG.latestAssessment, max(keys)[-1]))
+    return out
+
+
 def derived(rows: dict[str, list[dict]], as_of: dt.date | None = None,
             measured_by: bool = True) -> tuple[dict[URIRef, Attainment], list]:
-    """Attainment as of a date, and every triple this stage derives: attainment, levels, grade checks."""
+    """Attainment as of a date, and every triple this stage derives: attainment, levels, grade checks,
+    latest values and grades."""
     results = compute_rows(rows, as_of, measured_by)
-    return results, triples(results) + level_triples(rows.get("cuts", [])) + grade_triples(grade_checks(rows))
+    return results, (triples(results) + level_triples(rows.get("cuts", [])) + grade_triples(grade_checks(rows))
+                     + latest_triples(rows))
 
 
 def grade_triples(checks: list[GradeCheck]) -> list[tuple]:
