@@ -309,9 +309,9 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     else:
         raise PolicygraphError.single(f"unknown engine {engine!r}; choose rdflib or oxigraph", EXIT_INPUT,
                                       field="--engine")
-    if dropped and dropped["documents"]:
-        shown = ", ".join(d.rsplit("/", 1)[-1] for d in dropped["documents"])
-        extra = f"published by {published_by}: left out {len(dropped['documents'])} documents issued later or undated ({shown})"
+    if dropped:
+        shown = ", ".join(d.rsplit("/", 1)[-1] for d in dropped)
+        extra = f"published by {published_by}: left out {len(dropped)} documents issued later or undated ({shown})"
         note = f"{note}; {extra}" if note else extra
     opened.note = note
     return opened

@@ -401,12 +401,12 @@ def _by_kpi_and_node(rows) -> dict[URIRef, dict[URIRef, list[dict]]]:
     return out
 
 
-#: name → query: what `compute_rows` needs, in five queries whatever the number of KPIs.
 #: Values printed as a cut from a baseline (observations and projections), to read as levels.
 CUTS = (_PREFIXES + """SELECT ?node ?value ?unit ?baseValue ?baseUnit WHERE {
   ?node pg:reductionFrom ?base ; pg:value ?value . ?base pg:value ?baseValue .
   OPTIONAL { ?node pg:unit ?unit } OPTIONAL { ?base pg:unit ?baseUnit }
 }""")
+#: name → query: what this stage reads, in six queries whatever the number of KPIs.
 QUERIES = {"kpis": KPIS, "targets": TARGETS, "observations": OBSERVATIONS, "baselines": BASELINES,
            "grades": GRADES, "cuts": CUTS}
 
@@ -470,7 +470,11 @@ def compute_rows(rows: dict[str, list[dict]], as_of: dt.date | None = None,
                  measured_by: bool = True) -> dict[URIRef, Attainment]:
     """Attainment of every KPI from the rows of `QUERIES` (run on any engine), as of a date (default: today)."""
     as_of = as_of or dt.date.today()
-    return {kpi: facts.assess(kpi, as_of, measured_by) for kpi, facts in kpi_facts(rows).items()}
+    return _assess_all(kpi_facts(rows), as_of, measured_by)
+
+
+def _assess_all(facts: dict[URIRef, KPIFacts], as_of: dt.date, measured_by: bool = True) -> dict[URIRef, Attainment]:
+    return {kpi: f.assess(kpi, as_of, measured_by) for kpi, f in facts.items()}
 
 
 @dataclass(frozen=True)
@@ -481,20 +485,18 @@ class GradeCheck:
     grade: URIRef
     date: dt.date
     status: str
-    agrees: bool | None  # None: the grade is not compared (N, F, 一)
     observation: URIRef | None = None  # the observation the status rests on
 
 
-def grade_checks(rows: dict[str, list[dict]]) -> list[GradeCheck]:
-    """Every dated grade with the status computed for its KPI as of the grade's date."""
+def grade_checks(facts: dict[URIRef, KPIFacts]) -> list[GradeCheck]:
+    """Every dated grade with the status computed for its KPI as of the grade's date (whether the two
+    agree is the grade-disagreement gap's question, answered from pg:gradeAgreesWith)."""
     out = []
-    for kpi, facts in kpi_facts(rows).items():
-        for grade in facts.grades:
-            if grade.date is None:
-                continue
-            judged = facts.assess(kpi, grade.date)
-            out.append(GradeCheck(kpi, grade.node, grade.date, judged.status,
-                                  (judged.status in grade.agrees) if grade.agrees else None, judged.observation))
+    for kpi, f in facts.items():
+        for grade in f.grades:
+            if grade.date is not None:
+                judged = f.assess(kpi, grade.date)
+                out.append(GradeCheck(kpi, grade.node, grade.date, judged.status, judged.observation))
     return out
 
 
@@ -534,8 +536,9 @@ def derived(rows: dict[str, list[dict]], as_of: dt.date | None = None,
             measured_by: bool = True) -> tuple[dict[URIRef, Attainment], list]:
     """Attainment as of a date, and every triple this stage derives: attainment, levels, grade checks,
     latest values and grades."""
-    results = compute_rows(rows, as_of, measured_by)
-    return results, (triples(results) + level_triples(rows.get("cuts", [])) + grade_triples(grade_checks(rows))
+    facts = kpi_facts(rows)
+    results = _assess_all(facts, as_of or dt.date.today(), measured_by)
+    return results, (triples(results) + level_triples(rows.get("cuts", [])) + grade_triples(grade_checks(facts))
                      + latest_triples(rows))
 
 
