@@ -126,3 +126,18 @@ def test_issue_date_bounds_are_checked(runner, project_copy, tmp_path, between, 
     path.write_text(text.replace(anchor, f"    issued_between: {between}\n"), encoding="utf-8")
     result = _build(runner, project_copy, tmp_path)
     assert result.exit_code == 1 and message in result.output and "doc-cloud-briefing-2017" in result.output
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("      - document: doc-roadmap-2016\n", "      - document: doc-nowhere\n", "field editions[1].document: unknown id"),
+    ("      - document: doc-roadmap-2016\n", "      - document: doc-evaluation-2019\n", "one edition per document"),
+])
+def test_an_edition_names_a_known_document_once(runner, project_copy, tmp_path, old, new, message):
+    """An edition's document is a reference like any other: unknown ids and repeats are located errors."""
+    path = project_copy.records_dir / FILE
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    result = _build(runner, project_copy, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert "record kpi-cloud-municipalities" in result.output and message in result.output

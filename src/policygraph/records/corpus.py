@@ -18,6 +18,7 @@ from policygraph.controls import CONTROL, printable
 from policygraph.errors import EXIT_INPUT, EXIT_VIOLATIONS, PolicygraphError, Problem
 from policygraph.project import Project
 from policygraph.records.models import (
+    EDITION_REFERENCES,
     MODELS,
     REFERENCES,
     EvidencedRecord,
@@ -262,16 +263,20 @@ def _check_references(corpus: Corpus) -> list[Problem]:
     problems = []
     for located in corpus.records.values():
         rec = located.record
-        for fname, allowed in REFERENCES.get(rec.type, {}).items():
-            value = getattr(rec, fname)
-            targets = value if isinstance(value, list) else ([value] if value else [])
-            for j, target in enumerate(targets):
-                loc = (fname, j) if isinstance(value, list) else (fname,)
-                if target not in corpus.records:
-                    problems.append(located.problem("unknown id", *loc, value=target))
-                elif corpus.get(target).type not in allowed:
-                    problems.append(located.problem(
-                        f"refers to a {corpus.get(target).type}; expected {' or '.join(allowed)}", *loc, value=target))
+        # The record's own references, then those of its parts (a KPI's editions).
+        owners = [((), rec, REFERENCES.get(rec.type, {}))]
+        owners += [(("editions", k), ed, EDITION_REFERENCES) for k, ed in enumerate(getattr(rec, "editions", ()))]
+        for at, owner, fields in owners:
+            for fname, allowed in fields.items():
+                value = getattr(owner, fname)
+                targets = value if isinstance(value, list) else ([value] if value else [])
+                for j, target in enumerate(targets):
+                    loc = (*at, fname, j) if isinstance(value, list) else (*at, fname)
+                    if target not in corpus.records:
+                        problems.append(located.problem("unknown id", *loc, value=target))
+                    elif corpus.get(target).type not in allowed:
+                        problems.append(located.problem(f"refers to a {corpus.get(target).type}; expected "
+                                                        f"{' or '.join(allowed)}", *loc, value=target))
         for fname in ("relative_to", "reduction_from"):
             base_id = getattr(rec, fname, None)
             if base_id and base_id in corpus.records and getattr(corpus.get(base_id), "kpi", None) != rec.kpi:

@@ -9,7 +9,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from policygraph.records.when import When, WhenField
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -19,6 +18,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+from policygraph.records.when import When, WhenField
 
 RecordId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", max_length=120)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -250,6 +251,13 @@ class KPI(EvidencedRecord):
     next_measurement_text: NonEmpty | None = None
     next_measurement_document: RecordId | None = None
 
+    @model_validator(mode="after")
+    def _one_edition_per_document(self):
+        documents = [e.document for e in self.editions]
+        if len(documents) != len(set(documents)):
+            raise ValueError("editions: one edition per document (an edition is the KPI as one document shows it)")
+        return self
+
 
 class _Statement(EvidencedRecord):
     kpi: RecordId
@@ -371,6 +379,10 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "Placeholder": {"of": ("Directive",), "document": ("PolicyDocument",)},
     "BudgetLine": {"document": ("PolicyDocument",)},
 }
+
+
+#: The references of a KPI's edition (`Edition`) and the types they may point to.
+EDITION_REFERENCES: dict[str, tuple[str, ...]] = {"document": ("PolicyDocument",), "responsible": ("Body",)}
 
 
 def fiscal_year_end(year: int) -> dt.date:
