@@ -39,6 +39,16 @@ def test_a_table_for_people(runner):
     assert "新しい実績値 New values" in result.stdout and "301団体 (2017-04)" in result.stdout
 
 
-def test_an_unknown_document_is_a_located_error(runner):
+def test_an_unknown_document_or_a_directive_is_a_located_error(runner):
     result = runner.invoke(app, ["diff", "doc-progress-2016", "doc-nowhere"])
-    assert result.exit_code == 2 and "DOC_B" in result.output and "doc-progress-2017" in result.output
+    assert result.exit_code == 2 and "field DOC_B: no directive or document matches 'doc-nowhere'" in result.output
+    result = runner.invoke(app, ["diff", "dir-honebuto-2017-cloud", "doc-progress-2017"])
+    assert result.exit_code == 2 and "field DOC_A: dir-honebuto-2017-cloud is a Directive" in result.output
+
+
+def test_documents_are_found_by_alias_as_trace_finds_them(runner):
+    by_alias = runner.invoke(app, ["diff", "2016年末進捗報告", "2017年進捗報告", "-f", "json"])
+    assert by_alias.exit_code == 0, by_alias.output
+    result = json.loads(by_alias.stdout)
+    assert (result["a"]["id"], result["b"]["id"]) == ("doc-progress-2016", "doc-progress-2017")
+    assert result["new_values"] == _diff(runner)["new_values"]

@@ -24,8 +24,8 @@ from policygraph.cli.options import (
 
 
 def diff(
-    doc_a: Annotated[str, typer.Argument(metavar="DOC_A", help="The earlier document (record id).")],
-    doc_b: Annotated[str, typer.Argument(metavar="DOC_B", help="The later document (record id).")],
+    doc_a: Annotated[str, typer.Argument(metavar="DOC_A", help="The earlier document: id, label or alias.")],
+    doc_b: Annotated[str, typer.Argument(metavar="DOC_B", help="The later document: id, label or alias.")],
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table (default) or json.")] = TableOrJson.table,
     as_of: AsOfOption = None,
     published_by: PublishedByOption = None,

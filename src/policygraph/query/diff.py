@@ -42,9 +42,14 @@ def _rows(engine: Engine, library: QueryLibrary, document: str) -> list[dict]:
              for k, v in r.items()} for r in rows]
 
 
-def _documents(engine: Engine, library: QueryLibrary) -> dict[str, str]:
-    return {record_id(r["node"]): str(r["label"]) for r in engine.run(library.get("trace-roots"))
-            if str(r["class"]).endswith("PolicyDocument")}
+def _document(engine: Engine, library: QueryLibrary, target: str, field: str) -> dict:
+    """A document by id, label or alias (as trace finds its roots); exit 2 for anything else."""
+    from policygraph.query.trace import resolve_target
+    found = resolve_target(engine, library, target, field)
+    if found.kind != "PolicyDocument":
+        raise PolicygraphError.single(f"{found.id} is a {found.kind}, not a policy document", EXIT_INPUT,
+                                      field=field, value=target)
+    return {"id": found.id, "label": found.label}
 
 
 def _target_key(r: dict) -> tuple:
@@ -57,12 +62,9 @@ def _shown(r: dict) -> str:
 
 
 def diff(engine: Engine, library: QueryLibrary, a: str, b: str) -> dict:
-    """The diff of documents `a` and `b` (record ids), as plain data (JSON-ready)."""
-    documents = _documents(engine, library)
-    for name, doc in (("DOC_A", a), ("DOC_B", b)):
-        if doc not in documents:
-            raise PolicygraphError.single(f"no policy document {doc!r}; documents: {', '.join(sorted(documents))}",
-                                          EXIT_INPUT, field=name, value=doc)
+    """The diff of documents `a` and `b` (ids, labels or aliases), as plain data (JSON-ready)."""
+    doc_a, doc_b = _document(engine, library, a, "DOC_A"), _document(engine, library, b, "DOC_B")
+    a, b = doc_a["id"], doc_b["id"]
     rows = {a: _rows(engine, library, a), b: _rows(engine, library, b)}
     kpis = {d: {r["subject"]: r for r in rs if r["kind"] == "kpi"} for d, rs in rows.items()}
     label = {r["subject"]: r["label"] for rs in rows.values() for r in rs}
@@ -74,7 +76,7 @@ def diff(engine: Engine, library: QueryLibrary, a: str, b: str) -> dict:
                 out.setdefault(r["subject"], []).append(r)
         return out
 
-    result: dict = {"a": {"id": a, "label": documents[a]}, "b": {"id": b, "label": documents[b]}}
+    result: dict = {"a": doc_a, "b": doc_b}
     added = sorted(set(kpis[b]) - set(kpis[a]))
     dropped = sorted(set(kpis[a]) - set(kpis[b]))
     replaced = [{"kpi": k, "label": label[k], "replaced_by": kpis[a][k]["replacedBy"],

@@ -28,7 +28,7 @@ class Candidate:
     label_is_lang: bool = True  # a language-tagged label, not a bare number such as 【指針１】
 
 
-def resolve_target(engine: Engine, queries: QueryLibrary, target: str) -> Candidate:
+def resolve_target(engine: Engine, queries: QueryLibrary, target: str, field: str = "TARGET") -> Candidate:
     """A directive or document by id, exact label, or label substring (NFKC, case-insensitive).
 
     Raises PolicygraphError (exit 2) when nothing or more than one thing matches, listing candidates.
@@ -56,7 +56,7 @@ def resolve_target(engine: Engine, queries: QueryLibrary, target: str) -> Candid
             by_node[node], languages[node] = candidate, r["label"].language
     by_id = {c.id: c for c in by_node.values()}
     chosen = pick(target, {c.id: labels[c.node] for c in by_node.values()}, one="directive or document",
-                  many="directives or documents", field="TARGET",
+                  many="directives or documents", field=field,
                   show=lambda rid: f"{rid:45} {by_id[rid].kind:15} {by_id[rid].label}")
     return by_id[chosen]
 
