@@ -31,10 +31,6 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 Precision = Literal["day", "month", "fiscal_year", "year"]
-PRECISIONS: tuple[str, ...] = ("day", "month", "fiscal_year", "year")
-#: Each precision in Japanese and English, as views show it.
-PRECISION_LABELS = {"day": ("日", "day"), "month": ("月", "month"), "fiscal_year": ("年度", "fiscal year"),
-                    "year": ("暦年", "calendar year")}
 PATTERN = r"^(\d{4}-\d{2}-\d{2}|\d{4}-(0[1-9]|1[0-2])|FY\d{4}|CY\d{4})$"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(FY|CY)(\d{4})$")
@@ -46,7 +42,7 @@ class When:
 
     end: dt.date  # first field: ordering by the day the value is known
     start: dt.date
-    precision: str
+    precision: Precision
 
     @classmethod
     def day(cls, day: dt.date) -> When:
@@ -111,10 +107,6 @@ class When:
     @property
     def fiscal_year_number(self) -> int | None:
         return self.start.year if self.precision == "fiscal_year" else None
-
-    def known_by(self, day: dt.date) -> bool:
-        """Is a value for this interval known on `day` (the interval has ended)?"""
-        return self.end <= day
 
     def passed_on(self, day: dt.date) -> bool:
         """Has a deadline "by this interval" passed on `day`?"""
