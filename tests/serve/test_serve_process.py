@@ -132,10 +132,11 @@ def test_start_up_refuses_a_missing_or_stale_store(runner, tmp_path, project_cop
 def test_only_loopback_by_default_and_a_warning_otherwise(monkeypatch, runner, store_dir):
     import uvicorn
     calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
-    quiet = runner.invoke(app, ["serve", "--store", str(store_dir), "--root", str(ROOT)])
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: calls.append(sockets[0].getsockname()[0]))
+    quiet = runner.invoke(app, ["serve", "--port", "0", "--store", str(store_dir), "--root", str(ROOT)])
     assert quiet.exit_code == 0, quiet.output
-    assert calls[-1]["host"] == "127.0.0.1" and "warning" not in quiet.output
-    loud = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--store", str(store_dir), "--root", str(ROOT)])
-    assert calls[-1]["host"] == "0.0.0.0"
+    assert calls[-1] == "127.0.0.1" and "warning" not in quiet.output
+    loud = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--public", "--port", "0", "--store", str(store_dir),
+                               "--root", str(ROOT)])
+    assert calls[-1] == "0.0.0.0"
     assert "warning: serving on 0.0.0.0, reachable from other machines" in loud.output

@@ -13,7 +13,9 @@ Example (a sketch; tests/serve runs it for real)::
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -21,6 +23,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -33,10 +36,12 @@ from policygraph.project import Project
 from policygraph.query.sparql import RECORD_ID
 from policygraph.serve import pages, protocol
 from policygraph.views.viz_model import ATTAINMENT_STYLE
-from policygraph.serve.workers import QueryWorkers, TimeLimitHit, WorkerFailed, WorkersBusy
+from policygraph.serve.workers import MemoryLimitHit, QueryWorkers, TimeLimitHit, WorkerFailed, WorkersBusy
 
 #: Longest query text accepted (bytes): the named queries are under 5 KB.
 MAX_QUERY_BYTES = 100_000
+#: Most fields a POSTed form may have (query, format and a few more are all the protocol uses).
+MAX_FORM_FIELDS = 50
 #: Pages forbid every request leaving the origin, inline scripts and plug-ins.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -61,6 +66,14 @@ class Settings:
     #: Bytes of finished results kept in memory (0: none); a result is at most an eighth of it.
     cache_bytes: int = 64 * 1024 * 1024
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "::1")
+    #: Requests that may wait for a busy /sparql worker; one more gets 503 with Retry-After at once.
+    queue: int = 8
+    #: Bytes of address space a query worker may use (0: unlimited); a query past it gets 503.
+    worker_memory: int = 2048 * 2**20
+
+
+#: Requests that may wait for a busy page worker (pages are cached and quick; beyond this, 503).
+PAGE_QUEUE = 32
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -72,32 +85,55 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        # Two pools: ad-hoc SPARQL apart from the pages, so a client running queries into the time limit
-        # (whose workers are ended and started again) never holds up a page, and pages keep their warm
-        # record model.
-        state["sparql"] = QueryWorkers(settings.store_dir, settings.workers, settings.time_limit)
-        state["pages"] = QueryWorkers(settings.store_dir, settings.workers, settings.page_time_limit,
-                                      warm=pages.record_graph)
-        try:
-            yield
-        finally:
-            state["sparql"].close()
-            state["pages"].close()
+        import anyio
+
+        from policygraph.store.embedded import pinned
+        # One generation per server: build/store is resolved once, and the generation held (a build
+        # never deletes it while the server runs), so every worker — a respawned one too —, the result
+        # cache and /health read the same store.
+        with pinned(settings.store_dir) as store_dir:
+            state["store_dir"] = store_dir
+            # Two pools: ad-hoc SPARQL apart from the pages, so a client running queries into the time
+            # limit (whose workers are ended and started again) never holds up a page, and pages keep
+            # their warm record model. Each has its own threads and a bounded queue.
+            state["sparql"] = QueryWorkers(store_dir, settings.workers, settings.time_limit,
+                                           memory=settings.worker_memory)
+            state["pages"] = QueryWorkers(store_dir, settings.workers, settings.page_time_limit,
+                                          warm=pages.record_graph, memory=settings.worker_memory)
+            capacity = {"sparql": settings.workers + settings.queue, "pages": settings.workers + PAGE_QUEUE}
+            state["capacity"] = capacity
+            state["limiters"] = {name: anyio.CapacityLimiter(n) for name, n in capacity.items()}
+            state["pending"] = dict.fromkeys(capacity, 0)
+            _app.state.pools = {"sparql": state["sparql"], "pages": state["pages"]}  # for tests and /health
+            _app.state.pending = state["pending"]
+            try:
+                yield
+            finally:
+                state["sparql"].close()
+                state["pages"].close()
 
     cache = ResultCache(settings.cache_bytes)
 
     async def call(func, *args, pool: str = "pages", **kwargs):
         """`func(engine, …)` in a query worker (or its remembered result: the store is read-only and does
-        not change while the server runs); its failures as HTTP errors."""
+        not change while the server runs); its failures as HTTP errors. A pool's queue is bounded: past
+        it, 503 with Retry-After at once (so /sparql load never takes the pages' threads)."""
         key = _frozen((func.__module__, func.__qualname__, args, kwargs))
         found = cache.get(key)
         if found is not None:
             return found
+        import anyio
+        if state["pending"][pool] >= state["capacity"][pool]:
+            raise HTTPException(503, f"the server is busy ({state['capacity'][pool]} requests running or waiting "
+                                     f"for a {pool} worker); try again shortly",
+                                headers={"Retry-After": str(max(1, math.ceil(state[pool].time_limit / 2)))})
+        state["pending"][pool] += 1
         try:
-            result = await run_in_threadpool(state[pool].call, func, *args, **kwargs)
+            result = await anyio.to_thread.run_sync(functools.partial(state[pool].call, func, *args, **kwargs),
+                                                    limiter=state["limiters"][pool])
             cache.put(key, result)
             return result
-        except TimeLimitHit as exc:
+        except (TimeLimitHit, MemoryLimitHit) as exc:
             raise HTTPException(503, str(exc)) from exc
         except WorkersBusy as exc:
             raise HTTPException(503, f"{exc}; try again shortly") from exc
@@ -105,6 +141,8 @@ def create_app(settings: Settings) -> Starlette:
             raise HTTPException(500, str(exc)) from exc
         except PolicygraphError as exc:
             raise HTTPException(400, str(exc)) from exc
+        finally:
+            state["pending"][pool] -= 1
 
     # ---------------------------------------------------------------- SPARQL 1.1 Protocol
     async def sparql(request: Request) -> Response:
@@ -227,18 +265,31 @@ def create_app(settings: Settings) -> Starlette:
 
     async def health(_request: Request) -> Response:
         from policygraph.store.embedded import read_info
-        info = read_info(settings.store_dir)
-        return JSONResponse({"status": "ok", "version": __version__,
-                             "store": {"built_at": info.built_at if info else None,
-                                       "triples": info.triples if info else None},
-                             "workers": {"size": settings.workers, "sparql": state["sparql"].ready,
-                                         "pages": state["pages"].ready}})
+        store_dir = state["store_dir"]
+        info = read_info(store_dir)
+        pools = {name: state[name] for name in ("sparql", "pages")}
+        states = {pool.state for pool in pools.values()}
+        # 503 unless every pool has a ready worker: "starting" while they warm up, "degraded" when a
+        # pool has none and its last start failed (it keeps retrying: see `errors`).
+        status = "degraded" if "degraded" in states else "starting" if "starting" in states else "ok"
+        body = {"status": status, "version": __version__,
+                "store": {"built_at": info.built_at if info else None, "triples": info.triples if info else None,
+                          "generation": store_dir.parent.name if store_dir.parent.name.startswith(".gen-") else None},
+                "workers": {"size": settings.workers, "sparql": pools["sparql"].ready,
+                            "pages": pools["pages"].ready}}
+        errors = {name: pool.last_error for name, pool in pools.items() if pool.last_error}
+        if errors:
+            body["errors"] = errors
+        return JSONResponse(body, 200 if status == "ok" else 503)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if "text/html" in request.headers.get("accept", "") and request.url.path != "/sparql":
-            return _html(request, "serve-error.html.j2", status_code=exc.status_code, title=f"{exc.status_code}",
-                         message=exc.detail)
-        return _text(exc.status_code, exc.detail)
+            response = _html(request, "serve-error.html.j2", status_code=exc.status_code, title=f"{exc.status_code}",
+                             message=exc.detail)
+        else:
+            response = _text(exc.status_code, exc.detail)
+        response.headers.update(exc.headers or {})  # e.g. Retry-After of a full queue
+        return response
 
     def _html(request: Request, template: str, status_code: int = 200, csp: str = CSP, **context) -> HTMLResponse:
         body = env.get_template(template).render(request_path=request.url.path, version=__version__, **context)
@@ -332,7 +383,10 @@ class ResultCache:
 def static_routes(project: Project) -> list[Route]:
     from policygraph.serve.templates import static_file
     async def static(request: Request) -> Response:
-        found = static_file(project, request.path_params["path"])
+        try:
+            found = static_file(project, request.path_params["path"])
+        except OSError:  # a name too long for the file system, and the like: nothing is served under it
+            found = None
         if found is None:
             raise HTTPException(404, "not found")
         body, media = found
@@ -361,7 +415,10 @@ async def _query_of(request: Request) -> tuple[str | None, str | None]:
         if media == "application/sparql-query":
             query = text
         else:
-            form = parse_qsl(text, keep_blank_values=True, max_num_fields=50)
+            try:
+                form = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+            except ValueError:
+                raise HTTPException(400, f"the form has more than {MAX_FORM_FIELDS} fields") from None
     fields = list(args.multi_items()) + form
     names = [k for k, _ in fields]
     if "update" in names:
@@ -385,10 +442,13 @@ async def _query_of(request: Request) -> tuple[str | None, str | None]:
 async def _bounded_body(request: Request) -> bytes:
     """The request body, refused (413) past MAX_QUERY_BYTES without reading more of it."""
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_QUERY_BYTES:
-            raise HTTPException(413, f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_QUERY_BYTES:
+                raise HTTPException(413, f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
+    except ClientDisconnect:  # the client went away mid-body: no one to answer, nothing to log as an error
+        raise HTTPException(400, "the client disconnected before sending the whole body") from None
     return bytes(body)
 
 

@@ -199,8 +199,13 @@ def _solutions(columns: list[str], rows: list, name: str) -> Answer:
     media = RESULT_FORMATS[name][0]
     if name == "json":
         return Answer(200, media, data)
-    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    return Answer(200, media, parsed.serialize(format=_RESULTS_FORMAT[name]))
+    try:
+        parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        return Answer(200, media, parsed.serialize(format=_RESULTS_FORMAT[name]))
+    except MemoryError:  # Oxigraph's results reader holds one value in a 16 MB buffer at most
+        return Answer.error(413, f"a value of the result is longer than Oxigraph's {name.upper()} writer takes "
+                                 "(16 MB): ask for JSON (Accept: application/sparql-results+json), or shorten it "
+                                 "(SUBSTR)")
 
 
 def _boolean(value: bool, name: str) -> Answer:

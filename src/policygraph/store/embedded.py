@@ -7,6 +7,10 @@ fails or is killed leaves the previous one untouched (its half-written folder is
 build). The stable names ``build/store`` and ``build/policygraph.ttl`` … are symlinks through
 ``current``. A lock file serialises builds: a second build while one runs stops with exit 2.
 
+A long-lived reader (`policygraph serve`) pins the generation it started on with `pinned`: a shared
+`flock` on the generation's ``.readers.lock``. A build keeps the generation it replaces and removes an
+older one only when no reader holds that lock, so a running server never loses its folder.
+
 Each store records what built it in ``policygraph-build.json`` inside the store folder (RocksDB
 ignores the extra file): the policygraph version, the project folder, a SHA-256 digest of the
 inputs and their sizes and modification times, the build time and the number of triples.
@@ -41,6 +45,7 @@ CURRENT = "current"  # symlink to the live generation
 STORE = "store"  # symlink to current/store: what reading commands open
 INFO = "policygraph-build.json"  # inside a store folder
 LOCK = ".build.lock"
+READERS = ".readers.lock"  # inside a generation: readers hold it shared, a build deletes only if it is free
 _GEN_PREFIX = ".gen-"
 
 
@@ -116,6 +121,7 @@ def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes], info: B
         (store_dir / INFO).write_text(info.to_json(), encoding="utf-8")
         for name, payload in exports.items():
             (gen / name).write_bytes(payload)
+        (gen / READERS).touch()
         _fsync_tree(gen)
         (gen / ".complete").touch()
     except BaseException:
@@ -125,11 +131,59 @@ def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes], info: B
     _replace_symlink(build_dir / CURRENT, gen.name)
     for name in (STORE, *exports):
         _replace_symlink(build_dir / name, f"{CURRENT}/{name}")
-    # Keep the generation just replaced (a reader may still have it open); drop older ones.
+    # Keep the generation just replaced (a reader may still have it open); drop older ones that no
+    # reader (a running server) has pinned.
     for old in build_dir.glob(f"{_GEN_PREFIX}*"):
         if old.name not in (gen.name, previous):
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_unless_pinned(old)
     return gen
+
+
+@contextlib.contextmanager
+def pinned(store_dir: Path) -> Iterator[Path]:
+    """The store folder `store_dir` leads to now (``build/store`` → ``.gen-…/store``), resolved once and
+    held for as long as the context lasts: a shared lock on its generation's ``.readers.lock`` keeps
+    `publish` from deleting it. A folder outside a generation (a snapshot, a store copied elsewhere) is
+    only resolved."""
+    for _ in range(10):
+        resolved = Path(store_dir).resolve()
+        gen = resolved.parent
+        if not gen.name.startswith(_GEN_PREFIX):
+            yield resolved
+            return
+        try:
+            fd = os.open(gen / READERS, os.O_RDONLY | os.O_CREAT, 0o644)
+        except FileNotFoundError:  # deleted between resolving and opening: resolve again
+            continue
+        except OSError:  # a generation this user cannot write to and built before readers' locks
+            yield resolved
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if (gen / ".complete").exists():  # not deleted by a build while we were locking it
+                yield resolved
+                return
+        finally:
+            os.close(fd)
+    raise PolicygraphError.single("the store's generation keeps changing; try again", EXIT_INPUT, file=store_dir)
+
+
+def _remove_unless_pinned(gen: Path) -> None:
+    """Remove a generation folder unless a reader holds its ``.readers.lock`` (then it stays for the
+    next build to try again)."""
+    try:
+        fd = os.open(gen / READERS, os.O_RDONLY)
+    except OSError:
+        shutil.rmtree(gen, ignore_errors=True)  # built before readers' locks, or half-removed
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        shutil.rmtree(gen, ignore_errors=True)
+    finally:
+        os.close(fd)
 
 
 def _live_generation(build_dir: Path) -> str | None:
@@ -175,4 +229,4 @@ def _fsync_tree(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "open_store", "publish", "read_info"]
+__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "open_store", "pinned", "publish", "read_info"]
