@@ -1,11 +1,14 @@
 """`policygraph serve` as a real process on a loopback port: start-up checks, real SPARQL clients
 (SPARQLWrapper, rdflib's SPARQLStore) getting the CLI's rows for every named query, clean shutdown."""
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -27,16 +30,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(store_dir, tmp_path_factory):
+def start_server(store_dir, log: Path, *extra: str):
+    """`policygraph serve` on a free loopback port, once /health says every pool has a ready worker."""
     port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
     # The log goes to a file: a pipe nobody reads would fill up and stall the server.
     proc = subprocess.Popen([str(POLICYGRAPH), "serve", "--port", str(port), "--store", str(store_dir),
-                             "--root", str(ROOT)], stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+                             "--root", str(ROOT), *extra], stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     proc.log = log
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             with urllib.request.urlopen(base + "/health", timeout=2) as r:
@@ -47,6 +49,12 @@ def server(store_dir, tmp_path_factory):
                 proc.kill()
                 pytest.fail("the server did not start:\n" + log.read_text())
             time.sleep(0.2)
+    return base, proc
+
+
+@pytest.fixture(scope="module")
+def server(store_dir, tmp_path_factory):
+    base, proc = start_server(store_dir, tmp_path_factory.mktemp("serve") / "serve.log")
     yield base, proc
     if proc.poll() is None:
         proc.kill()
@@ -116,7 +124,7 @@ def test_access_log_and_clean_shutdown_on_sigterm(server):
 
 
 def test_start_up_refuses_a_missing_or_stale_store(runner, tmp_path, project_copy):
-    result = runner.invoke(app, ["serve", "--store", str(tmp_path / "nothing"), "--root", str(ROOT)])
+    result = runner.invoke(app, ["serve", "--port", "0", "--store", str(tmp_path / "nothing"), "--root", str(ROOT)])
     assert result.exit_code == 2
     assert "the store is missing; run `policygraph build` first" in result.output
     from policygraph.pipeline import build
@@ -124,7 +132,7 @@ def test_start_up_refuses_a_missing_or_stale_store(runner, tmp_path, project_cop
     record = next((project_copy.root / "data" / "records").glob("*.yaml"))
     record.write_text(record.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     os.utime(record, (time.time() + 5, time.time() + 5))
-    result = runner.invoke(app, ["serve", "--root", str(project_copy.root)])
+    result = runner.invoke(app, ["serve", "--port", "0", "--root", str(project_copy.root)])
     assert result.exit_code == 2
     assert "the store is older than the data" in result.output
 
@@ -140,3 +148,106 @@ def test_only_loopback_by_default_and_a_warning_otherwise(monkeypatch, runner, s
                                "--root", str(ROOT)])
     assert calls[-1] == "0.0.0.0"
     assert "warning: serving on 0.0.0.0, reachable from other machines" in loud.output
+
+
+# ---------------------------------------------------------------- the server's processes (issue #20)
+#: Runs far past any time limit here (three copies of the store joined).
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (workers are children of the forkserver, not of the server)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else 0  # utime + stime
+
+
+def wait_until_a_query_runs(proc, before: dict[int, int]) -> None:
+    """Until a worker has spent half a second of CPU since `before` (the query is running in Rust)."""
+    deadline = time.monotonic() + 30
+    while not any(cpu_ticks(p) - before.get(p, 0) >= 50 for p in descendants(proc.pid)):
+        assert time.monotonic() < deadline, "no worker started the query"
+        time.sleep(0.1)
+
+
+def ask_in_background(url: str) -> tuple[threading.Thread, dict]:
+    result: dict = {}
+
+    def ask():
+        try:
+            with urllib.request.urlopen(url, timeout=120) as r:
+                result["status"], result["body"] = r.status, r.read().decode()
+        except urllib.error.HTTPError as exc:
+            result["status"], result["body"] = exc.code, exc.read().decode()
+        except OSError as exc:
+            result["error"] = exc
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    return thread, result
+
+
+def test_sigterm_drains_the_request_in_flight_and_leaves_no_process(store_dir, tmp_path):
+    base, proc = start_server(store_dir, tmp_path / "serve.log", "--time-limit", "8")
+    before = {p: cpu_ticks(p) for p in descendants(proc.pid)}
+    thread, result = ask_in_background(base + "/sparql?query=" + urllib.request.quote(ENDLESS))
+    wait_until_a_query_runs(proc, before)
+    family = descendants(proc.pid)  # forkserver, resource tracker, the workers
+    assert len(family) >= 6
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(60)
+    thread.join(30)
+    # The query ran to its time limit (8 s, past uvicorn's old 5 s shutdown timeout) and got its answer.
+    assert result.get("status") == 503 and "time limit" in result.get("body", ""), result
+    assert proc.returncode == 143, proc.log.read_text()[-2000:]
+    assert [p for p in family if running(p)] == []  # none outlives the server, not even for a second
+
+
+def test_ctrl_c_exits_130(store_dir, tmp_path):
+    _, proc = start_server(store_dir, tmp_path / "serve.log")
+    family = descendants(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(60)
+    assert proc.returncode == 130, proc.log.read_text()[-2000:]
+    assert [p for p in family if running(p)] == []
+
+
+def test_workers_running_a_query_die_with_a_killed_server(store_dir, tmp_path):
+    base, proc = start_server(store_dir, tmp_path / "serve.log", "--time-limit", "300")
+    before = {p: cpu_ticks(p) for p in descendants(proc.pid)}
+    ask_in_background(base + "/sparql?query=" + urllib.request.quote(ENDLESS))
+    wait_until_a_query_runs(proc, before)
+    family = descendants(proc.pid)
+    proc.kill()
+    proc.wait(10)
+    deadline = time.monotonic() + 20
+    while [p for p in family if running(p)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in family if running(p)]
+    for pid in left:  # do not leave a runaway query behind when the test fails
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == []

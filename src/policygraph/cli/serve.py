@@ -201,13 +201,15 @@ def serve(
     project = open_project(root)
     hosts = allowed_hosts(host, public, allowed_host or [])
     remove_stale_snapshots()
-    # The address first: a port in use or a host that does not resolve stops here, before any worker.
-    sock = listening_socket(host, port)
-    store_dir = None
     snapshot = as_of is not None or published_by is not None or configured(project, store) is not None
+    store_dir = None if snapshot else current_store(project, store)
+    # Then the address: a port in use or a host that does not resolve stops here, before any worker
+    # starts (and before a snapshot is written).
+    sock = listening_socket(host, port)
     try:
         # --as-of/--published-by (and a remote store) are served from a snapshot the workers open read-only.
-        store_dir = snapshot_store(project, store, as_of, published_by) if snapshot else current_store(project, store)
+        if snapshot:
+            store_dir = snapshot_store(project, store, as_of, published_by)
         if not is_loopback(host):
             typer.echo(f"policygraph: warning: serving on {host}, reachable from other machines; the endpoint has "
                        "no authentication (read-only, time- and row-limited): put a reverse proxy with "

@@ -52,7 +52,19 @@ _engine = None
 def _die_with_parent() -> None:
     """Ask the kernel to SIGKILL this process when its parent dies (Linux: PR_SET_PDEATHSIG), and watch
     the parent from a thread as well (other systems, and a parent gone before the request): a worker
-    never outlives the server, even mid-query after a `kill -9` of it."""
+    never outlives the server, even mid-query after a `kill -9` of it.
+
+    The parent is the forkserver, which ends when the server's end of its "alive" pipe closes; every
+    child it forks inherits a copy of that end, which would keep the forkserver (and so the worker)
+    alive: the worker closes its copy first."""
+    from multiprocessing import forkserver
+    server = forkserver._forkserver  # noqa: SLF001 — the inherited fd has no public handle
+    if getattr(server, "_forkserver_alive_fd", None) is not None:
+        try:
+            os.close(server._forkserver_alive_fd)
+        except OSError:
+            pass
+        server._forkserver_alive_fd = None
     parent = os.getppid()
     if sys.platform.startswith("linux"):
         import ctypes
