@@ -151,6 +151,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--time-limit", type=float, default=5.0, help="the server's --time-limit")
     parser.add_argument("--workers", type=int, default=2, help="the server's --workers")
+    parser.add_argument("--queue", type=int, default=None, help="the server's --queue (default: the clients, so "
+                        "that every client waits for a /sparql worker instead of getting 503 with Retry-After)")
     parser.add_argument("--url", help="an already running server instead of starting one")
     parser.add_argument("--passes", type=int, default=2, help="runs of the same mix: the first meets cold "
                         "pages (rendered for the first time), later ones the server's result cache")
@@ -164,7 +166,8 @@ def main() -> None:
             port = s.getsockname()[1]
         exe = Path(sys.executable).with_name("policygraph")
         proc = subprocess.Popen([str(exe), "serve", "--root", str(args.root), "--port", str(port),
-                                 "--time-limit", str(args.time_limit), "--workers", str(args.workers)],
+                                 "--time-limit", str(args.time_limit), "--workers", str(args.workers),
+                                 "--queue", str(args.clients + 1 if args.queue is None else args.queue)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
