@@ -69,7 +69,8 @@ def test_one_generation_per_server_while_builds_run_and_a_worker_respawns(projec
     build_dir = tmp_path / "build"
     info = read_info(store_dir)
     first = publish(build_dir, ntriples, {}, info)
-    with make_client(project, build_dir / "store", workers=1, time_limit=0.5) as client:
+    # (a limit long enough for a fresh worker to import this module, where store_path is defined)
+    with make_client(project, build_dir / "store", workers=1, time_limit=3) as client:
         assert healthy(client)["store"]["generation"] == first.name
         publish(build_dir, ntriples, {}, info)
         third = publish(build_dir, ntriples, {}, info)

@@ -189,7 +189,14 @@ class QueryWorkers:
         child.close()
         worker = _Worker(process, parent)
         with self._lock:
-            self._all.add(worker)
+            closed = self._closed
+            if not closed:
+                self._all.add(worker)
+        if closed:  # the pool closed while this one started (after a back-off or a time-limit hit)
+            process.kill()
+            process.join(2)
+            parent.close()
+            return worker
         threading.Thread(target=self._await_ready, args=(worker,), daemon=True,
                          name="policygraph-worker-start").start()
         return worker
@@ -198,11 +205,11 @@ class QueryWorkers:
         """Hand the worker calls once it says it is ready (after its warm-up, however long)."""
         try:
             status, reason = worker.conn.recv()
-        except (EOFError, OSError):  # it died while starting (or the pool closed)
+        except (EOFError, OSError, TypeError, ValueError):  # it died while starting (or the pool closed)
             status, reason = "failed", None
         if status != "ready":
             worker.process.join(5)
-            reason = reason or f"the worker ended while starting (exit code {worker.process.exitcode})"
+            reason = (reason or f"the worker ended while starting (exit code {worker.process.exitcode})")[:300]
             with self._lock:
                 self._all.discard(worker)
                 self.failures += 1
