@@ -211,7 +211,9 @@ def ask_in_background(url: str) -> tuple[threading.Thread, dict]:
 
 
 def test_sigterm_drains_the_request_in_flight_and_leaves_no_process(store_dir, tmp_path):
-    base, proc = start_server(store_dir, tmp_path / "serve.log", "--time-limit", "8")
+    # A time limit well past uvicorn's old 5 s shutdown timeout, counted from the SIGTERM sent just after
+    # the query started.
+    base, proc = start_server(store_dir, tmp_path / "serve.log", "--time-limit", "15")
     before = {p: cpu_ticks(p) for p in descendants(proc.pid)}
     thread, result = ask_in_background(base + "/sparql?query=" + urllib.request.quote(ENDLESS))
     wait_until_a_query_runs(proc, before)
@@ -220,9 +222,11 @@ def test_sigterm_drains_the_request_in_flight_and_leaves_no_process(store_dir, t
     proc.send_signal(signal.SIGTERM)
     proc.wait(60)
     thread.join(30)
-    # The query ran to its time limit (8 s, past uvicorn's old 5 s shutdown timeout) and got its answer.
+    # The query ran to its time limit and got its answer; nothing was cancelled.
     assert result.get("status") == 503 and "time limit" in result.get("body", ""), result
-    assert proc.returncode == 143, proc.log.read_text()[-2000:]
+    log = proc.log.read_text()
+    assert proc.returncode == 143, log[-2000:]
+    assert "timeout graceful shutdown exceeded" not in log
     assert [p for p in family if running(p)] == []  # none outlives the server, not even for a second
 
 
