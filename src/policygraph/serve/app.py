@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -85,8 +85,6 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        import anyio
-
         from policygraph.store.embedded import pinned
         # One generation per server: build/store is resolved once, and the generation held (a build
         # never deletes it while the server runs), so every worker — a respawned one too —, the result
@@ -104,7 +102,7 @@ def create_app(settings: Settings) -> Starlette:
             state["capacity"] = capacity
             state["limiters"] = {name: anyio.CapacityLimiter(n) for name, n in capacity.items()}
             state["pending"] = dict.fromkeys(capacity, 0)
-            _app.state.pools = {"sparql": state["sparql"], "pages": state["pages"]}  # for tests and /health
+            _app.state.pools = {"sparql": state["sparql"], "pages": state["pages"]}  # for tests
             _app.state.pending = state["pending"]
             try:
                 yield
@@ -122,7 +120,6 @@ def create_app(settings: Settings) -> Starlette:
         found = cache.get(key)
         if found is not None:
             return found
-        import anyio
         if state["pending"][pool] >= state["capacity"][pool]:
             raise HTTPException(503, f"the server is busy ({state['capacity'][pool]} requests running or waiting "
                                      f"for a {pool} worker); try again shortly",
