@@ -164,6 +164,12 @@ def test_a_query_past_the_worker_memory_limit_gets_a_clear_503_and_the_server_go
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
+def test_a_worker_memory_too_small_to_open_the_store_is_refused_at_start(runner, store_dir, no_serving):
+    result = runner.invoke(cli, ["serve", "--worker-memory", "100", "--port", "0", "--store", str(store_dir),
+                                 "--root", str(ROOT)])
+    assert result.exit_code == 2 and "--worker-memory 100 is too small" in result.output and not no_serving
+
+
 # ---------------------------------------------------------------- 8. public hosts
 def test_a_public_server_still_refuses_hosts_not_allowed(project, store_dir):
     hosts = allowed_hosts("0.0.0.0", True, ["policy.example.org"])

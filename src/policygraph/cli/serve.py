@@ -21,6 +21,8 @@ LOOPBACK = "127.0.0.1"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
 #: A snapshot's temporary folder: policygraph-serve-<pid of the server>-<random>.
 SNAPSHOT_PREFIX = "policygraph-serve-"
+#: Megabytes: below this a worker cannot open the store (its address space is about 470 MB at rest).
+MIN_WORKER_MEMORY = 512
 
 
 def is_loopback(host: str) -> bool:
@@ -178,14 +180,16 @@ def serve(
                      "workers and queue).")] = 8,
     worker_memory: Annotated[int, typer.Option("--worker-memory", min=0, help="Megabytes of address space a "
                              "query worker may use (0: no limit); a query that needs more is stopped and "
-                             "gets 503, and its worker is replaced.")] = 2048,
+                             "gets 503, and its worker is replaced. A worker needs about 500 MB to open the "
+                             "store: at least 512.")] = 2048,
     as_of: AsOfOption = None,
     published_by: PublishedByOption = None,
     store: StoreOption = None,
     root: RootOption = None,
 ):
     """Serve the store over HTTP: a SPARQL endpoint (/sparql), a page per named query (/queries) and the
-    audit pages, read-only. Stops cleanly on Ctrl-C or SIGTERM. With --as-of or --published-by every
+    audit pages, read-only, from the one generation of the store it finds at start-up (a later build is
+    served after a restart). Ctrl-C (exit 130) or SIGTERM (143) let the requests in flight finish. With --as-of or --published-by every
     page and query answers as of that date; a remote store (--store URL) is served from a snapshot of
     its current build taken at start-up.
 
@@ -200,6 +204,10 @@ def serve(
     from policygraph.store.remote import configured
     project = open_project(root)
     hosts = allowed_hosts(host, public, allowed_host or [])
+    if 0 < worker_memory < MIN_WORKER_MEMORY:
+        raise PolicygraphError.single(f"--worker-memory {worker_memory} is too small: a query worker needs about 500 MB "
+                                      f"of address space to open the store; give 0 (no limit) or at least "
+                                      f"{MIN_WORKER_MEMORY}", EXIT_INPUT, field="--worker-memory")
     remove_stale_snapshots()
     snapshot = as_of is not None or published_by is not None or configured(project, store) is not None
     store_dir = None if snapshot else current_store(project, store)
