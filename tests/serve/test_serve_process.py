@@ -255,3 +255,20 @@ def test_workers_running_a_query_die_with_a_killed_server(store_dir, tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def test_a_snapshot_is_removed_when_sigterm_stops_the_start(store_dir, tmp_path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    log = tmp_path / "serve.log"
+    proc = subprocess.Popen([str(POLICYGRAPH), "serve", "--published-by", "2017-11-30", "--port", "0", "--store",
+                             str(store_dir), "--root", str(ROOT)], stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            env={**os.environ, "TMPDIR": str(temp)})
+    deadline = time.monotonic() + 60
+    while not list(temp.glob(f"policygraph-serve-{proc.pid}-*")):
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)  # while the snapshot is written, or the workers start
+    proc.wait(60)
+    assert proc.returncode == 143, log.read_text()[-2000:]
+    assert list(temp.glob("policygraph-serve-*")) == []
