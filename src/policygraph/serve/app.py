@@ -119,7 +119,7 @@ def create_app(settings: Settings) -> Starlette:
         endpoint = _endpoint(request)
         if query is None:
             accept = request.headers.get("accept", "")
-            if "text/html" in accept and not _wants_rdf(accept):
+            if "text/html" in accept and not _wants_rdf(accept) and forced not in protocol.GRAPH_FORMATS:
                 return RedirectResponse("/query", 303)
             if request.method == "GET" and not dataset:
                 # SPARQL 1.1 Service Description: what this endpoint is, by content negotiation.

@@ -270,6 +270,9 @@ def _csv(columns: list[str], rows: list) -> bytes:
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMBERS = {_XSD + t for t in ("integer", "decimal", "double", "float", "long", "int", "short", "byte",
+                                "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+                                "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
 _NUMERIC = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 
@@ -279,7 +282,7 @@ def _csv_cell(term) -> str:
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     value = term.value
-    if isinstance(term, ox.Literal) and _NUMERIC.match(value) and term.datatype.value.startswith(_XSD):
+    if isinstance(term, ox.Literal) and _NUMERIC.match(value) and term.datatype.value in _NUMBERS:
         return value
     return spreadsheet_safe(value)
 
