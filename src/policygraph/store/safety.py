@@ -337,6 +337,14 @@ def deny_network() -> bool:
         return False
 
 
+def prepare_worker() -> bool:
+    """First thing in a query worker: drop the network (`deny_network`) and warm the check (rdflib's SPARQL
+    parser takes a second to import), so the first query is not slow. True when the network is gone."""
+    denied = deny_network()
+    check("ASK { ?s ?p ?o }")
+    return denied
+
+
 def network_denied() -> bool:
     """True when this process cannot open a TCP connection to 127.0.0.1 (no route: the namespace holds)."""
     s = socket.socket()
