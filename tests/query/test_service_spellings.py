@@ -280,3 +280,19 @@ def test_a_query_worker_has_no_network(store_dir, listener):
         got = workers.call(_oxigraph_service_unchecked, listener.url)
     assert got.startswith("OSError") or "unreachable" in got.lower(), got
     assert listener.seen == []
+
+
+def test_shapes_are_checked_with_the_prefixes_they_declare():
+    """The check parses a shape's SPARQL: the prefixes its sh:declare gives are known, as pySHACL knows them;
+    a SERVICE spelled to pass the old scanner is refused there too."""
+    from policygraph.checks.validate import refuse_remote_shapes
+    shapes = '''@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <urn:ex#> .
+ex:decl sh:declare [ sh:prefix "my" ; sh:namespace "urn:my#"^^<http://www.w3.org/2001/XMLSchema#anyURI> ] .
+ex:S a sh:NodeShape ; sh:prefixes ex:decl ;
+    sh:target [ a sh:SPARQLTarget ; sh:prefixes ex:decl ; sh:select "SELECT ?this WHERE { ?this a my:Thing }" ] .
+'''
+    refuse_remote_shapes(Graph().parse(data=shapes, format="turtle"))
+    sneaky = shapes.replace("?this a my:Thing", "BIND(1 AS ?z) .SERVICE <http://127.0.0.1:9/> { ?this a my:Thing }")
+    with pytest.raises(safety.Refused):
+        refuse_remote_shapes(Graph().parse(data=sneaky, format="turtle"))
