@@ -73,6 +73,13 @@ def test_every_response_carries_csp_with_frame_ancestors_and_nosniff(client, pat
     assert r.headers.get("x-content-type-options") == "nosniff", path
 
 
+def test_a_refused_host_gets_the_headers_too(client):
+    r = client.get("/", headers={"Host": "evil.example"})
+    assert r.status_code == 400
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
 def test_the_trace_page_header_policy_is_its_own_meta_policy(client):
     """/trace/* carried its CSP only in a <meta> tag (no frame-ancestors there: it could be framed). The
     header repeats the page's policy (its inline scripts are allowed by hash) and adds frame-ancestors."""

@@ -290,8 +290,8 @@ def create_app(settings: Settings) -> Starlette:
         *static_routes(settings.project),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
-                    middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts)),
-                                Middleware(SecurityHeaders)])
+                    middleware=[Middleware(SecurityHeaders),  # outermost: the Host check's 400 carries them too
+                                Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))])
     app.state.settings = settings
     return app
 

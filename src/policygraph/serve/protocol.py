@@ -24,6 +24,10 @@ from policygraph.errors import PolicygraphError
 from policygraph.store import safety
 from policygraph.store.engines import _OX_PREFIXES, _blank
 
+# The query check parses with rdflib (a second to import): done once here, in the workers' forkserver (which
+# preloads this module), so every worker it forks starts with the parser warm.
+safety.check("ASK { ?s ?p ?o }")
+
 #: Result formats of SELECT and ASK: name → (media type sent, media types accepted).
 RESULT_FORMATS = {
     "json": ("application/sparql-results+json", ("application/sparql-results+json", "application/json")),

@@ -15,7 +15,8 @@ on the query as the grammar reads it, twice:
 2. The query parsed by rdflib (`prepareQuery`), its algebra walked for a ServiceGraphPattern (in
    subqueries, OPTIONAL, UNION, MINUS, FILTER EXISTS …) and its dataset clause read. A text rdflib
    cannot parse is run by nothing: if Oxigraph cannot parse it either it is a syntax error (Oxigraph's
-   message, located); if Oxigraph can, the two parsers disagree and it is refused.
+   message, located; Oxigraph reads it with a suffix that makes any text invalid, so it runs nothing); if
+   Oxigraph can, the two parsers disagree and it is refused.
 
 Before parsing, the nesting of brackets is bounded (`MAX_DEPTH`): a deeply nested query overflowed
 Oxigraph's stack (a segfault) and rdflib's recursion.
@@ -216,11 +217,15 @@ def _rdflib_parse(text: str, prefixes: dict):
 
 
 _EMPTY = None
+#: Appended to a text Oxigraph is asked only to read: invalid after any complete query and unable to complete
+#: an incomplete one (no quote, bracket or IRI end; `@` alone is no language tag), so Oxigraph always stops
+#: with a syntax error and never runs anything — where it stops says whether the text itself parses.
+_NEVER_VALID = "\n@"
 
 
 def _disagreement(text: str, path: Path | None, error: str, prefixes: dict) -> None:
-    """rdflib could not parse the text: Oxigraph's syntax error when it cannot either, else a refusal
-    (the text passed the tokenizer, so Oxigraph is given it — on an empty store — only to read it)."""
+    """rdflib could not parse the text: Oxigraph's syntax error when the text has one, else a refusal (the
+    parsers do not read it alike). Oxigraph reads the text with `_NEVER_VALID` appended, so it runs nothing."""
     global _EMPTY
     import pyoxigraph as ox
 
@@ -228,18 +233,16 @@ def _disagreement(text: str, path: Path | None, error: str, prefixes: dict) -> N
     if _EMPTY is None:
         _EMPTY = ox.Store()
     try:
-        result = _EMPTY.query(text, prefixes={**{k: str(v) for k, v in PREFIXES.items()}, **prefixes})
-        if not isinstance(result, ox.QueryBoolean):
-            for _ in result:
-                break
+        _EMPTY.query(text + _NEVER_VALID, prefixes={**{k: str(v) for k, v in PREFIXES.items()}, **prefixes})
     except SyntaxError as exc:
         m = re.search(r"error at (\d+):(\d+): ?(.*)", str(exc), re.DOTALL)
-        raise PolicygraphError.single(f"SPARQL syntax error: {exc}", EXIT_INPUT, file=path,
-                                      line=int(m.group(1)) if m else None) from None
-    except Exception:  # noqa: BLE001 — an evaluation error: it parsed
+        if m is None or int(m.group(1)) <= text.count("\n") + 1:  # stopped inside the text: its own error
+            raise PolicygraphError.single(f"SPARQL syntax error: {exc}", EXIT_INPUT, file=path,
+                                          line=int(m.group(1)) if m else None) from None
+    else:  # cannot happen (see _NEVER_VALID); refused all the same
         pass
-    raise PolicygraphError.single(f"the query is refused: Oxigraph reads it but rdflib cannot ({error}), and "
-                                  f"a query both parsers do not read alike is not run", EXIT_INPUT, file=path)
+    raise PolicygraphError.single(f"the query is refused: rdflib cannot parse it ({error}), and a query the two "
+                                  f"parsers do not read alike is not run", EXIT_INPUT, file=path)
 
 
 def _walk(node):
