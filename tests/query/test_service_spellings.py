@@ -233,6 +233,35 @@ def test_every_server_entry_point_connects_nowhere(spelled_project, store_dir, l
     assert listener.seen == []
 
 
+@pytest.fixture(scope="module")
+def sparql_client(project, store_dir):
+    with make_client(project, store_dir) as client:
+        yield client
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_generated_spelling_connects_through_sparql_get_or_post(sparql_client, listener, data):
+    text = data.draw(spellings(listener.url))
+    for r in (sparql_client.get("/sparql", params={"query": text}),
+              sparql_client.post("/sparql", data={"query": text}),
+              sparql_client.post("/sparql", content=text.encode(), headers={"Content-Type": "application/sparql-query"})):
+        assert r.status_code in (400, 403), (text, r.status_code, r.text)
+    assert listener.seen == [], text
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_generated_spelling_connects_through_policygraph_query_file(runner, tmp_path, listener, data):
+    text = data.draw(spellings(listener.url))
+    path = tmp_path / "generated.rq"
+    path.write_text(text, encoding="utf-8")
+    for engine in ("oxigraph", "rdflib"):
+        result = runner.invoke(app, ["query", str(path), "--engine", engine])
+        assert result.exit_code == 2, (text, result.output)
+    assert listener.seen == [], text
+
+
 # ---------------------------------------------------------------- the barriers behind the check
 
 
