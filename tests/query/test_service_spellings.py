@@ -204,7 +204,6 @@ def spelled_project(tmp_path_factory):
     """A project whose queries/ holds the three reproducers as named queries."""
     import shutil
 
-    from policygraph.project import Project
     from tests.conftest import ROOT
     root = tmp_path_factory.mktemp("spelled")
     for name in ("ontology", "data", "queries"):
@@ -295,6 +294,10 @@ def _oxigraph_service_unchecked(_engine, url: str) -> str:
     return "answered"
 
 
+def _network_denied(_engine) -> bool:
+    return safety.network_denied()
+
+
 def test_a_query_worker_has_no_network(store_dir, listener):
     """The barrier behind the check in `serve`: a worker's own network namespace, so even Oxigraph's
     HTTP client (Rust, not Python's socket module) connects nowhere. It needs root or unprivileged user
@@ -307,6 +310,8 @@ def test_a_query_worker_has_no_network(store_dir, listener):
     from policygraph.serve.workers import QueryWorkers
     with QueryWorkers(store_dir, size=1, time_limit=20) as workers:
         got = workers.call(_oxigraph_service_unchecked, listener.url)
+        assert workers.call(_network_denied) is True
+    assert safety.network_denied() is False  # this process (the test's) still has its network
     assert got.startswith("OSError") or "unreachable" in got.lower(), got
     assert listener.seen == []
 

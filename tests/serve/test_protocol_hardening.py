@@ -11,7 +11,6 @@ import pytest
 from rdflib import Graph
 
 from policygraph.serve.app import Settings, create_app
-from tests.serve.conftest import make_client
 
 G1, G2 = "http://example.org/graphs/one", "http://example.org/graphs/two"
 

@@ -17,13 +17,12 @@ table.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import unquote
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, Graph, Namespace, URIRef
+from rdflib import RDF, Graph, Namespace
 from rdflib.collection import Collection
 
 MANIFEST = Path(__file__).resolve().parents[1] / "fixtures" / "w3c-protocol" / "manifest.ttl"
