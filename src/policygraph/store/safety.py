@@ -141,7 +141,7 @@ def _refuse(word: str, line: int | None, path: Path | None) -> None:
                                   f"the network; query the store itself", EXIT_INPUT, file=path, line=line)
 
 
-def _scan(text: str, allow_from: bool) -> tuple[str, int] | None:
+def _scan(text: str, allow_from: bool, path: Path | None = None) -> tuple[str, int] | None:
     """(the refused keyword, its line) of the first refused word, or None; raises on too deep nesting."""
     depth, deepest_at = 0, None
     for tok in tokens(text):
@@ -160,8 +160,12 @@ def _scan(text: str, allow_from: bool) -> tuple[str, int] | None:
                 depth -= 1
     if deepest_at is not None:
         raise TooDeep.single(f"the query nests brackets more than {MAX_DEPTH} deep; it is refused before parsing "
-                             f"(a deeper one overflows the parsers)", EXIT_INPUT, line=deepest_at)
+                             f"(a deeper one overflows the parsers)", EXIT_INPUT, file=path, line=deepest_at)
     return None
+
+
+#: rdflib's SPARQL parser (pyparsing) is not thread-safe: every parse in the process holds this lock.
+PARSE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,7 @@ def check(text: str, path: Path | None = None, allow_from: bool = False, prefixe
 @functools.lru_cache(maxsize=256)  # the engines ask again for the same text (projection, then the run)
 def _check(text: str, path: Path | None, allow_from: bool, prefixes: tuple) -> Checked:
     for variant in (text, expand_codepoints(text)):
-        found = _scan(variant, allow_from)
+        found = _scan(variant, allow_from, path)
         if found:
             _refuse(*found, path)
     prepared, error = _rdflib_parse(text, dict(prefixes))
@@ -207,7 +211,8 @@ def _rdflib_parse(text: str, prefixes: dict):
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        return prepareQuery(text, initNs={**PREFIXES, **prefixes}), None
+        with PARSE_LOCK:
+            return prepareQuery(text, initNs={**PREFIXES, **prefixes}), None
     except RecursionError:
         return None, "nested too deeply for rdflib"
     except Exception as exc:  # pyparsing's and the algebra translation's errors
