@@ -79,6 +79,21 @@ def test_a_refused_host_gets_the_headers_too(client):
     assert r.headers["x-content-type-options"] == "nosniff"
 
 
+def test_a_500_gets_the_headers_too(project, store_dir):
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    def boom(_request):
+        raise RuntimeError("a bug")
+    app = create_app(Settings(project, store_dir, workers=1))
+    app.router.routes.append(Route("/boom", boom))
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
+        r = c.get("/boom")
+    assert r.status_code == 500
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
 def test_the_trace_page_header_policy_is_its_own_meta_policy(client):
     """/trace/* carried its CSP only in a <meta> tag (no frame-ancestors there: it could be framed). The
     header repeats the page's policy (its inline scripts are allowed by hash) and adds frame-ancestors."""

@@ -289,11 +289,18 @@ def create_app(settings: Settings) -> Starlette:
         Route("/favicon.ico", lambda _request: Response(status_code=204)),
         *static_routes(settings.project),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
-                    middleware=[Middleware(SecurityHeaders),  # outermost: the Host check's 400 carries them too
-                                Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))])
+    app = _App(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
+               middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))])
     app.state.settings = settings
     return app
+
+
+class _App(Starlette):
+    """Starlette with SecurityHeaders outside everything, its own error middleware included: a 500 and the
+    Host check's 400 carry the headers too."""
+
+    def build_middleware_stack(self):
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 class SecurityHeaders:
