@@ -123,8 +123,6 @@ def test_updates_and_load_are_refused(client, request_args):
 @pytest.mark.parametrize("query", [
     "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
     "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-    "SELECT * FROM <http://127.0.0.1:9/g.ttl> WHERE { ?s ?p ?o }",
-    "SELECT * FROM NAMED <http://127.0.0.1:9/g.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }",
     "select * where { service <http://127.0.0.1:9/> { ?s ?p ?o } }",
 ])
 def test_queries_reaching_the_network_are_refused(client, query):
@@ -133,14 +131,21 @@ def test_queries_reaching_the_network_are_refused(client, query):
     assert "never sends queries" in r.text
 
 
-def test_dataset_parameters_are_refused(client):
-    r = client.get("/sparql", params={"query": "ASK {}", "default-graph-uri": "http://127.0.0.1:9/g"})
+@pytest.mark.parametrize("params", [
+    {"query": "SELECT * FROM <http://127.0.0.1:9/g.ttl> WHERE { ?s ?p ?o }"},
+    {"query": "SELECT * FROM NAMED <http://127.0.0.1:9/g.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }"},
+    {"query": "ASK {}", "default-graph-uri": "http://127.0.0.1:9/g.ttl"},
+    {"query": "ASK {}", "named-graph-uri": "http://127.0.0.1:9/g.ttl"},
+])
+def test_a_dataset_naming_a_graph_the_store_does_not_hold_is_a_400_naming_it(client, params):
+    """Point 22: FROM and the dataset parameters select graphs the store holds; another is never fetched."""
+    r = client.get("/sparql", params=params)
     assert r.status_code == 400
-    assert "default-graph-uri" in r.text
+    assert "<http://127.0.0.1:9/g.ttl>" in r.text and "holds no graph" in r.text
 
 
 def test_bad_requests(client):
-    assert client.get("/sparql", headers={"Accept": "application/json"}).status_code == 400
+    assert client.post("/sparql", data={"format": "json"}).status_code == 400  # no query
     assert client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=False).status_code == 303
     assert client.post("/sparql", content=b"ASK {}", headers={"Content-Type": "text/plain"}).status_code == 415
     assert client.get("/sparql", params=[("query", "ASK {}"), ("query", "ASK {}")]).status_code == 400

@@ -88,11 +88,15 @@ def load_shapes(project: Project) -> Graph:
 
 
 def refuse_remote_shapes(shapes: Graph, path=None) -> None:
-    """The SPARQL of SPARQL-based targets and constraints may not reach the network either."""
-    from policygraph.store.engines import refuse_remote
+    """The SPARQL of SPARQL-based targets and constraints may not reach the network either (read with the
+    prefixes the shapes declare, as pySHACL reads it)."""
+    from policygraph.store import safety
+    prefixes = {str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace))
+                for d in shapes.objects(None, SH.declare)
+                if shapes.value(d, SH.prefix) is not None and shapes.value(d, SH.namespace) is not None}
     for pred in (SH.select, SH.ask):
         for text in shapes.objects(None, pred):
-            refuse_remote(str(text), path)
+            safety.check(str(text), path, prefixes=prefixes)
 
 
 def rule_count(shapes: Graph) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.namespaces import PREFIXES
 from policygraph.store.engines import Rows
+from policygraph.store.safety import PARSE_LOCK as _PARSE_LOCK  # one lock for every rdflib parse
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
 
@@ -87,7 +87,6 @@ class NamedQuery:
                                           EXIT_INPUT, file=self.path, line=line) from exc
 
 
-_PARSE_LOCK = threading.Lock()
 
 
 def _split_param(value: str) -> tuple[str, str]:

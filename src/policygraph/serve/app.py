@@ -16,7 +16,9 @@ import contextlib
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -45,6 +47,8 @@ MAX_FORM_FIELDS = 50
 #: Pages forbid every request leaving the origin, inline scripts and plug-ins.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+_META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
 
 #: The editor's page: YASGUI's CodeMirror sets style attributes and injects <style>, so styles may be
 #: inline there; scripts still come only from this origin and every request stays on it.
@@ -143,16 +147,26 @@ def create_app(settings: Settings) -> Starlette:
 
     # ---------------------------------------------------------------- SPARQL 1.1 Protocol
     async def sparql(request: Request) -> Response:
-        query, forced = await _query_of(request)
+        cross = _cross_site(request)
+        if cross:
+            return _text(403, cross)
+        query, forced, dataset = await _query_of(request)
+        endpoint = _endpoint(request)
         if query is None:
-            if "text/html" in request.headers.get("accept", ""):
+            accept = request.headers.get("accept", "")
+            if "text/html" in accept and not _wants_rdf(accept) and forced not in protocol.GRAPH_FORMATS:
                 return RedirectResponse("/query", 303)
+            if request.method == "GET" and not dataset:
+                # SPARQL 1.1 Service Description: what this endpoint is, by content negotiation.
+                answer = await call(protocol.service_description, endpoint, accept, forced,
+                                    settings.time_limit, settings.max_rows, pool="sparql")
+                return _answer(answer)
             return _text(400, "no query: give one as `query=` (GET or a POSTed form) or POST it as "
                               "application/sparql-query")
-        # Refusals (update, LOAD, SERVICE, FROM) are checked by `execute` in the worker: no scan of the
-        # query text runs on the event loop, and the time limit bounds it too.
+        # Refusals (update, LOAD, SERVICE, a FROM the store does not hold) are checked by `execute` in the
+        # worker: no parse of the query text runs on the event loop, and the time limit bounds it too.
         answer = await call(protocol.execute, query, request.headers.get("accept", ""), forced, settings.max_rows,
-                            pool="sparql")
+                            *(dataset or ((), ())), endpoint, pool="sparql")
         return _answer(answer)
 
     # ---------------------------------------------------------------- named queries
@@ -203,8 +217,12 @@ def create_app(settings: Settings) -> Starlette:
             found = await call(pages.trace_table, settings.project, target)
             return _table_file(fmt, f"trace-{target}", found.columns, found.rows)
         html = await call(pages.trace_page, settings.project, target)
-        # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch).
-        return HTMLResponse(html, headers={"X-Content-Type-Options": "nosniff"})
+        # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch) in a
+        # <meta> tag for the file on disk; served, the same policy goes in the header, with frame-ancestors.
+        m = _META_CSP.search(html)
+        csp = unescape(m.group(1)) if m else CSP.replace("script-src 'self'", "script-src 'none'")
+        return HTMLResponse(html, headers={"Content-Security-Policy": f"{csp}; frame-ancestors 'none'",
+                                           "X-Content-Type-Options": "nosniff"})
 
     async def kpis(request: Request) -> Response:
         fmt = _table_format(request)
@@ -280,12 +298,13 @@ def create_app(settings: Settings) -> Starlette:
         return JSONResponse(body, 200 if status == "ok" else 503)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        if "text/html" in request.headers.get("accept", "") and request.url.path != "/sparql":
+        if "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/sparql"):
             response = _html(request, "serve-error.html.j2", status_code=exc.status_code, title=f"{exc.status_code}",
                              message=exc.detail)
         else:
             response = _text(exc.status_code, exc.detail)
-        response.headers.update(exc.headers or {})  # e.g. Retry-After of a full queue
+        for name, value in (exc.headers or {}).items():  # Allow of a 405, as Starlette sets it
+            response.headers[name] = value
         return response
 
     def _html(request: Request, template: str, status_code: int = 200, csp: str = CSP, **context) -> HTMLResponse:
@@ -298,6 +317,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/health", health),
         Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/sparql/", sparql, methods=["GET", "POST"]),  # as the W3C protocol tests address it
         Route("/queries", query_list),
         Route("/queries/{name}", named_query),
         Route("/", home),
@@ -314,10 +334,44 @@ def create_app(settings: Settings) -> Starlette:
         Route("/favicon.ico", lambda _request: Response(status_code=204)),
         *static_routes(settings.project),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
-                    middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))])
+    app = _App(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error},
+               middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))])
     app.state.settings = settings
     return app
+
+
+class _App(Starlette):
+    """Starlette with SecurityHeaders outside everything, its own error middleware included: a 500 and the
+    Host check's 400 carry the headers too."""
+
+    def build_middleware_stack(self):
+        return SecurityHeaders(super().build_middleware_stack())
+
+
+class SecurityHeaders:
+    """Every response carries a Content-Security-Policy (the app's CSP unless the handler set its own;
+    `frame-ancestors 'none'` in each, so no page can be framed) and `X-Content-Type-Options: nosniff`,
+    whatever produced it: a page, a download, /sparql, an error, a redirect."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                from starlette.datastructures import MutableHeaders
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = CSP
+                elif "frame-ancestors" not in headers["content-security-policy"]:
+                    headers["Content-Security-Policy"] = headers["content-security-policy"] + "; frame-ancestors 'none'"
+                headers["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def _frozen(value):
@@ -392,8 +446,9 @@ def static_routes(project: Project) -> list[Route]:
     return [Route("/static/{path:path}", static)]
 
 
-async def _query_of(request: Request) -> tuple[str | None, str | None]:
-    """(query text or None, a `format=` choice) of a protocol request; refusals as HTTP errors."""
+async def _query_of(request: Request) -> tuple[str | None, str | None, tuple]:
+    """(query text or None, a `format=` choice, (default-graph-uri values, named-graph-uri values)) of a
+    protocol request; refusals as HTTP errors."""
     args = request.query_params
     form: list[tuple[str, str]] = []
     query = None
@@ -420,9 +475,8 @@ async def _query_of(request: Request) -> tuple[str | None, str | None]:
     names = [k for k, _ in fields]
     if "update" in names:
         raise HTTPException(403, "SPARQL Update (update=) is refused: this endpoint is read-only")
-    if {"default-graph-uri", "named-graph-uri"} & set(names):
-        raise HTTPException(400, "default-graph-uri / named-graph-uri are not supported: the store has one "
-                                 "default graph, and no graph is ever loaded from an IRI")
+    dataset = (tuple(v for k, v in fields if k == "default-graph-uri"),
+               tuple(v for k, v in fields if k == "named-graph-uri"))
     given = [v for k, v in fields if k == "query"]
     if query is not None and given:
         raise HTTPException(400, "give the query once: in the body or as query=, not both")
@@ -433,7 +487,27 @@ async def _query_of(request: Request) -> tuple[str | None, str | None]:
     if query is not None and len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
         raise HTTPException(413, f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
     forced = next((protocol.FORMAT_ALIASES.get(str(v).lower()) for k, v in fields if k in ("format", "output")), None)
-    return query, forced
+    return query, forced, dataset if any(dataset) else ()
+
+
+def _endpoint(request: Request) -> str:
+    """The endpoint's own URL (no query string): the base of relative IRIs and the service's name."""
+    return str(request.url.replace(query="", fragment=""))
+
+
+def _cross_site(request: Request) -> str | None:
+    """Why a request to /sparql comes from another site (a page elsewhere making the auditor's browser
+    send a query), or None. A browser says so in Sec-Fetch-Site and, for POST and fetch, Origin; clients
+    that are not browsers send neither."""
+    site = request.headers.get("sec-fetch-site", "").lower()
+    if site in ("cross-site", "same-site"):
+        return f"a {site} request to /sparql is refused (Sec-Fetch-Site: {site}); query from this server's pages"
+    origin = request.headers.get("origin")
+    if origin is not None:
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+        if origin.lower().rstrip("/") != own:
+            return "a request to /sparql from another origin is refused (Origin is not this server)"
+    return None
 
 
 async def _bounded_body(request: Request) -> bytes:

@@ -19,8 +19,14 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from policygraph.controls import spreadsheet_safe
 from policygraph.errors import PolicygraphError
-from policygraph.store.engines import _OX_PREFIXES, _blank, refuse_remote
+from policygraph.store import safety
+from policygraph.store.engines import _OX_PREFIXES, _blank
+
+# The query check parses with rdflib (a second to import): done once here, in the workers' forkserver (which
+# preloads this module), so every worker it forks starts with the parser warm.
+safety.check("ASK { ?s ?p ?o }")
 
 #: Result formats of SELECT and ASK: name → (media type sent, media types accepted).
 RESULT_FORMATS = {
@@ -65,7 +71,9 @@ class Answer:
 
 
 def refusal(text: str) -> Answer | None:
-    """Why a query text is refused before it is parsed (403), or None.
+    """Why a query text is refused before it runs (403 for an update or a query that would reach the
+    network, 400 for one nested too deep or that the parsers do not read alike), or None. FROM and FROM
+    NAMED pass: they name graphs of the store (`execute` resolves them).
 
     >>> refusal("PREFIX x: <urn:x>\\nLOAD <http://example.org/data.ttl>").status
     403
@@ -79,10 +87,24 @@ def refusal(text: str) -> Answer | None:
     if m:
         return Answer.error(403, f"SPARQL Update ({m.group(1).upper()}) is refused: this endpoint is read-only")
     try:
-        refuse_remote(text)
-    except PolicygraphError as exc:
+        _checked(text)
+    except safety.Refused as exc:
         return Answer.error(403, str(exc.problems[0]))
+    except PolicygraphError as exc:
+        return Answer.error(400, _located(exc))
     return None
+
+
+def _checked(text: str) -> safety.Checked:
+    return safety.check(text, allow_from=True)
+
+
+def _located(exc: PolicygraphError) -> str:
+    problem = exc.problems[0]
+    m = _ERROR_AT.search(problem.message)
+    if m:
+        return f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3)}"
+    return f"line {problem.line}: {problem.message}" if problem.line else problem.message
 
 
 def syntax_error(exc: SyntaxError) -> Answer:
@@ -131,13 +153,33 @@ def choose(formats: dict, accept: str, forced: str | None, default: str) -> str:
     return default
 
 
-def execute(engine, text: str, accept: str = "", forced: str | None = None, max_rows: int = 10_000) -> Answer:
-    """Run one query on the engine's store and serialise its result (runs inside a query worker)."""
+def execute(engine, text: str, accept: str = "", forced: str | None = None, max_rows: int = 10_000,
+            default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (),
+            base_iri: str | None = None) -> Answer:
+    """Run one query on the engine's store and serialise its result (runs inside a query worker).
+
+    The dataset is the store's default graph, unless the request names one: `default_graphs` /
+    `named_graphs` (the protocol's default-graph-uri / named-graph-uri, which win over the query's own)
+    or the query's FROM / FROM NAMED. Every graph named must be one the store holds (400 otherwise);
+    nothing is ever fetched. Relative IRIs resolve against `base_iri` (the endpoint's URL)."""
     refused = refusal(text)
     if refused:
         return refused
+    checked = _checked(text)
+    if not (default_graphs or named_graphs) and checked.dataset:
+        default_graphs = tuple(iri for kind, iri in checked.dataset if kind == "default")
+        named_graphs = tuple(iri for kind, iri in checked.dataset if kind == "named")
+    kwargs: dict = {}
+    if default_graphs or named_graphs:
+        missing = [iri for iri in dict.fromkeys((*default_graphs, *named_graphs))
+                   if not _holds(engine.store, iri)]
+        if missing:
+            return Answer.error(400, "the store holds no graph " + ", ".join(f"<{iri}>" for iri in missing)
+                                + " (a dataset names graphs of the store; nothing is loaded from an IRI)")
+        kwargs["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]  # only named ones: empty
+        kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
     try:
-        result = engine.store.query(text, prefixes=_OX_PREFIXES)
+        result = engine.store.query(text, prefixes=_OX_PREFIXES, base_iri=base_iri, **kwargs)
         if isinstance(result, ox.QueryBoolean):
             name = choose(RESULT_FORMATS, accept, forced, "json")
             return _boolean(bool(result), name)
@@ -159,6 +201,13 @@ def execute(engine, text: str, accept: str = "", forced: str | None = None, max_
         return syntax_error(exc)
     except (OSError, ValueError, TypeError) as exc:  # evaluation errors Oxigraph reports (e.g. a bad regex)
         return Answer.error(400, f"the query failed: {exc}")
+
+
+def _holds(store, iri: str) -> bool:
+    try:
+        return store.contains_named_graph(ox.NamedNode(iri))
+    except ValueError:  # not an IRI
+        return False
 
 
 def _bounded(results, limit: int) -> list | None:
@@ -199,13 +248,63 @@ def _solutions(columns: list[str], rows: list, name: str) -> Answer:
     media = RESULT_FORMATS[name][0]
     if name == "json":
         return Answer(200, media, data)
+    if name == "csv":
+        return Answer(200, media, _csv(columns, rows))
     try:
         parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-        return Answer(200, media, parsed.serialize(format=_RESULTS_FORMAT[name]))
+        body = parsed.serialize(format=_RESULTS_FORMAT[name])
     except MemoryError:  # Oxigraph's results reader holds one value in a 16 MB buffer at most
         return Answer.error(413, f"a value of the result is longer than Oxigraph's {name.upper()} writer takes "
-                                 "(16 MB): ask for JSON (Accept: application/sparql-results+json), or shorten it "
-                                 "(SUBSTR)")
+                                 "(16 MB): ask for JSON (Accept: application/sparql-results+json) or CSV, or "
+                                 "shorten it (SUBSTR)")
+    return Answer(200, media, _guard_tsv(body) if name == "tsv" else body)
+
+
+def _csv(columns: list[str], rows: list) -> bytes:
+    """SPARQL 1.1 CSV results (IRIs and literals as their text, blank nodes as _:label, CRLF), each cell a
+    spreadsheet would run as a formula guarded with a leading apostrophe, as every CSV the tool writes
+    (`controls.spreadsheet_safe`); a number is a number, never guarded.
+
+    >>> _csv(["v"], [{"v": ox.Literal("=HYPERLINK(1)")}, {"v": ox.Literal("-5", datatype=ox.NamedNode(_XSD + "integer"))}])
+    b"v\\r\\n'=HYPERLINK(1)\\r\\n-5\\r\\n"
+    """
+    import csv
+    import io
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row[c]) for c in columns])
+    return buf.getvalue().encode()
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMBERS = {_XSD + t for t in ("integer", "decimal", "double", "float", "long", "int", "short", "byte",
+                                "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+                                "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+_NUMERIC = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+
+
+def _csv_cell(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    value = term.value
+    if isinstance(term, ox.Literal) and _NUMERIC.match(value) and term.datatype.value in _NUMBERS:
+        return value
+    return spreadsheet_safe(value)
+
+
+def _guard_tsv(body: bytes) -> bytes:
+    """Oxigraph's SPARQL TSV writes strings quoted and IRIs in <>; a bare cell (a number, a boolean) that
+    a spreadsheet would run as a formula is guarded as in CSV."""
+    lines = body.decode().split("\n")
+    for i, line in enumerate(lines[1:], 1):
+        cells = line.split("\t")
+        lines[i] = "\t".join(c if not c.startswith(("=", "+", "-", "@")) or _NUMERIC.match(c) else "'" + c
+                             for c in cells)
+    return "\n".join(lines).encode()
 
 
 def _boolean(value: bool, name: str) -> Answer:
@@ -220,3 +319,58 @@ def _boolean(value: bool, name: str) -> Answer:
 
 _RESULTS_FORMAT = {"xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV,
                    "tsv": ox.QueryResultsFormat.TSV}
+
+
+_SD = "http://www.w3.org/ns/sparql-service-description#"
+_FORMATS = "http://www.w3.org/ns/formats/"
+#: The result formats this endpoint writes, as the W3C's format IRIs.
+_FORMAT_IRIS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+#: Limits of the server, beside the Service Description terms (no standard term says them).
+LIMITS = "https://w3id.org/policygraph/ontology/service#"
+
+
+def service_description(engine, endpoint: str, accept: str = "", forced: str | None = None,
+                        time_limit: float = 10.0, max_rows: int = 10_000) -> Answer:
+    """The SPARQL 1.1 Service Description of the endpoint (`GET /sparql` without a query), in the graph
+    format the client accepts (Turtle by default): the endpoint, SPARQL 1.1 Query, the result formats,
+    the read-only feature set in words, the time and row limits, and the graphs the store holds.
+
+    >>> import pyoxigraph as ox
+    >>> class E: store = ox.Store()
+    >>> b"sd:SPARQL11Query" in service_description(E, "http://127.0.0.1:8000/sparql").body
+    True
+    """
+    from policygraph import __version__
+    node = ox.NamedNode(endpoint)
+    sd = lambda name: ox.NamedNode(_SD + name)  # noqa: E731
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    dataset, default = ox.BlankNode(), ox.BlankNode()
+    triples = [
+        ox.Triple(node, rdf_type, sd("Service")),
+        ox.Triple(node, sd("endpoint"), node),
+        ox.Triple(node, sd("supportedLanguage"), sd("SPARQL11Query")),
+        *(ox.Triple(node, sd("resultFormat"), ox.NamedNode(_FORMATS + f)) for f in _FORMAT_IRIS),
+        ox.Triple(node, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"), ox.Literal(
+            f"policygraph {__version__}: read-only. SELECT, ASK, CONSTRUCT and DESCRIBE; SPARQL Update, LOAD and "
+            f"SERVICE are refused, and FROM / FROM NAMED / default-graph-uri / named-graph-uri name graphs the "
+            f"store holds (nothing is loaded from an IRI). A query runs at most {time_limit:g} s and returns at "
+            f"most {max_rows:,} rows or triples.", language="en")),
+        ox.Triple(node, ox.NamedNode(LIMITS + "timeLimit"), ox.Literal(f"{time_limit:g}", datatype=ox.NamedNode(xsd + "decimal"))),
+        ox.Triple(node, ox.NamedNode(LIMITS + "maxRows"), ox.Literal(str(max_rows), datatype=ox.NamedNode(xsd + "integer"))),
+        ox.Triple(node, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, rdf_type, sd("Graph")),
+    ]
+    for graph in sorted(engine.store.named_graphs(), key=str):
+        named = ox.BlankNode()
+        triples += [ox.Triple(dataset, sd("namedGraph"), named), ox.Triple(named, rdf_type, sd("NamedGraph")),
+                    ox.Triple(named, sd("name"), graph)]
+    name = choose(GRAPH_FORMATS, accept, forced, "turtle")
+    media, _, fmt = GRAPH_FORMATS[name]
+    prefixes = {"sd": _SD, "formats": _FORMATS, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "pgsd": LIMITS}
+    body = (ox.serialize(triples, format=fmt) if fmt is ox.RdfFormat.N_TRIPLES
+            else ox.serialize(triples, format=fmt, prefixes=prefixes))
+    return Answer(200, media, body)

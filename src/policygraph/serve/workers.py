@@ -101,6 +101,8 @@ def _worker(store_dir: str, conn, warm=None, memory: int = 0) -> None:
         import pyoxigraph as ox
 
         from policygraph.store.engines import OxigraphEngine
+        from policygraph.store.safety import prepare_worker
+        prepare_worker()  # no network in a query worker where the system allows it; the query check warmed
         global _engine
         _engine = OxigraphEngine(store=ox.Store.read_only(store_dir), where=store_dir)
         if warm is not None:

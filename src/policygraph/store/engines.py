@@ -15,7 +15,6 @@ Example:
 """
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.namespaces import PREFIXES
+from policygraph.store import safety
 
 ENGINES = ("rdflib", "oxigraph")
 
@@ -133,9 +133,10 @@ class RdflibEngine:
             raise PolicygraphError.single(_NOT_SELECT, EXIT_INPUT, file=query.path)
         bound = {Variable(k): v for k, v in {**query.bind(params), **batch}.items()}
         try:
-            result = self.graph.query(prepared, initBindings=bound, initNs=PREFIXES)
-            names = [str(v) for v in result.vars or []]
-            return Rows(({n: row[i] for i, n in enumerate(names)} for row in result), names)
+            with safety.rdflib_guard():  # a second barrier: no SERVICE evaluation, no socket but Unix ones
+                result = self.graph.query(prepared, initBindings=bound, initNs=PREFIXES)
+                names = [str(v) for v in result.vars or []]
+                return Rows(({n: row[i] for i, n in enumerate(names)} for row in result), names)
         except PolicygraphError:
             raise
         except Exception as exc:  # rdflib raises many types while evaluating (unknown functions, bad casts…)
@@ -146,27 +147,17 @@ class RdflibEngine:
         return self.graph
 
 
-#: Tokens that make the query text itself harmless to scan: strings (long and short), IRIs, comments.
-_SKIPPED = re.compile("|".join((
-    r'"""[\s\S]*?"""', r"'''[\s\S]*?'''",                # long strings
-    r'"(?:[^"\\\n]|\\.)*"', r"'(?:[^'\\\n]|\\.)*'",      # short strings
-    r'<[^<>"{}|^`\\\x00-\x20]*>',                        # IRIs (no spaces: `?a < ?b` is not one)
-    r"#[^\n]*",                                          # comments
-)))
-#: SPARQL keywords that reach outside the graph: a federated query, or a graph loaded from an IRI.
 def _blank(text: str) -> str:
-    """The query with strings, IRIs and comments blanked out (same length, lines kept), so keywords
-    and variables can be found by position without reading inside them."""
-    return _SKIPPED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
-
-
-_REMOTE = re.compile(r"(?<![\w?$:.-])(SERVICE|FROM)(?![\w:.-])", re.IGNORECASE)
+    """The query with strings, IRIs and comments blanked out (same length, lines kept), read by the
+    SPARQL tokenizer of `policygraph.store.safety`."""
+    return safety.blank(text)
 
 
 def refuse_remote(text: str, path: Path | None = None) -> None:
     """Refuse a query that would reach the network: SERVICE sends it (and, on rdflib, the rows
-    matched so far) to another endpoint; FROM / FROM NAMED make rdflib fetch the IRI. Both engines
-    call this before they parse or run anything, so no connection is ever made (exit 2, located).
+    matched so far) to another endpoint; FROM / FROM NAMED make rdflib fetch the IRI. Decided on the
+    query as the SPARQL grammar reads it and on rdflib's parse of it (`policygraph.store.safety.check`);
+    both engines call this before they run anything, so no connection is ever made (exit 2, located).
 
     >>> refuse_remote('SELECT ?service WHERE { ?s <urn:from> "SERVICE" } # FROM')
     >>> try:
@@ -175,20 +166,7 @@ def refuse_remote(text: str, path: Path | None = None) -> None:
     ...     print(exc.problems[0].line, exc.problems[0].message[:45])
     2 SERVICE (a query sent to another endpoint) is
     """
-    found = _remote_keyword(text)
-    if found:
-        word, line = found
-        what = ("SERVICE (a query sent to another endpoint)" if word == "SERVICE" else
-                "FROM / FROM NAMED (a graph loaded from an IRI)")
-        raise PolicygraphError.single(f"{what} is refused: policygraph never sends queries or graph data over "
-                                      f"the network; query the store itself", EXIT_INPUT, file=path, line=line)
-
-
-@functools.lru_cache(maxsize=256)  # the engines ask again for the same text (projection, then the run)
-def _remote_keyword(text: str) -> tuple[str, int] | None:
-    blanked = _blank(text)
-    m = _REMOTE.search(blanked)
-    return (m.group(1).upper(), blanked.count("\n", 0, m.start()) + 1) if m else None
+    safety.check(text, path)
 
 
 _NOT_SELECT = ("only SELECT queries are run: they return rows (table, CSV, TSV, JSON); for the graph itself "
@@ -264,6 +242,9 @@ class OxigraphEngine:
         self._graph = graph
 
     def run(self, query: Query, values: dict[str, Iterable] | None = None, **params) -> Rows:
+        # The query's own text is checked (once: cached); what the engine adds to it — VALUES lists and
+        # inlined parameters — is written by term_sparql and holds no keyword.
+        refuse_remote(query.text, query.path)
         terms = query.bind(params)
         text = with_values(query.text, values) if values else query.text
         # Parameters written in as constants where safe (Oxigraph plans a substituted one as unbound);
@@ -279,7 +260,7 @@ class OxigraphEngine:
         return Rows(({n: from_oxigraph(sol[n]) for n in names} for sol in solutions), names)
 
     def _query(self, text: str, path: Path | None, **kwargs):
-        refuse_remote(text, path)
+        """Run a text made from a checked query (see `run`) on the store."""
         try:
             return self.store.query(text, prefixes=_OX_PREFIXES, **kwargs)
         except SyntaxError as exc:
@@ -311,8 +292,8 @@ def _error_line(exc: SyntaxError) -> int | None:
 
 def _projected(text: str, path: Path | None) -> list[str]:
     """The variables a SELECT query returns, read by Oxigraph itself (run on an empty store)."""
-    if text not in _PROJECTED:
-        _PROJECTED[text] = select_columns(text, path) or []
+    if text not in _PROJECTED:  # a text made from a checked query (see OxigraphEngine.run)
+        _PROJECTED[text] = _columns(text, path) or []
     return _PROJECTED[text]
 
 
@@ -324,6 +305,10 @@ def select_columns(text: str, path: Path | None = None) -> list[str] | None:
     (['b', 'a'], None)
     """
     refuse_remote(text, path)
+    return _columns(text, path)
+
+
+def _columns(text: str, path: Path | None) -> list[str] | None:
     try:
         result = _EMPTY.query(text, prefixes=_OX_PREFIXES)
     except SyntaxError as exc:
