@@ -24,6 +24,19 @@ class Table:
     columns: list[str]
     rows: list[dict]
     linked: list[set[str]] = field(default_factory=list)
+    #: A page of a larger table: the whole table's row count and where the page starts.
+    total: int | None = None
+    offset: int = 0
+
+    def page(self, offset: int, size: int) -> Table:
+        """Rows offset … offset + size - 1, knowing the whole table's size."""
+        return Table(self.columns, self.rows[offset:offset + size], self.linked[offset:offset + size],
+                     len(self.rows), offset)
+
+
+#: Rows per page of the web app's tables (`?_size=`, as Datasette names it), and the most a page shows.
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
 
 
 def table_of(rows, columns: list[str] | None = None) -> Table:
@@ -122,9 +135,16 @@ def trace_table(engine, project, target: str) -> Table:
     return Table(columns, rows, linked)
 
 
-def kpi_board(engine, folders: list[Path]) -> tuple[Table, dict[str, str]]:
-    """The KPI status board: kpi-status's rows, and a sparkline (SVG points) of each KPI's observations."""
-    board = named_rows(engine, folders, "kpi-status", {})
+def named_page(engine, folders: list[Path], name: str, params: dict[str, str], offset: int = 0,
+               size: int = PAGE_SIZE) -> Table:
+    """One page of a named query's rows (the page a web page shows; the downloads take them all)."""
+    return named_rows(engine, folders, name, params).page(offset, size)
+
+
+def kpi_board(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, dict[str, str]]:
+    """One page of the KPI status board: kpi-status's rows, and a sparkline (SVG points) of the
+    observations of each KPI on the page."""
+    board = named_rows(engine, folders, "kpi-status", {}).page(offset, size)
     return board, sparklines(engine, folders, [row.get("kpi") for row in board.rows])
 
 
@@ -149,6 +169,12 @@ def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
         rid = str(r["kpi"]).removeprefix(_RECORD)
         series[rid].append((_plain(date) if date is not None else "9999", str(r["statement"]), value))
     return {k: sparkline([v for *_, v in sorted(points)]) for k, points in series.items()}
+
+
+def gap_page(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, list[dict]]:
+    """One page of the gap report's table, and the count per kind (of the whole report)."""
+    table, kinds = gap_table(engine, folders)
+    return table.page(offset, size), kinds
 
 
 def gap_table(engine, folders: list[Path]) -> tuple[Table, list[dict]]:
