@@ -453,3 +453,36 @@ def client(project, store_dir):
     from tests.serve.conftest import make_client
     with make_client(project, store_dir) as c:
         yield c
+
+
+# ------------------------------------------------------------------------------- terminal tables at scale
+def test_a_long_table_shows_its_first_rows_with_the_total_and_a_hint(runner, corpus):
+    from policygraph.cli.queries import TABLE_ROWS
+    total = len(corpus.engine.run(corpus.library.get("evidence")))
+    assert total > TABLE_ROWS
+    result = runner.invoke(app, ["query", "evidence"])
+    assert result.exit_code == 0
+    assert f"showing {TABLE_ROWS:,} of {total:,} rows" in result.stderr and "--format csv" in result.stderr
+    every = runner.invoke(app, ["query", "evidence", "--format", "json"])
+    assert len(json.loads(every.stdout)) == total  # plain formats print every row
+    assert json.loads(every.stdout) == json.loads(json.dumps(
+        [{c: pages.plain(r.get(c)) for c in r} for r in corpus.engine.run(corpus.library.get("evidence"))],
+        ensure_ascii=False))
+    few = runner.invoke(app, ["query", "evidence", "--format", "csv", "--limit", "5"])
+    import csv
+    assert len(list(csv.reader(io.StringIO(few.stdout)))) == 6
+    short = runner.invoke(app, ["query", "kpi-status", "--limit", "2"])
+    assert "showing 2 of" in short.stderr
+    assert "showing" not in runner.invoke(app, ["query", "kpi-status", "--limit", "0"]).stderr
+
+
+def test_gaps_table_is_bounded_too(runner):
+    whole = json.loads(runner.invoke(app, ["gaps", "--format", "json"]).stdout)
+    assert whole["total"] > 3
+    result = runner.invoke(app, ["gaps", "--limit", "3"])
+    assert result.exit_code == 0 and f"showing 3 of {whole['total']:,} rows" in result.stderr
+    limited = json.loads(runner.invoke(app, ["gaps", "--format", "json", "--limit", "3"]).stdout)
+    assert sum(len(k["rows"]) for k in limited["gaps"]) == 3 and limited["total"] == whole["total"]
+    rows = runner.invoke(app, ["gaps", "--format", "csv"]).stdout
+    import csv
+    assert len(list(csv.reader(io.StringIO(rows)))) == whole["total"] + 1
