@@ -34,8 +34,11 @@ def start_server(store_dir, log: Path, *extra: str):
     """`policygraph serve` on a free loopback port, once /health says every pool has a ready worker."""
     port = free_port()
     # The log goes to a file: a pipe nobody reads would fill up and stall the server.
+    # --max-rows above the corpus: every named query is run unbound below, and the views' batch readers
+    # (node-triples …) then return the whole graph (about 12,000 rows).
     proc = subprocess.Popen([str(POLICYGRAPH), "serve", "--port", str(port), "--store", str(store_dir),
-                             "--root", str(ROOT), *extra], stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+                             "--root", str(ROOT), "--max-rows", "100000", *extra], stdout=log.open("w"),
+                            stderr=subprocess.STDOUT, text=True)
     proc.log = log
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
