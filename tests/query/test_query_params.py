@@ -27,6 +27,6 @@ def test_query_csv_quotes_spreadsheet_formulas_as_export_does(runner, tmp_path, 
                  '("plain" 2) } } ORDER BY ?n', encoding="utf-8")
     result = runner.invoke(app, ["query", str(q), "--format", fmt])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.output.removeprefix("\ufeff").splitlines()
     assert lines[1].startswith(("'=HYPERLINK", "\"'=HYPERLINK")) and lines[1].endswith(f"{sep}-5")
     assert lines[2].startswith("'@SUM(A1)") and lines[3] == f"plain{sep}2"

@@ -78,15 +78,18 @@ def test_bad_names_and_parameters(client, path, status):
 
 
 def test_formula_cells_are_guarded_in_csv_and_xlsx():
-    from policygraph.views.tables import delimited, xlsx_bytes
+    """Defect: the workbook guarded a formula-like cell with a visible leading apostrophe, so a quote
+    beginning with "-" was no longer verbatim; it is now a string cell with Excel's quote prefix."""
+    from policygraph.views.tables import Sheet, delimited, xlsx_bytes
     rows = [{"a": "=HYPERLINK(\"http://x\")", "b": "+1", "c": "-2", "d": "@SUM(A1)", "e": -3, "f": "ok\x1b[31m"}]
     columns = list(rows[0])
     line = delimited(columns, rows).splitlines()[1]
     assert line.startswith("\"'=HYPERLINK") and ",'+1,'-2,'@SUM(A1),-3," in line
-    sheet = load_workbook(io.BytesIO(xlsx_bytes({"t": (columns, rows)})))["t"]
-    values = [c.value for c in sheet[2]]
-    assert values[:4] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)"]
-    assert values[4] == -3 and values[5] == "ok\\x1b[31m"
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([Sheet("t", columns, rows)])))["t"]
+    cells = sheet[2]
+    assert [c.value for c in cells[:4]] == ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)"]  # verbatim
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells[:4])
+    assert cells[4].value == -3 and cells[4].data_type == "n" and cells[5].value == "ok\\x1b[31m"
     assert all(c.data_type != "f" for c in sheet[2])
 
 

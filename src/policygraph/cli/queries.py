@@ -73,8 +73,10 @@ def _text(value) -> str:
 
 
 def _delimited(columns: list[str], rows: list[dict], delimiter: str) -> str:
+    """CSV for spreadsheets starts with a byte-order mark (Excel reads the Japanese as UTF-8, as the web
+    app's .csv and `export --format csv` do); TSV is the plain form for machines (no BOM)."""
     from policygraph.views.tables import delimited
-    return delimited(columns, rows, delimiter)
+    return delimited(columns, rows, delimiter, bom=delimiter == ",")
 
 
 def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "") -> None:
@@ -167,6 +169,7 @@ def gaps(
 
     Example: policygraph gaps --format json --fail-on-gaps
     """
+    from policygraph.graph.namespaces import record_id
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
     project, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
@@ -178,6 +181,8 @@ def gaps(
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
         columns = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
         plain = [{c: v for c, v in r.as_dict().items() if c in columns} for r in rows]
+        for row in plain:
+            row["node"] = record_id(row["node"])  # ids, as in the workbook and the web app's /gaps.csv
         typer.echo(_delimited(columns, plain, "," if fmt is OutputFormat.csv else "\t"), nl=False)
     else:
         out = console()

@@ -139,7 +139,7 @@ def create_app(settings: Settings) -> Starlette:
         if len(found.rows) > settings.max_rows:
             raise HTTPException(413, f"the result has more than {settings.max_rows:,} rows (the server's --max-rows)")
         if fmt:
-            return _table_file(fmt, name, found.columns, found.rows)
+            return _table_file(fmt, name, found, title=query.title)
         return _html(request, "serve-query.html.j2", title=query.title or name, query=query, params=params,
                      result=found, links=_format_links(request, name))
 
@@ -166,7 +166,7 @@ def create_app(settings: Settings) -> Starlette:
         target, fmt = _split_format(request.path_params["target"])
         if fmt:
             found = await call(pages.trace_table, settings.project, target)
-            return _table_file(fmt, f"trace-{target}", found.columns, found.rows)
+            return _table_file(fmt, f"trace-{target}", found, title=f"トレース · trace {target}")
         html = await call(pages.trace_page, settings.project, target)
         # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch).
         return HTMLResponse(html, headers={"X-Content-Type-Options": "nosniff"})
@@ -175,7 +175,7 @@ def create_app(settings: Settings) -> Starlette:
         fmt = _table_format(request)
         board, lines = await call(pages.kpi_board, library.folders)
         if fmt:
-            return _table_file(fmt, "kpi-status", board.columns, board.rows)
+            return _table_file(fmt, "kpi-status", board, title="KPI 状況 · KPI status board")
         return _html(request, "serve-kpis.html.j2", title="KPI 状況 · KPI status board", board=board, lines=lines,
                      styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}" for f in TABLE_FORMATS})
 
@@ -183,7 +183,7 @@ def create_app(settings: Settings) -> Starlette:
         fmt = _table_format(request)
         found, kinds = await call(pages.gap_table, library.folders)
         if fmt:
-            return _table_file(fmt, "gaps", found.columns, found.rows)
+            return _table_file(fmt, "gaps", found, title="欠落 · Coverage gaps")
         return _html(request, "serve-gaps.html.j2", title="欠落 · Coverage gaps", result=found, kinds=kinds,
                      links={f: f"/gaps.{f}" for f in TABLE_FORMATS})
 
@@ -431,17 +431,18 @@ def _format_links(request: Request, name: str) -> dict[str, str]:
     return {fmt: f"{request.url.path.rsplit('/', 1)[0]}/{name}.{fmt}{query}" for fmt in TABLE_FORMATS}
 
 
-def _table_file(fmt: str, name: str, columns: list[str], rows: list[dict]) -> Response:
+def _table_file(fmt: str, name: str, table: pages.Table, title: str = "") -> Response:
     """A table as a download: JSON (a list of objects, as `policygraph query --format json`), CSV (UTF-8
-    with a BOM, for Excel) or an Excel workbook."""
-    from policygraph.views.tables import delimited, xlsx_bytes
+    with a BOM, for Excel) or an Excel workbook (`views.tables.xlsx_bytes`: dates typed, quotes verbatim,
+    a contents sheet naming the table in full)."""
+    from policygraph.views.tables import Sheet, delimited, xlsx_bytes
     if fmt == "json":
-        body = json.dumps(rows, ensure_ascii=False, indent=1).encode()
+        body = json.dumps(table.rows, ensure_ascii=False, indent=1).encode()
         return Response(body, media_type=TABLE_FORMATS[fmt])
     if fmt == "csv":
-        body = b"\xef\xbb\xbf" + delimited(columns, rows).encode()
+        body = delimited(table.columns, table.rows, bom=True).encode()
     else:
-        body = xlsx_bytes({name: (columns, rows)})
+        body = xlsx_bytes([Sheet(name, table.columns, table.rows, table.types, title)])
     return Response(body, media_type=TABLE_FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{_safe_name(name)}.{fmt}"'})
 

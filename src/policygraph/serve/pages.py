@@ -18,18 +18,21 @@ _RECORD = str(PREFIXES["pgr"])
 @dataclass
 class Table:
     """Rows of plain values (record IRIs as ids) with their columns; `linked[i]` names the columns of
-    row i that hold a record id (the page links them to /id/…)."""
+    row i that hold a record id (the page links them to /id/…); `types` the date columns, which the
+    .xlsx download writes as Excel dates (`views.tables.column_types`)."""
 
     columns: list[str]
     rows: list[dict]
     linked: list[set[str]] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
 
 
 def table_of(rows, columns: list[str] | None = None) -> Table:
     """A `Rows` result (dicts of RDF terms) as a Table."""
+    from policygraph.views.tables import column_types
     columns = list(columns if columns is not None else rows.columns)
     linked = [{c for c in columns if isinstance(r.get(c), URIRef) and str(r[c]).startswith(_RECORD)} for r in rows]
-    return Table(columns, [{c: plain(r.get(c)) for c in columns} for r in rows], linked)
+    return Table(columns, [{c: plain(r.get(c)) for c in columns} for r in rows], linked, column_types(rows, columns))
 
 
 def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -> Table:
