@@ -96,3 +96,15 @@ def test_formula_cells_are_guarded_in_csv_and_xlsx():
 def test_json_is_the_cli_json(client, engine, project):
     assert client.get("/queries/kpi-status.json").json() == json.loads(json.dumps(
         cli_rows(engine, project, "kpi-status"), ensure_ascii=False))
+
+
+def test_a_parameter_naming_no_node_is_a_message_above_the_empty_table(client):
+    """Defect: the web form gave an empty table for a mistyped id, with no word of why."""
+    page = client.get("/queries/kpi-history", params={"kpi": "kpi-cloud-municpalities"})
+    assert page.status_code == 200
+    assert 'class="pg-warning"' in page.text
+    assert "kpi=kpi-cloud-municpalities matches no node in the graph; did you mean kpi-cloud-municipalities?" in page.text
+    assert page.text.index("pg-warning") < page.text.index("<table") if "<table" in page.text else True
+    assert 'class="pg-warning"' not in client.get("/queries/kpi-history", params={"kpi": KPI}).text
+    missing = client.get("/queries/kpi-stauts")
+    assert missing.status_code == 404 and "did you mean kpi-status?" in missing.text

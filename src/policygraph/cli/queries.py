@@ -35,7 +35,10 @@ def _resolve_query(project, name_or_file: str):
     path = Path(name_or_file)
     if name_or_file.endswith(".rq") or "/" in name_or_file:
         if not path.is_file():
-            raise PolicygraphError.single("query file not found", EXIT_INPUT, file=path)
+            from policygraph.query.names import did_you_mean
+            hint = did_you_mean(path.stem, QueryLibrary(project.query_dirs).names()).replace(
+                "did you mean ", "did you mean the named query ")
+            raise PolicygraphError.single(f"query file not found{hint}", EXIT_INPUT, file=path)
         query = NamedQuery.read(path)
     else:
         query = QueryLibrary(project.query_dirs).get(name_or_file)
@@ -115,6 +118,7 @@ def query(
 
     Example: policygraph query kpi-history --param kpi=kpi-cloud-municipalities --format csv
     """
+    from policygraph.query.names import unmatched_parameters
     from policygraph.query.sparql import bindings
     q = _resolve_query(open_project(root), name)
     params = _params(param or [])
@@ -122,9 +126,12 @@ def query(
     _, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
     with time_limit(timeout, f"query {q.name}"):
         rows = graph.run(q, **params)
+        unmatched = unmatched_parameters(graph, params)
     columns = rows.columns
     plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)")
+    for note in unmatched.values():  # a mistyped id is not an empty answer: say so (the exit stays 0)
+        typer.echo(f"policygraph: note: {note}", err=True)
     if fmt is OutputFormat.table:
         console(stderr=True).print(f"(graph: {graph.where}; engine: {graph.name})", style="dim")
 

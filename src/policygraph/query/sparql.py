@@ -122,8 +122,9 @@ class QueryLibrary:
         if name not in self._cache:
             path = self.path(name)
             if path is None:
-                raise PolicygraphError.single(f"no query named {name!r} (see `policygraph queries`)", EXIT_INPUT,
-                                              file=self.folder / f"{name}.rq")
+                from policygraph.query.names import did_you_mean
+                raise PolicygraphError.single(f"no query named {name!r}{did_you_mean(name, self.names())} "
+                                              "(`policygraph queries` lists them)", EXIT_INPUT)
             self._cache[name] = NamedQuery.read(path)
         return self._cache[name]
 

@@ -128,7 +128,8 @@ def create_app(settings: Settings) -> Starlette:
     async def named_query(request: Request) -> Response:
         name, fmt = _split_format(request.path_params["name"])
         if name not in library.names():
-            raise HTTPException(404, f"no query named {name!r}")
+            from policygraph.query.names import did_you_mean
+            raise HTTPException(404, f"no query named {name!r}{did_you_mean(name, library.names())}")
         query = library.get(name)
         params = {k: v for k, v in request.query_params.items() if v != ""}
         unknown = set(params) - set(query.params)

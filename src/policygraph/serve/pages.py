@@ -25,6 +25,8 @@ class Table:
     rows: list[dict]
     linked: list[set[str]] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
+    #: Warnings shown above the table (a parameter naming no node: the rows are empty for that reason).
+    notes: list[str] = field(default_factory=list)
 
 
 def table_of(rows, columns: list[str] | None = None) -> Table:
@@ -38,9 +40,13 @@ def table_of(rows, columns: list[str] | None = None) -> Table:
 def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -> Table:
     """The rows of a named query with its parameters bound, as `policygraph query NAME --param …`
     prints them: values are bound (`parse_param`), never pasted into the query text."""
+    from policygraph.query.names import unmatched_parameters
     from policygraph.query.sparql import QueryLibrary, parse_param
     query = QueryLibrary(folders).get(name)
-    return table_of(engine.run(query, **{k: parse_param(v) for k, v in params.items()}))
+    bound = {k: parse_param(v) for k, v in params.items()}
+    table = table_of(engine.run(query, **bound))
+    table.notes = list(unmatched_parameters(engine, bound).values())
+    return table
 
 
 # ------------------------------------------------------------------ the record model, once per worker
