@@ -36,8 +36,15 @@ _engine = None
 
 def _worker(store_dir: str, conn, warm=None) -> None:
     """A worker's life: open the store read-only, run `warm(engine)` (e.g. build the record model the
-    pages read), then answer calls until the pipe closes."""
+    pages read), then answer calls until the pipe closes.
+
+    Ctrl-C in a terminal signals the whole process group: a worker ignores SIGINT and lets the server
+    end it (it closes the pipe, or ends the worker), so stopping the server prints no worker traceback."""
+    import signal
+
     import pyoxigraph as ox
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     from policygraph.store.engines import OxigraphEngine
     global _engine
