@@ -219,12 +219,13 @@ def create_app(settings: Settings) -> Starlette:
         return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text)
 
     async def editor(request: Request) -> Response:
+        from policygraph.graph.namespaces import PREFIXES
         from policygraph.serve.templates import YASGUI_VERSION
         examples = [{"name": n, "title": library.get(n).title, "text": library.get(n).text} for n in library.names()]
         chosen = request.query_params.get("example", "")
         return _html(request, "serve-editor.html.j2", title="SPARQL エディタ · query editor", examples=examples,
                      chosen=chosen if chosen in library.names() else "kpi-status", yasgui=f"yasgui-{YASGUI_VERSION}",
-                     csp=EDITOR_CSP)
+                     prefixes={name: str(iri) for name, iri in PREFIXES.items()}, csp=EDITOR_CSP)
 
     async def health(_request: Request) -> Response:
         from policygraph.store.embedded import read_info
