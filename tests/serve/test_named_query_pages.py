@@ -47,6 +47,13 @@ def test_downloads_hold_the_cli_rows(client, engine, project):
     sheet = book["kpi-history"]
     assert [c.value for c in sheet[1]] == list(expected[0])
     assert sheet.max_row == len(expected) + 1
+    # typed as delivered: `date` (xsd:date) an Excel date, `when` (printed precision) text, values numbers
+    head = {c.value: c.column - 1 for c in sheet[1]}
+    for row, want in zip(sheet.iter_rows(min_row=2), expected):
+        assert row[head["date"]].is_date and row[head["date"]].value.date().isoformat() == want["date"]
+        assert row[head["when"]].data_type == "s" and row[head["when"]].value == want["when"]
+        assert row[head["value"]].value == want["value"]
+    assert book.sheetnames[0] == "目次" and book["目次"]["B2"].value == "kpi-history"
 
 
 def test_every_named_query_page_renders(client, project):
@@ -108,3 +115,11 @@ def test_a_parameter_naming_no_node_is_a_message_above_the_empty_table(client):
     assert 'class="pg-warning"' not in client.get("/queries/kpi-history", params={"kpi": KPI}).text
     missing = client.get("/queries/kpi-stauts")
     assert missing.status_code == 404 and "did you mean kpi-status?" in missing.text
+
+
+def test_english_text_on_the_query_and_editor_pages_is_marked_lang_en(client):
+    page = client.get("/queries/kpi-history").text
+    assert '<p class="pg-description" lang="en">' in page and '<span lang="en">Run</span>' in page
+    assert '<span class="pg-hint" lang="en">' in page
+    editor = client.get("/query").text
+    assert '<span lang="en">Example</span>' in editor and '<span lang="en">endpoint <code>/sparql</code>' in editor
