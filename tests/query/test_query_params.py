@@ -69,3 +69,9 @@ def test_a_mistyped_trace_target_suggests_ids_in_plain_words(runner):
     assert ("the directive or document to trace: no directive or document matches 'dir-honebuto-2017-clod' "
             "(by id, label or alias); did you mean dir-honebuto-2017-cloud") in result.stderr
     assert "TARGET" not in result.stderr and "field" not in result.stderr
+
+
+def test_a_command_line_option_is_named_as_an_option(runner):
+    result = runner.invoke(app, ["query", "kpi-history", "--param", "nonsense"])
+    assert result.exit_code == 2
+    assert "option --param: a parameter is NAME=VALUE" in result.stderr and "field --param" not in result.stderr
