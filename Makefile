@@ -31,9 +31,11 @@ serve: $(INSTALLED)
 	@trap : INT; $(VENV)/bin/policygraph serve $(SERVE_ARGS); status=$$?; \
 	  case $$status in 0|130|143) exit 0;; *) exit $$status;; esac
 
-# Install with test extras and run the whole test suite (browser tests need Debian's chromium).
+# Install with test extras and run the whole test suite (browser tests need Debian's chromium). The
+# install includes the plain one, so `make run` / `make serve` afterwards need no pip.
 test: $(PY) system-deps
 	$(PY) -m pip install $(PIP_FLAGS) -e '.[test]'
+	@touch $(INSTALLED)
 	$(PY) -m pytest
 
 # Debian packages the tests need: chromium (browser tests drive /usr/bin/chromium, never a downloaded
