@@ -133,9 +133,9 @@ def workbook_bytes(engine, library, kpi_values: list[dict], lang: str = "ja") ->
     from policygraph.query.gaps import first_excerpts, gap_report
     from policygraph.views.tables import Sheet, column_types, xlsx_bytes
 
-    def named(key: str, query: str, found=None, columns=None) -> Sheet:
+    def named(key: str, query: str, found=None) -> Sheet:
         found = engine.run(library.get(query)) if found is None else found
-        columns = list(columns or found.columns)
+        columns = list(found.columns)
         return sheet(key, columns, [{c: plain(r.get(c)) for c in columns} for r in found],
                      column_types(found, columns), f"query {query}")
 
