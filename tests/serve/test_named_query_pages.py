@@ -123,3 +123,14 @@ def test_english_text_on_the_query_and_editor_pages_is_marked_lang_en(client):
     assert '<span class="pg-hint" lang="en">' in page
     editor = client.get("/query").text
     assert '<span lang="en">Example</span>' in editor and '<span lang="en">endpoint <code>/sparql</code>' in editor
+
+
+def test_gap_queries_carry_japanese_and_english_titles(client, project):
+    """#23.7: gap titles in Japanese and English (a `# title_ja:` header beside `# title:`)."""
+    library = QueryLibrary(project.query_dirs)
+    gaps = [library.get(n) for n in library.names() if n.endswith("-gap")]
+    assert gaps and all(q.title_ja and q.title and q.title_ja != q.title for q in gaps)
+    page = client.get("/queries/kpi-no-target-gap").text
+    assert "<h1 id=\"pg-page-title\">目標のない KPI · KPIs with no target</h1>" in page
+    listing = client.get("/queries").text
+    assert '目標のない KPI · <span lang="en">KPIs with no target</span>' in listing

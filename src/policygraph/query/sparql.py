@@ -24,7 +24,7 @@ from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.namespaces import PREFIXES
 from policygraph.store.engines import Rows
 
-_HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title_ja|title|description|param)\s*:\s*(.*)$")
 
 
 @dataclass
@@ -33,6 +33,8 @@ class NamedQuery:
     path: Path
     text: str
     title: str = ""
+    #: The title in Japanese (`# title_ja:`), shown beside the English one where the pages are bilingual.
+    title_ja: str = ""
     description: str = ""
     params: dict[str, str] = field(default_factory=dict)
     _compiled: object = field(default=None, repr=False, compare=False)

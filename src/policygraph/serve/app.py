@@ -141,7 +141,8 @@ def create_app(settings: Settings) -> Starlette:
             raise HTTPException(413, f"the result has more than {settings.max_rows:,} rows (the server's --max-rows)")
         if fmt:
             return _table_file(fmt, name, found, title=query.title)
-        return _html(request, "serve-query.html.j2", title=query.title or name, query=query, params=params,
+        title = " · ".join(t for t in (query.title_ja, query.title) if t) or name
+        return _html(request, "serve-query.html.j2", title=title, query=query, params=params,
                      result=found, links=_format_links(request, name))
 
     # ---------------------------------------------------------------- audit pages
