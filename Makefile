@@ -8,21 +8,34 @@ PIP_FLAGS ?= -q --disable-pip-version-check
 $(PY):
 	python3 -m venv $(VENV)
 
-# Install, build the graph into build/, and show the worked thread.
-run: $(PY)
+# The install, once: pip runs again only when pyproject.toml changes (the install is editable, so code
+# changes need none).
+INSTALLED := $(VENV)/.policygraph-installed
+$(INSTALLED): pyproject.toml | $(PY)
 	$(PY) -m pip install $(PIP_FLAGS) -e .
+	@touch $@
+
+# Install, build the graph into build/, and show the worked thread.
+run: $(INSTALLED)
 	$(VENV)/bin/policygraph build
 	$(VENV)/bin/policygraph trace 未来投資戦略2017
 	$(VENV)/bin/policygraph viz graph
 	$(VENV)/bin/policygraph viz trace 未来投資戦略2017
 
-# The web app over the store `make run` built: http://127.0.0.1:8000/ (Ctrl-C stops it).
-serve: run
-	$(VENV)/bin/policygraph serve
+# The web app on http://127.0.0.1:8000/: reuses the install, builds only when the data changed since the
+# store was built (`build --if-stale` compares the store's input digest), and stops quietly on Ctrl-C
+# (the server's exit on SIGINT or SIGTERM is a normal end here, not a make error). SERVE_ARGS="--port 8080"
+# passes options to `policygraph serve`.
+serve: $(INSTALLED)
+	@$(VENV)/bin/policygraph build --if-stale
+	@trap : INT; $(VENV)/bin/policygraph serve $(SERVE_ARGS); status=$$?; \
+	  case $$status in 0|130|143) exit 0;; *) exit $$status;; esac
 
-# Install with test extras and run the whole test suite (browser tests need Debian's chromium).
+# Install with test extras and run the whole test suite (browser tests need Debian's chromium). The
+# install includes the plain one, so `make run` / `make serve` afterwards need no pip.
 test: $(PY) system-deps
 	$(PY) -m pip install $(PIP_FLAGS) -e '.[test]'
+	@touch $(INSTALLED)
 	$(PY) -m pytest
 
 # Debian packages the tests need: chromium (browser tests drive /usr/bin/chromium, never a downloaded

@@ -31,8 +31,8 @@ class Problem:
         parts = []
         if self.record:
             parts.append(f"record {self.record}")
-        if self.field:
-            parts.append(f"field {self.field}")
+        if self.field:  # a command-line option is named as one, not as a record's field
+            parts.append(f"option {self.field}" if self.field.startswith("--") else f"field {self.field}")
         head = f"{where}{', '.join(parts)}: " if parts else where
         text = f"{head}{self.message}"
         if self.value is not None:

@@ -145,9 +145,13 @@ def test_cli_gaps_json_groups_by_kind(runner, library):
 def test_cli_gaps_csv_and_fail_on_gaps(runner):
     result = runner.invoke(app, ["gaps", "--format", "csv", "--fail-on-gaps"])
     assert result.exit_code == 1
-    header, *lines = result.stdout.splitlines()
+    assert result.stdout.startswith("\ufeff")  # a byte-order mark, for spreadsheets
+    header, *lines = result.stdout.removeprefix("\ufeff").splitlines()
     assert header == "kind,title,node,label,document,quote,locator,file,line"
     assert any(line.startswith("kpi-no-observation-gap,") for line in lines)
+    # record ids, as in the workbook and the web app's /gaps.csv (not full IRIs)
+    assert "https://w3id.org/policygraph/id/" not in result.stdout
+    assert any(",kpi-11-back-office-consolidation," in line for line in lines)
 
 
 def test_cli_fail_on_gaps_passes_on_a_clean_graph(runner, ontology, tmp_path):

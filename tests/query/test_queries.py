@@ -140,7 +140,10 @@ def test_query_formats(runner, fmt):
         assert any(r["value"] == 1067 and r["kind"] == "observation" for r in rows)
         assert all(r["kpi"] == "kpi-cloud-municipalities" for r in rows)
     elif fmt in ("csv", "tsv"):
-        rows = list(csv.DictReader(io.StringIO(out), delimiter="," if fmt == "csv" else "\t"))
+        # CSV is for spreadsheets: a byte-order mark first, as the web app's .csv (Excel then reads the
+        # Japanese as UTF-8); TSV is the plain form for machines.
+        assert out.startswith("\ufeff") == (fmt == "csv")
+        rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff")), delimiter="," if fmt == "csv" else "\t"))
         assert rows and rows[0]["kpi"] == "kpi-cloud-municipalities"
         assert any(r["value"] == "1067" for r in rows)
     else:

@@ -52,7 +52,7 @@ def test_find_quote_not_found_says_where_it_breaks(runner):
 
 def test_find_quote_unknown_source(runner):
     result = runner.invoke(app, ["find-quote", "009", "x"])
-    assert result.exit_code == 2 and "unknown source '009'" in result.stderr
+    assert result.exit_code == 2 and "no source text '009'" in result.stderr
 
 
 def test_schema_is_committed_and_current(runner, project):

@@ -47,6 +47,13 @@ def test_downloads_hold_the_cli_rows(client, engine, project):
     sheet = book["kpi-history"]
     assert [c.value for c in sheet[1]] == list(expected[0])
     assert sheet.max_row == len(expected) + 1
+    # typed as delivered: `date` (xsd:date) an Excel date, `when` (printed precision) text, values numbers
+    head = {c.value: c.column - 1 for c in sheet[1]}
+    for row, want in zip(sheet.iter_rows(min_row=2), expected):
+        assert row[head["date"]].is_date and row[head["date"]].value.date().isoformat() == want["date"]
+        assert row[head["when"]].data_type == "s" and row[head["when"]].value == want["when"]
+        assert row[head["value"]].value == want["value"]
+    assert book.sheetnames[0] == "目次" and book["目次"]["B2"].value == "kpi-history"
 
 
 def test_every_named_query_page_renders(client, project):
@@ -78,18 +85,52 @@ def test_bad_names_and_parameters(client, path, status):
 
 
 def test_formula_cells_are_guarded_in_csv_and_xlsx():
-    from policygraph.views.tables import delimited, xlsx_bytes
+    """Defect: the workbook guarded a formula-like cell with a visible leading apostrophe, so a quote
+    beginning with "-" was no longer verbatim; it is now a string cell with Excel's quote prefix."""
+    from policygraph.views.tables import Sheet, delimited, xlsx_bytes
     rows = [{"a": "=HYPERLINK(\"http://x\")", "b": "+1", "c": "-2", "d": "@SUM(A1)", "e": -3, "f": "ok\x1b[31m"}]
     columns = list(rows[0])
     line = delimited(columns, rows).splitlines()[1]
     assert line.startswith("\"'=HYPERLINK") and ",'+1,'-2,'@SUM(A1),-3," in line
-    sheet = load_workbook(io.BytesIO(xlsx_bytes({"t": (columns, rows)})))["t"]
-    values = [c.value for c in sheet[2]]
-    assert values[:4] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)"]
-    assert values[4] == -3 and values[5] == "ok\\x1b[31m"
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([Sheet("t", columns, rows)])))["t"]
+    cells = sheet[2]
+    assert [c.value for c in cells[:4]] == ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)"]  # verbatim
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells[:4])
+    assert cells[4].value == -3 and cells[4].data_type == "n" and cells[5].value == "ok\\x1b[31m"
     assert all(c.data_type != "f" for c in sheet[2])
 
 
 def test_json_is_the_cli_json(client, engine, project):
     assert client.get("/queries/kpi-status.json").json() == json.loads(json.dumps(
         cli_rows(engine, project, "kpi-status"), ensure_ascii=False))
+
+
+def test_a_parameter_naming_no_node_is_a_message_above_the_empty_table(client):
+    """Defect: the web form gave an empty table for a mistyped id, with no word of why."""
+    page = client.get("/queries/kpi-history", params={"kpi": "kpi-cloud-municpalities"})
+    assert page.status_code == 200
+    assert 'class="pg-warning"' in page.text
+    assert "kpi=kpi-cloud-municpalities matches no node in the graph; did you mean kpi-cloud-municipalities?" in page.text
+    assert page.text.index("pg-warning") < page.text.index("<table") if "<table" in page.text else True
+    assert 'class="pg-warning"' not in client.get("/queries/kpi-history", params={"kpi": KPI}).text
+    missing = client.get("/queries/kpi-stauts")
+    assert missing.status_code == 404 and "did you mean kpi-status?" in missing.text
+
+
+def test_english_text_on_the_query_and_editor_pages_is_marked_lang_en(client):
+    page = client.get("/queries/kpi-history").text
+    assert '<p class="pg-description" lang="en">' in page and '<span lang="en">Run</span>' in page
+    assert '<span class="pg-hint" lang="en">' in page
+    editor = client.get("/query").text
+    assert '<span lang="en">Example</span>' in editor and '<span lang="en">endpoint <code>/sparql</code>' in editor
+
+
+def test_gap_queries_carry_japanese_and_english_titles(client, project):
+    """#23.7: gap titles in Japanese and English (a `# title_ja:` header beside `# title:`)."""
+    library = QueryLibrary(project.query_dirs)
+    gaps = [library.get(n) for n in library.names() if n.endswith("-gap")]
+    assert gaps and all(q.title_ja and q.title and q.title_ja != q.title for q in gaps)
+    page = client.get("/queries/kpi-no-target-gap").text
+    assert "<h1 id=\"pg-page-title\">目標のない KPI · KPIs with no target</h1>" in page
+    listing = client.get("/queries").text
+    assert '目標のない KPI · <span lang="en">KPIs with no target</span>' in listing

@@ -2,6 +2,8 @@
 import io
 import pytest
 from openpyxl import load_workbook
+
+from policygraph.views.tables import short_sheet_name
 from rdflib import Graph, URIRef
 
 KPI = "kpi-cloud-municipalities"
@@ -104,9 +106,25 @@ def test_every_table_downloads_as_csv_and_xlsx(client, path, sheet):
     csv_text = client.get(path + ".csv").content.decode("utf-8-sig")
     assert len(csv_text.splitlines()) > 1
     book = load_workbook(io.BytesIO(client.get(path + ".xlsx").content))
-    assert book[sheet[:31]].max_row == len(csv_text.splitlines()) or book[sheet[:31]].max_row > 1
+    tab = short_sheet_name(sheet, set())
+    assert book.sheetnames == ["目次", tab] and book.active.title == tab
+    assert book["目次"]["B2"].value == sheet  # the full name, when the tab is shortened
+    assert book[tab].max_row == len(csv_text.splitlines()) or book[tab].max_row > 1
     assert isinstance(client.get(path + ".json").json(), list)
     assert client.get(path + ".exe").status_code in (400, 404)  # no such format (a trace: no such target)
+
+
+def test_web_workbook_types_dates_and_keeps_quotes_verbatim(client):
+    """The web app's .xlsx is written as the CLI's: xsd:date columns as Excel dates, ids, verbatim quotes."""
+    sheet = load_workbook(io.BytesIO(client.get("/kpis.xlsx").content))["kpi-status"]
+    head = {c.value: c.column - 1 for c in sheet[1]}
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[head["kpi"]].value == KPI)
+    assert row[head["deadline"]].is_date and row[head["deadline"]].number_format == "yyyy-mm-dd"
+    assert row[head["latestValue"]].value == 1067 and sheet.auto_filter.ref and sheet.freeze_panes == "A2"
+    gaps = load_workbook(io.BytesIO(client.get("/gaps.xlsx").content))["gaps"]
+    quotes = [r[5] for r in gaps.iter_rows(min_row=2) if str(r[5].value or "").startswith("-")]
+    assert quotes and all(c.data_type == "s" and c.quotePrefix for c in quotes)
+    assert all(not str(c.value).startswith("'") for c in quotes)
 
 
 def test_static_files_stay_in_their_folders(client):

@@ -53,6 +53,50 @@ def test_the_editor_runs_a_named_query_and_shows_its_rows(browser, live, engine,
     clean(log)
 
 
+SHARED = "SELECT ?kpi WHERE { ?kpi a pg:KPI } ORDER BY ?kpi LIMIT 3"  # pg: is predeclared by /sparql
+
+
+def test_the_editors_share_link_reopens_the_shared_query(browser, live):
+    """Defect: YASGUI's share link reopened the default query (populateFromUrl was off), typed work was lost
+    on reload, and result IRIs opened w3id.org in a new tab."""
+    page, log = open_page(browser, live, "/query")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.evaluate("q => { pgEditor.yasgui.getTab().setQuery(q); }", SHARED)
+    link = page.evaluate("() => pgEditor.yasgui.getTab().getShareableLink()")
+    assert link.startswith(live.url + "/query") and "query=" in link
+    # typed work survives a reload (YASGUI's persistence, in this browser's localStorage)
+    page.reload(wait_until="load")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert page.evaluate("() => pgEditor.yasgui.getTab().getQuery()") == SHARED
+    clean(log)
+    page.context.close()
+
+    # another browser (a fresh profile) opens the link: the shared query, not the default example
+    other, log = open_page(browser, live, link[len(live.url):])
+    other.wait_for_selector(".yasqe .CodeMirror")
+    assert other.evaluate("() => pgEditor.yasgui.getTab().getQuery()") == SHARED
+    assert other.evaluate("() => pgEditor.yasgui.getTab().getEndpoint()") == live.url + "/sparql"
+    other.click(".yasqe_queryButton")
+    other.wait_for_selector(".yasr .dataTable tbody tr a.iri", timeout=20000)
+    first = other.locator(".yasr .dataTable tbody tr a.iri").first
+    assert first.inner_text().startswith("pgr:")  # the project's prefixes shorten ids in results
+    assert first.get_attribute("target") != "_blank"
+    shown = first.inner_text().removeprefix("pgr:")
+    first.click()
+    other.wait_for_url(f"{live.url}/id/{shown}")  # the record's page here, in the same tab
+    assert "KPI" in other.inner_text("main")
+    clean(log)
+    other.context.close()
+
+
+def test_an_example_link_opens_the_example_over_kept_work(browser, live):
+    page, log = open_page(browser, live, "/query?example=body-workload")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert "Body workload" in page.evaluate("() => pgEditor.yasgui.getTab().getQuery()")
+    clean(log)
+    page.context.close()
+
+
 def test_a_kpi_page_shows_its_quote_and_chart(browser, live):
     page, log = open_page(browser, live, f"/id/{KPI}")
     assert "550団体" in page.inner_text("main")

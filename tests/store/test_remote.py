@@ -145,6 +145,18 @@ def test_build_switches_to_the_new_graph_and_drops_the_old(cli_built, name):
 
 
 @pytest.mark.parametrize("name", REMOTE_SERVERS)
+def test_a_parameter_naming_no_node_is_a_note_on_remote_stores_too(cli_built, name):
+    """The check for a mistyped id (#23: no silent empties) runs on the remote store as on the embedded one."""
+    server = cli_built[name][0]
+    result = _invoke(["query", "kpi-history", "-p", "kpi=kpi-cloud-municpalities", "-f", "json", "--store", server.url])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert "did you mean kpi-cloud-municipalities?" in result.stderr
+    found = _invoke(["query", "kpi-history", "-p", "kpi=kpi-cloud-municipalities", "-f", "json", "--store", server.url])
+    assert found.exit_code == 0 and "note:" not in found.stderr
+
+
+@pytest.mark.parametrize("name", REMOTE_SERVERS)
 @pytest.mark.parametrize("args", [["trace", "未来投資戦略2017", "--format", "json"], ["gaps", "--format", "json"],
                                   ["query", "kpi-status", "--format", "csv"],
                                   ["query", "kpi-history", "--param", "kpi=kpi-cloud-municipalities", "-f", "json"],

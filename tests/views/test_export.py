@@ -89,23 +89,160 @@ def test_export_default_path_is_in_build(runner, project_copy, fmt, name):
     assert (project_copy.root / "build" / name).is_file()
 
 
-def test_xlsx_is_one_workbook_for_auditors(runner, tmp_path, engine, project):
+SHEETS_JA = ["目次", "KPI状況", "欠落", "KPI値と引用", "トレース", "根拠", "トレース起点"]
+SHEETS_EN = ["Contents", "KPI status", "Gaps", "KPI values", "Trace", "Evidence", "Trace roots"]
+
+
+@pytest.fixture(scope="module")
+def workbook(store_dir, tmp_path_factory):
+    """`policygraph export --format xlsx` of the corpus, read back with openpyxl."""
     from openpyxl import load_workbook
 
-    from policygraph.query.sparql import QueryLibrary
-    out = tmp_path / "audit.xlsx"
-    result = runner.invoke(app, ["export", "--format", "xlsx", "-o", str(out)])
+    from tests.conftest import StoreRunner
+    out = tmp_path_factory.mktemp("xlsx") / "audit.xlsx"
+    result = StoreRunner(store_dir).invoke(app, ["export", "--format", "xlsx", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    book = load_workbook(out)
-    assert book.sheetnames == ["KPI status", "Gaps", "Evidence", "Trace roots"]
+    return load_workbook(out)
+
+
+def header(sheet) -> dict[str, int]:
+    return {c.value: c.column for c in sheet[1]}
+
+
+def column(sheet, name: str) -> list:
+    col = header(sheet)[name]
+    return [row[col - 1] for row in sheet.iter_rows(min_row=2)]
+
+
+def test_xlsx_is_one_workbook_for_auditors(workbook, engine, project):
+    from policygraph.query.sparql import QueryLibrary
+    assert workbook.sheetnames == SHEETS_JA and workbook.active.title == "KPI状況"
     library = QueryLibrary(project.query_dirs)
-    assert book["KPI status"].max_row == len(engine.run(library.get("kpi-status"))) + 1
-    assert book["Evidence"].max_row == len(engine.run(library.get("evidence"))) + 1
-    assert [c.value for c in book["Gaps"][1]][:3] == ["kind", "title", "node"]
-    assert book["Gaps"].max_row > 100
-    # no cell is a formula, and none begins with a formula character unguarded
-    for sheet in book:
+    assert workbook["KPI状況"].max_row == len(engine.run(library.get("kpi-status"))) + 1
+    assert workbook["根拠"].max_row == len(engine.run(library.get("evidence"))) + 1
+    assert [c.value for c in workbook["欠落"][1]][:3] == ["kind", "title", "node"]
+    assert workbook["欠落"].max_row > 100
+    # the contents sheet: every sheet, its row count and a link to it
+    contents = workbook["目次"]
+    listed = {r[0].value: r for r in contents.iter_rows(min_row=2) if r[0].value}
+    assert list(listed) == SHEETS_JA[1:]
+    for name, row in listed.items():
+        assert row[3].value == workbook[name].max_row - 1
+        assert row[0].hyperlink.location == f"'{name}'!A1" or row[0].hyperlink.target == f"#'{name}'!A1"
+    for sheet in workbook:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
-                assert cell.data_type != "f"
-                assert not (isinstance(cell.value, str) and cell.value[:1] in "=+-@")
+                assert cell.data_type != "f"  # no cell is a formula
+
+
+def test_xlsx_sheet_names_in_english(runner, tmp_path):
+    from openpyxl import load_workbook
+    out = tmp_path / "audit.xlsx"
+    result = runner.invoke(app, ["export", "--format", "xlsx", "--lang", "en", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert book.sheetnames == SHEETS_EN
+    assert [c.value for c in book["Contents"][1]] == ["sheet", "name", "description", "rows", "source"]
+    assert runner.invoke(app, ["export", "--format", "xlsx", "--lang", "fr", "-o", str(out)]).exit_code == 2
+
+
+def test_xlsx_dates_and_numbers_are_typed(workbook, engine, project):
+    """Defect: dates were text; xsd:date columns are Excel dates shown as yyyy-mm-dd, numbers numbers."""
+    import datetime as dt
+
+    from policygraph.query.sparql import QueryLibrary
+    board = workbook["KPI状況"]
+    rows = {r["kpi"]: r for r in engine.run(QueryLibrary(project.query_dirs).get("kpi-status"), )}
+    kpis = column(board, "kpi")
+    for name in ("deadline", "latestDate", "gradeDate", "asOf"):
+        for kpi, cell in zip(kpis, column(board, name)):
+            expected = rows[_iri(kpi.value)].get(name)
+            if expected is None:
+                assert cell.value is None
+            else:
+                assert cell.is_date and cell.number_format == "yyyy-mm-dd", (name, kpi.value)
+                assert cell.value.date() == dt.date.fromisoformat(str(expected))
+    cloud = kpis.index(next(c for c in kpis if c.value == "kpi-cloud-municipalities"))
+    assert column(board, "latestValue")[cloud].value == 1067 and column(board, "latestValue")[cloud].data_type == "n"
+    assert column(board, "latestWhen")[cloud].data_type == "s"  # the printed precision stays text beside the date
+    values = workbook["KPI値と引用"]
+    dates = [c for c in column(values, "date") if c.value is not None]
+    assert dates and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in dates)
+    assert all(c.data_type == "n" for c in column(values, "value") if c.value is not None)
+    assert all(c.data_type == "n" for c in column(workbook["根拠"], "line") if c.value is not None)
+    # columns are sized to their text: a Japanese label column is wider than an id column of the same sheet
+    width = {c.value: board.column_dimensions[c.column_letter].width for c in board[1]}
+    assert width["label"] > width["tier"] and 20 < width["label"] <= 62
+
+
+def _iri(rid: str):
+    from policygraph.graph.namespaces import PGR
+    return PGR[rid]
+
+
+def test_xlsx_quotes_are_verbatim_even_when_they_start_like_a_formula(workbook, engine, project):
+    """Defect: a quote beginning with "-" (source 002 prints "- 1窓口業務…" for ①－１) got a visible leading
+    apostrophe; it is now the quote itself, in a string cell with Excel's quote prefix."""
+    from policygraph.query.sparql import QueryLibrary
+    evidence = engine.run(QueryLibrary(project.query_dirs).get("evidence"))
+    expected = [str(r["quote"]) for r in evidence]
+    assert any(q.startswith("-") for q in expected)  # the corpus has such quotes
+    cells = column(workbook["根拠"], "quote")
+    assert [c.value for c in cells] == expected
+    for cell in cells:
+        if cell.value.startswith(("=", "+", "-", "@")):
+            assert cell.data_type == "s" and cell.quotePrefix
+    kpi_quotes = [c.value for c in column(workbook["KPI値と引用"], "quote") if c.value]
+    assert any(q.startswith("- 1窓口業務のアウトソーシング") for q in kpi_quotes)
+
+
+def test_xlsx_uses_record_ids_as_the_web_app_does(workbook):
+    """Defect: the CLI workbook wrote full IRIs in the gap sheet where the web workbook wrote ids."""
+    for name, col in (("欠落", "node"), ("KPI状況", "kpi"), ("トレース", "directive"), ("根拠", "node")):
+        cells = column(workbook[name], col)
+        assert cells and not any(str(c.value).startswith("https://w3id.org/policygraph/id/") for c in cells)
+    assert "kpi-11-back-office-consolidation" in {c.value for c in column(workbook["欠落"], "node")}
+
+
+def test_xlsx_has_kpi_values_with_quotes_as_the_csv(workbook, runner, tmp_path):
+    out = tmp_path / "k.csv"
+    assert runner.invoke(app, ["export", "-f", "csv", "-o", str(out)]).exit_code == 0
+    csv_rows = read_csv(out)
+    sheet = workbook["KPI値と引用"]
+    assert [c.value for c in sheet[1]] == KPI_COLUMNS and sheet.max_row == len(csv_rows) + 1
+    by_statement = {c.value: i for i, c in enumerate(column(sheet, "statement_id"))}
+    briefing = by_statement["obs-cloud-municipalities-2015-04-01-briefing"]
+    assert column(sheet, "quote")[briefing].value == "クラウド化市区町村数は、728団体(H27.4.1)から"
+    assert column(sheet, "value")[briefing].value == 728
+
+
+def test_xlsx_has_the_trace_of_every_document(workbook, engine, project):
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.query.trace import trace
+    sheet = workbook["トレース"]
+    documents = {c.value for c in column(sheet, "document")}
+    assert "doc-future-investment-2017" in documents
+    expected = trace(engine, QueryLibrary(project.query_dirs), "doc-future-investment-2017")
+    want = {(d["id"], (i or {}).get("id"), (k or {}).get("id")) for d in expected["directives"]
+            for i in d["reform_items"] or [None] for k in ((i or {}).get("kpis") or [None])}
+    rows = [(d.value, i.value, k.value) for doc, d, i, k in zip(column(sheet, "document"), column(sheet, "directive"),
+                                                                 column(sheet, "item"), column(sheet, "kpi"))
+            if doc.value == "doc-future-investment-2017"]
+    assert set(rows) == want and len(rows) == len(set(rows))
+    quotes = [c.value for c in column(sheet, "quote")]
+    assert all(quotes) and all(isinstance(c.value, int) for c in column(sheet, "line"))
+
+
+@pytest.mark.parametrize("name, tab", [
+    ("trace-doc-future-investment-2017", "trace-doc-future-investment"),
+    ("kpi-status", "kpi-status"),
+    ("a" * 40, "a" * 31),                       # one word longer than a tab: cut, nothing else to do
+    ("KPI: [all]/?*", "KPI_ _all____"),         # characters Excel refuses
+    ("'quoted'", "quoted"),
+])
+def test_short_sheet_names_end_at_a_word(name, tab):
+    from policygraph.views.tables import short_sheet_name
+    assert short_sheet_name(name, set()) == tab
+    assert short_sheet_name(name, {tab.upper()}) not in (tab, tab.upper())  # Excel compares case-insensitively

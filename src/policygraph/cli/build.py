@@ -13,6 +13,10 @@ def build(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: build/).",
                                                 file_okay=False)] = None,
     timings: Annotated[bool, typer.Option("--timings", help="Print how long each stage took.")] = False,
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="Build only when the store is missing or older than "
+                                           "the data (its build record's input digest differs, or another "
+                                           "policygraph version built it); otherwise say it is current and "
+                                           "exit 0. `make serve` uses it.")] = False,
     store: Annotated[str | None, typer.Option(
         "--store", help="Upload the graph to this SPARQL 1.1 store (the URL of its query endpoint; default: "
                         "[store] url in policygraph.toml) instead of writing build/: into a new named graph, "
@@ -26,7 +30,7 @@ def build(
     (SHACL shapes, OWL consistency), as `policygraph validate` does, before anything is written; the
     store and the exports are then swapped in together, atomically. Reading commands open the store.
 
-    Example: policygraph build --out build/   (or: policygraph build --store http://127.0.0.1:8890/sparql)
+    Example: policygraph build --out build/   (or: policygraph build --if-stale; policygraph build --store URL)
     """
     from policygraph.errors import EXIT_INPUT, PolicygraphError
     from policygraph.pipeline import build as do_build
@@ -41,6 +45,8 @@ def build(
         raise PolicygraphError.single("give --store (a remote store) or --out (a folder), not both", EXIT_INPUT,
                                       field="--store")
     remote = configured(proj, store) if out is None else None
+    if if_stale and remote is None and _current(proj, out):
+        return
     if remote is not None:
         remote.current()  # an unreachable store or refused credentials: say so before the long part
     with console(stderr=True).status("building graph…") as status:
@@ -57,6 +63,23 @@ def build(
     if timings:
         for name, seconds in result.seconds.items():
             out_console.print(f"  {name:24} {seconds:8.2f} s", highlight=False, markup=False)
+
+
+def _current(project, out: Path | None) -> bool:
+    """True (and a line saying so) when the store in `out` (default build/) holds the current data."""
+    from policygraph.pipeline import store_state
+    from policygraph.store.embedded import STORE, read_info
+    from policygraph.errors import PolicygraphError
+    store_dir = (out or project.build_dir) / STORE
+    try:
+        if store_state(project, store_dir) is not None:
+            return False
+    except PolicygraphError:  # another project's store, or not a store: the build itself decides
+        return False
+    info = read_info(store_dir)
+    typer.echo(f"policygraph: {store_dir} is current (built {info.built_at} from the same data); not rebuilt",
+               err=True)
+    return True
 
 
 def register(app: typer.Typer) -> None:

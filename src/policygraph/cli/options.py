@@ -91,7 +91,9 @@ def time_limit(seconds: float, what: str = "the queries"):
         timer.cancel()
 
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv, tsv or json.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv (UTF-8 with a "
+                                                  "byte-order mark, for spreadsheets), tsv (plain UTF-8, for "
+                                                  "machines) or json.")]
 EngineOption = Annotated[EngineName, typer.Option("--engine", help="SPARQL engine: oxigraph (the embedded "
                                                   "store, default) or rdflib (for cross-checks); both give the "
                                                   "same rows.")]

@@ -35,7 +35,10 @@ def _resolve_query(project, name_or_file: str):
     path = Path(name_or_file)
     if name_or_file.endswith(".rq") or "/" in name_or_file:
         if not path.is_file():
-            raise PolicygraphError.single("query file not found", EXIT_INPUT, file=path)
+            from policygraph.query.names import did_you_mean
+            hint = did_you_mean(path.stem, QueryLibrary(project.query_dirs).names()).replace(
+                "did you mean ", "did you mean the named query ")
+            raise PolicygraphError.single(f"query file not found{hint}", EXIT_INPUT, file=path)
         query = NamedQuery.read(path)
     else:
         query = QueryLibrary(project.query_dirs).get(name_or_file)
@@ -96,7 +99,8 @@ def _more(shown: int, total: int) -> None:
 
 def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "", limit: int | None = None) -> None:
     """Rows of plain values (already converted) in the chosen format, on stdout: csv, tsv and json
-    written a block of rows at a time; a table of at most TABLE_ROWS (or `limit`) rows."""
+    written a block of rows at a time (CSV, for spreadsheets, starts with a byte-order mark so Excel reads
+    the Japanese as UTF-8; TSV is the plain form for machines); a table of at most TABLE_ROWS (or `limit`) rows."""
     from policygraph.views.tables import delimited_blocks, json_blocks
     shown = _shown(rows, fmt, limit)
     if fmt is OutputFormat.json:
@@ -104,7 +108,8 @@ def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = 
             typer.echo(text, nl=False)
         typer.echo()
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
-        for text in delimited_blocks(columns, shown, "," if fmt is OutputFormat.csv else "\t"):
+        comma = fmt is OutputFormat.csv
+        for text in delimited_blocks(columns, shown, "," if comma else "\t", bom=comma):
             typer.echo(text, nl=False)
     else:
         table = Table(title=Text(title) if title else None, show_lines=False, title_justify="left")
@@ -138,6 +143,7 @@ def query(
 
     Example: policygraph query kpi-history --param kpi=kpi-cloud-municipalities --format csv
     """
+    from policygraph.query.names import unmatched_parameters
     from policygraph.query.sparql import bindings
     q = _resolve_query(open_project(root), name)
     params = _params(param or [])
@@ -145,9 +151,12 @@ def query(
     _, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
     with time_limit(timeout, f"query {q.name}"):
         rows = graph.run(q, **params)
+        unmatched = unmatched_parameters(graph, params)
     columns = rows.columns
     plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)", limit=limit)
+    for note in unmatched.values():  # a mistyped id is not an empty answer: say so (the exit stays 0)
+        typer.echo(f"policygraph: note: {note}", err=True)
     if fmt is OutputFormat.table:
         console(stderr=True).print(f"(graph: {graph.where}; engine: {graph.name})", style="dim")
 
@@ -193,6 +202,7 @@ def gaps(
 
     Example: policygraph gaps --format json --fail-on-gaps
     """
+    from policygraph.graph.namespaces import record_id
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
     project, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
@@ -210,7 +220,10 @@ def gaps(
         from policygraph.views.tables import delimited_blocks
         columns = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
         plain = [{c: v for c, v in r.as_dict().items() if c in columns} for r in _shown(rows, fmt, limit)]
-        for text in delimited_blocks(columns, plain, "," if fmt is OutputFormat.csv else "\t"):
+        for row in plain:
+            row["node"] = record_id(row["node"])  # ids, as in the workbook and the web app's /gaps.csv
+        comma = fmt is OutputFormat.csv
+        for text in delimited_blocks(columns, plain, "," if comma else "\t", bom=comma):
             typer.echo(text, nl=False)
     else:
         left = len(_shown(rows, fmt, limit))  # rows the tables may still show, kind after kind

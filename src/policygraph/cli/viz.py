@@ -56,6 +56,12 @@ class ExportFormat(str, Enum):
     xlsx = "xlsx"
 
 
+class SheetLanguage(str, Enum):
+    """--lang of `export --format xlsx`: the language of the sheet names."""
+    ja = "ja"
+    en = "en"
+
+
 def _load(root: Path | None, store: str | None, graph_file: Path | None, as_of: str | None = None,
           published_by: str | None = None):
     """(project, engine, query library): the one graph-loading path; the views read the store through
@@ -167,10 +173,13 @@ viz_app.command("gaps")(_filtered_view("gaps", """The graph with the gap report'
 def export_command(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="graphml: the record graph for Gephi or "
                                               "Cytoscape; csv: the KPI table for a spreadsheet; xlsx: one workbook with the KPI "
-                                              "status board, the gap report, the evidence and the trace roots.")],
+                                              "status board, the gap report, the KPI values with their quotes, the "
+                                              "trace, the evidence and the trace roots.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
                    "build/policygraph.graphml, build/kpis.csv or build/policygraph.xlsx).", parser=file_path,
                    metavar="FILE")] = None,
+    lang: Annotated[SheetLanguage, typer.Option("--lang", help="xlsx: name the sheets and the contents sheet "
+                                                "in Japanese (ja, default) or English (en).")] = SheetLanguage.ja,
     as_of: AsOfOption = None,
     published_by: PublishedByOption = None,
     store: StoreOption = None,
@@ -178,13 +187,14 @@ def export_command(
     root: RootOption = None,
 ):
     """Export the graph as GraphML, the KPI table as CSV (UTF-8 with BOM, one row per KPI value), or an
-    Excel workbook (KPI status board, gap report, evidence, trace roots; a sheet each).
+    Excel workbook (a contents sheet, then KPI status board, gap report, KPI values with quotes, trace,
+    evidence, trace roots; typed dates and numbers, quotes verbatim, record ids as in the web app).
 
     Example: policygraph export --format xlsx -o audit.xlsx
     """
     from policygraph.views.export import DEFAULT_FILES, export
     project, engine, library = _load(root, store, graph_file, as_of, published_by)
-    path = export(fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value], engine, library)
+    path = export(fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value], engine, library, lang=lang.value)
     typer.echo(f"wrote {path}")
 
 

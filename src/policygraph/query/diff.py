@@ -47,8 +47,8 @@ def _document(engine: Engine, library: QueryLibrary, target: str, field: str) ->
     from policygraph.query.trace import resolve_target
     found = resolve_target(engine, library, target, field)
     if found.kind != "PolicyDocument":
-        raise PolicygraphError.single(f"{found.id} is a {found.kind}, not a policy document", EXIT_INPUT,
-                                      field=field, value=target)
+        raise PolicygraphError.single(f"{field}: {found.id} is a {found.kind}, not a policy document", EXIT_INPUT,
+                                      value=target)
     return {"id": found.id, "label": found.label}
 
 
@@ -63,7 +63,8 @@ def _shown(r: dict) -> str:
 
 def diff(engine: Engine, library: QueryLibrary, a: str, b: str) -> dict:
     """The diff of documents `a` and `b` (ids, labels or aliases), as plain data (JSON-ready)."""
-    doc_a, doc_b = _document(engine, library, a, "DOC_A"), _document(engine, library, b, "DOC_B")
+    doc_a, doc_b = (_document(engine, library, a, "the earlier document"),
+                    _document(engine, library, b, "the later document"))
     a, b = doc_a["id"], doc_b["id"]
     rows = {a: _rows(engine, library, a), b: _rows(engine, library, b)}
     kpis = {d: {r["subject"]: r for r in rs if r["kind"] == "kpi"} for d, rs in rows.items()}

@@ -24,7 +24,7 @@ from policygraph.graph.namespaces import PREFIXES
 from policygraph.store.engines import Rows
 from policygraph.store.safety import PARSE_LOCK as _PARSE_LOCK  # one lock for every rdflib parse
 
-_HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title_ja|title|description|param)\s*:\s*(.*)$")
 
 
 @dataclass
@@ -33,6 +33,8 @@ class NamedQuery:
     path: Path
     text: str
     title: str = ""
+    #: The title in Japanese (`# title_ja:`), shown beside the English one where the pages are bilingual.
+    title_ja: str = ""
     description: str = ""
     params: dict[str, str] = field(default_factory=dict)
     _compiled: object = field(default=None, repr=False, compare=False)
@@ -121,8 +123,9 @@ class QueryLibrary:
         if name not in self._cache:
             path = self.path(name)
             if path is None:
-                raise PolicygraphError.single(f"no query named {name!r} (see `policygraph queries`)", EXIT_INPUT,
-                                              file=self.folder / f"{name}.rq")
+                from policygraph.query.names import did_you_mean
+                raise PolicygraphError.single(f"no query named {name!r}{did_you_mean(name, self.names())} "
+                                              "(`policygraph queries` lists them)", EXIT_INPUT)
             self._cache[name] = NamedQuery.read(path)
         return self._cache[name]
 

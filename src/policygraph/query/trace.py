@@ -28,7 +28,8 @@ class Candidate:
     label_is_lang: bool = True  # a language-tagged label, not a bare number such as 【指針１】
 
 
-def resolve_target(engine: Engine, queries: QueryLibrary, target: str, field: str = "TARGET") -> Candidate:
+def resolve_target(engine: Engine, queries: QueryLibrary, target: str,
+                   field: str = "the directive or document to trace") -> Candidate:
     """A directive or document by id, exact label, or label substring (NFKC, case-insensitive).
 
     Raises PolicygraphError (exit 2) when nothing or more than one thing matches, listing candidates.

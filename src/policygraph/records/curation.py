@@ -39,7 +39,7 @@ def resolve_source(project: Project, name: str) -> tuple[str, Path]:
         if name in (sid, sid.removeprefix("src-"), path.name, path.stem):
             return sid, path
     known = ", ".join(f"{sid} ({p.name})" for sid, p in sorted(catalog.items()))
-    raise PolicygraphError.single(f"unknown source {name!r}; known: {known}", EXIT_INPUT, field="DOC")
+    raise PolicygraphError.single(f"no source text {name!r}; known: {known}", EXIT_INPUT)
 
 
 # ------------------------------------------------------------------ stats
@@ -197,4 +197,4 @@ def require_hits(sid: str, hits: list, text: str, project: Project, doc: str) ->
     prefix, line = longest_prefix(project, doc, text)
     detail = (f"; the longest matching start is {prefix!r} (line {line}), so the quote breaks right after it"
               if prefix else "; not even its first character matches")
-    raise PolicygraphError.single(f"text not found in {sid}{detail}", EXIT_VIOLATIONS, field="TEXT")
+    raise PolicygraphError.single(f"the text to find is not in {sid}{detail}", EXIT_VIOLATIONS)

@@ -198,7 +198,8 @@ def create_app(settings: Settings) -> Starlette:
     async def named_query(request: Request) -> Response:
         name, fmt = _split_format(request.path_params["name"])
         if name not in library.names():
-            raise HTTPException(404, f"no query named {name!r}")
+            from policygraph.query.names import did_you_mean
+            raise HTTPException(404, f"no query named {name!r}{did_you_mean(name, library.names())}")
         query = library.get(name)
         # `_size`, `_next` … (a leading underscore, as Datasette's): the page's, not the query's.
         params = {k: v for k, v in request.query_params.items() if v != "" and not k.startswith("_")}
@@ -208,10 +209,11 @@ def create_app(settings: Settings) -> Starlette:
                                      f"{', '.join(query.params) or 'none'}")
         if fmt:  # the whole result, streamed
             found = await call(pages.named_rows, library.folders, name, params)
-            return await _table_file(fmt, name, found.columns, found.rows)
+            return await _table_file(fmt, name, found, title=query.title)
         offset, size = _paging(request)
         found = await call(pages.named_page, library.folders, name, params, offset, size)
-        return _html(request, "serve-query.html.j2", title=query.title or name, query=query, params=params,
+        title = " · ".join(t for t in (query.title_ja, query.title) if t) or name
+        return _html(request, "serve-query.html.j2", title=title, query=query, params=params,
                      result=found, links=_format_links(request, name), pager=_pager(request, found, size))
 
     # ---------------------------------------------------------------- audit pages
@@ -248,7 +250,7 @@ def create_app(settings: Settings) -> Starlette:
         target, fmt = _split_format(request.path_params["target"])
         if fmt:
             found = await call(pages.trace_table, settings.project, target)
-            return await _table_file(fmt, f"trace-{target}", found.columns, found.rows)
+            return await _table_file(fmt, f"trace-{target}", found, title=f"トレース · trace {target}")
         html = await call(pages.trace_page, settings.project, target)
         # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch) in a
         # <meta> tag for the file on disk; served, the same policy goes in the header, with frame-ancestors.
@@ -261,7 +263,7 @@ def create_app(settings: Settings) -> Starlette:
         fmt = _table_format(request)
         if fmt:  # the whole board, streamed
             board = await call(pages.named_rows, library.folders, "kpi-status", {})
-            return await _table_file(fmt, "kpi-status", board.columns, board.rows)
+            return await _table_file(fmt, "kpi-status", board, title="KPI 状況 · KPI status board")
         offset, size = _paging(request)
         board, lines = await call(pages.kpi_board, library.folders, offset, size)
         return _html(request, "serve-kpis.html.j2", title="KPI 状況 · KPI status board", board=board, lines=lines,
@@ -272,7 +274,7 @@ def create_app(settings: Settings) -> Starlette:
         fmt = _table_format(request)
         if fmt:  # the whole report, streamed
             found, _kinds = await call(pages.gap_table, library.folders)
-            return await _table_file(fmt, "gaps", found.columns, found.rows)
+            return await _table_file(fmt, "gaps", found, title="欠落 · Coverage gaps")
         offset, size = _paging(request)
         found, kinds = await call(pages.gap_page, library.folders, offset, size)
         return _html(request, "serve-gaps.html.j2", title="欠落 · Coverage gaps", result=found, kinds=kinds,
@@ -311,12 +313,13 @@ def create_app(settings: Settings) -> Starlette:
         return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text)
 
     async def editor(request: Request) -> Response:
+        from policygraph.graph.namespaces import PREFIXES
         from policygraph.serve.templates import YASGUI_VERSION
         examples = [{"name": n, "title": library.get(n).title, "text": library.get(n).text} for n in library.names()]
         chosen = request.query_params.get("example", "")
         return _html(request, "serve-editor.html.j2", title="SPARQL エディタ · query editor", examples=examples,
                      chosen=chosen if chosen in library.names() else "kpi-status", yasgui=f"yasgui-{YASGUI_VERSION}",
-                     csp=EDITOR_CSP)
+                     prefixes={name: str(iri) for name, iri in PREFIXES.items()}, csp=EDITOR_CSP)
 
     async def health(_request: Request) -> Response:
         from policygraph.store.embedded import read_info
@@ -603,14 +606,16 @@ def _format_links(request: Request, name: str) -> dict[str, str]:
     return {fmt: f"{request.url.path.rsplit('/', 1)[0]}/{name}.{fmt}{query}" for fmt in TABLE_FORMATS}
 
 
-async def _table_file(fmt: str, name: str, columns: list[str], rows: list[dict]) -> Response:
+async def _table_file(fmt: str, name: str, table: pages.Table, title: str = "") -> Response:
     """A table as a download: JSON (a list of objects, as `policygraph query --format json`), CSV (UTF-8
-    with a BOM, for Excel) or an Excel workbook. JSON and CSV are streamed a block of rows at a time
-    (written in a thread, not on the event loop); the workbook is built in a thread. Any size: the
-    page shows a page of rows, the download has them all."""
+    with a BOM, for Excel) or an Excel workbook (`views.tables.xlsx_bytes`: dates typed, quotes verbatim,
+    a contents sheet naming the table in full). JSON and CSV are streamed a block of rows at a time; the
+    workbook is built in a thread, not on the event loop. Any size: the page shows a page of rows, the
+    download has them all."""
     from starlette.responses import StreamingResponse
 
-    from policygraph.views.tables import xlsx_bytes
+    from policygraph.views.tables import Sheet, xlsx_bytes
+    columns, rows = table.columns, table.rows
     headers = {"X-Content-Type-Options": "nosniff"}
     if fmt != "json":
         headers["Content-Disposition"] = f'attachment; filename="{_safe_name(name)}.{fmt}"'
@@ -618,7 +623,7 @@ async def _table_file(fmt: str, name: str, columns: list[str], rows: list[dict])
         return StreamingResponse(_json_blocks(rows), media_type=TABLE_FORMATS[fmt], headers=headers)
     if fmt == "csv":
         return StreamingResponse(_csv_blocks(columns, rows), media_type=TABLE_FORMATS[fmt], headers=headers)
-    body = await run_in_threadpool(xlsx_bytes, {name: (columns, rows)})
+    body = await run_in_threadpool(xlsx_bytes, [Sheet(name, columns, rows, table.types, title)])
     return Response(body, media_type=TABLE_FORMATS[fmt], headers=headers)
 
 
@@ -632,7 +637,7 @@ def _json_blocks(rows: list[dict]):
 def _csv_blocks(columns: list[str], rows: list[dict]):
     from policygraph.views.tables import delimited_blocks
     yield b"\xef\xbb\xbf"
-    for text in delimited_blocks(columns, rows):
+    for text in delimited_blocks(columns, rows):  # the BOM above, once
         yield text.encode()
 
 

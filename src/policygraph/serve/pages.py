@@ -19,11 +19,15 @@ _RECORD = str(PREFIXES["pgr"])
 @dataclass
 class Table:
     """Rows of plain values (record IRIs as ids) with their columns; `linked[i]` names the columns of
-    row i that hold a record id (the page links them to /id/…)."""
+    row i that hold a record id (the page links them to /id/…); `types` the date columns, which the
+    .xlsx download writes as Excel dates (`views.tables.column_types`)."""
 
     columns: list[str]
     rows: list[dict]
     linked: list[set[str]] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+    #: Warnings shown above the table (a parameter naming no node: the rows are empty for that reason).
+    notes: list[str] = field(default_factory=list)
     #: A page of a larger table: the whole table's row count and where the page starts.
     total: int | None = None
     offset: int = 0
@@ -31,7 +35,7 @@ class Table:
     def page(self, offset: int, size: int) -> Table:
         """Rows offset … offset + size - 1, knowing the whole table's size."""
         return Table(self.columns, self.rows[offset:offset + size], self.linked[offset:offset + size],
-                     len(self.rows), offset)
+                     self.types, self.notes, len(self.rows), offset)
 
 
 #: Rows per page of the web app's tables (`?_size=`, as Datasette names it), and the most a page shows.
@@ -41,17 +45,22 @@ MAX_PAGE_SIZE = 1000
 
 def table_of(rows, columns: list[str] | None = None) -> Table:
     """A `Rows` result (dicts of RDF terms) as a Table."""
+    from policygraph.views.tables import column_types
     columns = list(columns if columns is not None else rows.columns)
     linked = [{c for c in columns if isinstance(r.get(c), URIRef) and str(r[c]).startswith(_RECORD)} for r in rows]
-    return Table(columns, [{c: plain(r.get(c)) for c in columns} for r in rows], linked)
+    return Table(columns, [{c: plain(r.get(c)) for c in columns} for r in rows], linked, column_types(rows, columns))
 
 
 def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -> Table:
     """The rows of a named query with its parameters bound, as `policygraph query NAME --param …`
     prints them: values are bound (`parse_param`), never pasted into the query text."""
+    from policygraph.query.names import unmatched_parameters
     from policygraph.query.sparql import QueryLibrary, parse_param
     query = QueryLibrary(folders).get(name)
-    return table_of(engine.run(query, **{k: parse_param(v) for k, v in params.items()}))
+    bound = {k: parse_param(v) for k, v in params.items()}
+    table = table_of(engine.run(query, **bound))
+    table.notes = list(unmatched_parameters(engine, bound).values())
+    return table
 
 
 # ------------------------------------------------------------------ records, read bounded from the store

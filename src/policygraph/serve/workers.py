@@ -94,7 +94,12 @@ def _limit_memory(limit: int) -> None:
 
 def _worker(store_dir: str, conn, warm=None, memory: int = 0) -> None:
     """A worker's life: open the store read-only, run `warm(engine)` (e.g. build the record model the
-    pages read), then answer calls until the pipe closes. A start that fails is reported, not raised."""
+    pages read), then answer calls until the pipe closes. A start that fails is reported, not raised.
+
+    Ctrl-C in a terminal signals the whole process group: a worker ignores SIGINT and lets the server
+    end it (it closes the pipe, or ends the worker), so stopping the server prints no worker traceback."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     try:
         _limit_memory(memory)

@@ -1,5 +1,6 @@
 """Exports for other tools: the record graph as GraphML (Gephi, Cytoscape, yEd), the KPI table as
-CSV (spreadsheets), and an Excel workbook of the KPI status board, gap report, evidence and trace roots.
+CSV (spreadsheets), and an Excel workbook of the KPI status board, gap report, KPI values with their
+quotes, the trace of every document, the evidence and the trace roots.
 
 Each is read from the store in batches of records (`views.records`: named queries with VALUES
 lists), never as a model of the whole graph: GraphML has the record graph with the attributes the
@@ -33,8 +34,6 @@ from policygraph.views import records
 from policygraph.views.viz_model import _HIDDEN_PROPS, RecordGraph, is_record, pick_labels, record_id
 
 DEFAULT_FILES = {"graphml": "policygraph.graphml", "csv": "kpis.csv", "xlsx": "policygraph.xlsx"}
-#: The workbook's sheets: sheet name → the named query whose rows it holds (the gap report is built apart).
-WORKBOOK_QUERIES = {"KPI status": "kpi-status", "Evidence": "evidence", "Trace roots": "trace-roots"}
 GAP_COLUMNS = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
 
 KPI_COLUMNS = ["kpi_id", "kpi_label_ja", "kpi_label_en", "tier", "attainment", "responsible", "kind",
@@ -144,31 +143,90 @@ def csv_bytes(rows) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def workbook_bytes(engine, library) -> bytes:
-    """One Excel workbook for auditors: the KPI status board, the gap report, the evidence (every quote
-    with its source and locator) and the trace roots, a sheet each; cells guarded as in the CSV."""
+#: The workbook's sheets in order: key → (Japanese name, English name, what it holds). `--lang` picks the name.
+WORKBOOK_SHEETS = {
+    "kpi-status": ("KPI状況", "KPI status", "KPI ごとの目標・最新値・評価と計算した達成状況（query kpi-status）",
+                   "Every KPI: target, latest value, published grade and computed status (query kpi-status)"),
+    "gaps": ("欠落", "Gaps", "欠落の一覧。各行に根拠の引用（policygraph gaps）",
+             "The gap report, a row per gap with its quote (policygraph gaps)"),
+    "kpi-values": ("KPI値と引用", "KPI values", "KPI の基準値・目標・実績・見込み・評価を 1 行ずつ、引用付き（build/kpis.csv と同じ）",
+                   "One row per KPI baseline, target, observation, projection and grade, with its quote "
+                   "(as build/kpis.csv)"),
+    "trace": ("トレース", "Trace", "文書 → 指示 → 改革項目 → KPI の連鎖。指示の引用付き（query trace、全文書）",
+              "Document → directive → reform item → KPI, with the directive's quote (query trace, every document)"),
+    "evidence": ("根拠", "Evidence", "すべての引用と出典・位置（query evidence）",
+                 "Every quote with its source, locator and line (query evidence)"),
+    "trace-roots": ("トレース起点", "Trace roots", "トレースできる指示と文書（query trace-roots）",
+                    "The directives and documents that can be traced (query trace-roots)"),
+}
+#: Columns of the trace sheet: the `trace` query's ids and Japanese labels, then the directive's first quote.
+TRACE_COLUMNS = ["document", "documentJa", "directive", "directiveNumber", "directiveJa", "directiveKind", "item",
+                 "itemNumber", "itemJa", "kpi", "kpiJa", "tier", "attainment", "attainmentAsOf", "quote", "locator",
+                 "file", "line"]
+#: The KPI values sheet's date column, typed as an Excel date (the others are text or numbers).
+KPI_TYPES = {"date": "date"}
+
+
+def workbook_bytes(engine, library, kpi_values: list[dict], lang: str = "ja") -> bytes:
+    """One Excel workbook for auditors (`views.tables.xlsx_bytes`: typed dates and numbers, verbatim
+    quotes, widths, filters): the KPI status board, the gap report, every KPI value with its quote
+    (`kpi_values`, the rows of build/kpis.csv), the trace of every document, the evidence and the trace
+    roots, a sheet each, named in `lang` ("ja" or "en"), with a contents sheet first. Record IRIs are
+    written as ids everywhere, as the web app's downloads write them."""
+    from policygraph.graph.namespaces import record_id
     from policygraph.graph.terms import plain
-    from policygraph.query.gaps import gap_report
-    from policygraph.views.tables import xlsx_bytes
-    sheets = {}
-    for sheet, name in WORKBOOK_QUERIES.items():
-        rows = engine.run(library.get(name))
-        sheets[sheet] = (rows.columns, [{c: plain(r.get(c)) for c in rows.columns} for r in rows])
-    gaps = [{c: v for c, v in r.as_dict().items() if c in GAP_COLUMNS} for r in gap_report(engine, library).rows]
-    ordered = {"KPI status": sheets["KPI status"], "Gaps": (GAP_COLUMNS, gaps), "Evidence": sheets["Evidence"],
-               "Trace roots": sheets["Trace roots"]}
-    return xlsx_bytes(ordered)
+    from policygraph.query.gaps import first_excerpts, gap_report
+    from policygraph.views.tables import Sheet, column_types, xlsx_bytes
+
+    def named(key: str, query: str, found=None) -> Sheet:
+        found = engine.run(library.get(query)) if found is None else found
+        columns = list(found.columns)
+        return sheet(key, columns, [{c: plain(r.get(c)) for c in columns} for r in found],
+                     column_types(found, columns), f"query {query}")
+
+    def sheet(key, columns, rows, types, source) -> Sheet:
+        ja, en, about_ja, about_en = WORKBOOK_SHEETS[key]
+        return Sheet(ja if lang == "ja" else en, columns, rows, types, about_ja if lang == "ja" else about_en, source)
+
+    gaps = []
+    for r in gap_report(engine, library).rows:
+        row = {c: v for c, v in r.as_dict().items() if c in GAP_COLUMNS}
+        row["node"] = record_id(r.node)
+        gaps.append(row)
+    roots = engine.run(library.get("trace-roots"))
+    documents = list(dict.fromkeys(r["node"] for r in roots if str(r["class"]).endswith("#PolicyDocument")))
+    trace_rows = engine.run(library.get("trace"), values={"root": documents}) if documents else []
+    quotes = first_excerpts(engine, library, (r["directive"] for r in trace_rows))
+    traced, seen = [], set()
+    for r in trace_rows:
+        row = {c: plain(r.get(c)) for c in TRACE_COLUMNS if c in r}
+        first = quotes.get(r["directive"]) or {}
+        row.update({c: plain(first.get(c)) for c in ("quote", "locator", "file", "line")})
+        key = tuple(row.get(c) for c in TRACE_COLUMNS)
+        if key not in seen:
+            seen.add(key)
+            traced.append(row)
+    traced.sort(key=lambda row: tuple(str(row.get(c) or "") for c in ("document", "directive", "item", "kpi")))
+    types = column_types(trace_rows, [c for c in TRACE_COLUMNS if c in getattr(trace_rows, "columns", [])])
+    return xlsx_bytes([
+        named("kpi-status", "kpi-status"),
+        sheet("gaps", GAP_COLUMNS, gaps, {}, "policygraph gaps"),
+        sheet("kpi-values", KPI_COLUMNS, kpi_values, KPI_TYPES, "policygraph export --format csv"),
+        sheet("trace", TRACE_COLUMNS, traced, types, "query trace"),
+        named("evidence", "evidence"),
+        named("trace-roots", "trace-roots", roots),
+    ], lang=lang)
 
 
-def export(fmt: str, out: Path, engine, library) -> Path:
-    """Write the graph (graphml), the KPI table (csv) or the audit workbook (xlsx) to `out`,
-    atomically, each read from the engine's store by named queries."""
+def export(fmt: str, out: Path, engine, library, lang: str = "ja") -> Path:
+    """Write the graph (graphml), the KPI table (csv) or the audit workbook (xlsx: its sheets named in
+    `lang`) to `out`, atomically, each read from the engine's store by named queries."""
     if fmt == "graphml":
         payload = graphml_bytes(engine, library)
     elif fmt == "csv":
         payload = csv_bytes(kpi_rows(engine, library))
     elif fmt == "xlsx":
-        payload = workbook_bytes(engine, library)
+        payload = workbook_bytes(engine, library, list(kpi_rows(engine, library)), lang)
     else:
         raise PolicygraphError.single(f"unknown export format {fmt!r}; use {' or '.join(DEFAULT_FILES)}", EXIT_INPUT,
                                       field="format")
