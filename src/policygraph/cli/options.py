@@ -114,11 +114,13 @@ def console(stderr: bool = False) -> Console:
 
 def fail(exc: PolicygraphError) -> NoReturn:
     """Print every problem of `exc` on stderr, one plain line each, and exit with its code."""
-    # Plain, unwrapped lines: editors and CI parse "file:line: ..." from stderr.
+    # Plain, unwrapped lines: editors and CI parse "file:line: ..." from stderr. A message may quote
+    # what a file or a remote store holds: control characters are shown escaped, never sent raw.
+    from policygraph.controls import printable
     n = len(exc.problems)
     typer.echo(f"policygraph: {n} problems:" if n > 1 else "policygraph: error:", err=True)
     for problem in exc.problems:
-        typer.echo(f"  {problem}", err=True)
+        typer.echo(f"  {printable(str(problem))}", err=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -136,7 +138,8 @@ def open_graph(root: Path | None, store: str | None = None, graph_file: Path | N
     opened = do_open(project, store, graph_file, engine.value, parse_as_of(as_of),
                      parse_as_of(published_by, "--published-by"))
     if opened.note:
-        typer.echo(f"policygraph: {opened.note}", err=True)
+        from policygraph.controls import printable
+        typer.echo(f"policygraph: {printable(opened.note)}", err=True)
     return project, opened
 
 
