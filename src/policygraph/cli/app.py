@@ -1,14 +1,13 @@
 """The policygraph app: registration only. Each command lives in a module of its group."""
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from policygraph import __version__
 from policygraph.cli import build, corpus, diff, queries, serve, synth, trace, validate, viz
-from policygraph.cli.options import PolicygraphGroup
+from policygraph.cli.options import PolicygraphGroup, handle_signals
 
 app = typer.Typer(
     name="policygraph",
@@ -41,16 +40,8 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 def run() -> None:
-    """The console entry point: the app, with SIGTERM and SIGHUP ending it cleanly — a reasoner's Java
-    process is killed with its process group and every clean-up runs (exit 143 / 129)."""
-    import signal
-
-    def terminate(signum, _frame):
-        reason = sys.modules.get("policygraph.graph.reason")
-        if reason is not None:
-            reason.kill_children()
-        raise SystemExit(128 + signum)
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, terminate)
+    """The console entry point: the app, with SIGINT, SIGTERM and SIGHUP ending it cleanly — a reasoner's
+    Java process is killed with its process group and every clean-up runs (exit 130 / 143 / 129), at
+    once even while a query runs (`policygraph.cli.options.handle_signals`, `time_limit`)."""
+    handle_signals()
     app(prog_name="policygraph")

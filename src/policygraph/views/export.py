@@ -118,6 +118,12 @@ def workbook_bytes(engine, library) -> bytes:
 def export(rg: RecordGraph, fmt: str, out: Path, engine=None, library=None) -> Path:
     """Write the graph (graphml), the KPI table (csv) or the audit workbook (xlsx: needs the engine and
     the query library) to `out`, atomically."""
+    write_atomically({out: export_bytes(rg, fmt, engine, library)})
+    return out
+
+
+def export_bytes(rg: RecordGraph, fmt: str, engine=None, library=None) -> bytes:
+    """What `export` writes: every query runs here, before anything is written."""
     if fmt == "graphml":
         payload = graphml_bytes(rg)
     elif fmt == "csv":
@@ -127,5 +133,4 @@ def export(rg: RecordGraph, fmt: str, out: Path, engine=None, library=None) -> P
     else:
         raise PolicygraphError.single(f"unknown export format {fmt!r}; use {' or '.join(DEFAULT_FILES)}", EXIT_INPUT,
                                       field="format")
-    write_atomically({out: payload})
-    return out
+    return payload
