@@ -222,11 +222,22 @@ def open_graph(root: Path | None, store: str | None = None, graph_file: Path | N
 
 
 def parse_as_of(text: str | None, option: str = "--as-of"):
-    """--as-of (or --published-by) as a date, or None; a located error (exit 2) for anything else."""
+    """--as-of (or --published-by) as a date, or None; a located error (exit 2) for anything else. Only
+    YYYY-MM-DD, as the help says: `date.fromisoformat` also takes 20171130 and 2017-W48-4.
+
+    >>> parse_as_of("2017-11-30"), parse_as_of(None)
+    (datetime.date(2017, 11, 30), None)
+    >>> parse_as_of("2017-W48-4")
+    Traceback (most recent call last):
+    policygraph.errors.PolicygraphError: field --as-of: not a date (YYYY-MM-DD) (value: '2017-W48-4')
+    """
     import datetime as dt
+    import re
     if text is None:
         return None
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field=option, value=text) from None
