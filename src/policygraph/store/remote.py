@@ -270,7 +270,8 @@ class RemoteStore:
                                       {"Accept": "application/sparql-results+json",
                                        "Content-Type": "application/x-www-form-urlencoded"})
         if _cut_at(headers):  # Virtuoso's ResultSetMaxRows cuts a result silently, but for this header
-            raise _error(f"the store at {self.where} cut the answer at {_cut_at(headers)} rows (its own result limit, "
+            cut = printable(_cut_at(headers)[:40])
+            raise _error(f"the store at {self.where} cut the answer at {cut} rows (its own result limit, "
                          "e.g. Virtuoso's [SPARQL] ResultSetMaxRows); raise it on the server")
         try:
             return _results(json.loads(body))
@@ -289,7 +290,7 @@ class RemoteStore:
         body, headers = self._request(self.endpoints.query, urllib.parse.urlencode(params).encode(),
                                       {"Accept": "application/n-triples, text/turtle;q=0.5",
                                        "Content-Type": "application/x-www-form-urlencoded"})
-        kind = (headers.get("Content-Type") or headers.get("content-type") or "").split(";")[0].strip()
+        kind = printable((headers.get("Content-Type") or headers.get("content-type") or "").split(";")[0].strip()[:80])
         try:
             return Graph().parse(data=body, format="turtle" if kind == "text/turtle" else "nt")
         except Exception as exc:  # rdflib's parsers raise many types
