@@ -13,7 +13,8 @@ app = typer.Typer(
     name="policygraph",
     cls=PolicygraphGroup,
     help="Trace Japanese government reform mandates to measured outcomes, every fact tied to a verbatim quote.\n\n"
-         "Exit codes: 0 ok; 1 records or checks found wanting; 2 input could not be read or parsed.",
+         "Exit codes: 0 ok; 1 records or checks found wanting; 2 input could not be read or parsed; "
+         "130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
