@@ -318,12 +318,15 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
 
 
 def _remote_note(project: Project, info: dict) -> str | None:
-    """A note when a remote store's build is not of this project's current data (None when it is)."""
+    """A note when a remote store's build is not of this project's current data (None when it is). What
+    the store's build record says is shown with its control characters escaped: it reaches the terminal."""
+    from policygraph.controls import printable
     if info.get("version") != __version__:
-        return f"the store's graph was built by policygraph {info.get('version')}, this is {__version__}"
+        version = printable(str(info.get("version"))[:80])
+        return f"the store's graph was built by policygraph {version}, this is {__version__}"
     if info.get("inputs") != input_stats(project) and info.get("digest") != input_digest(project):  # stats first: cheap
-        return (f"the store's graph was built from other data than {project.root} (built {info.get('built_at')}); "
-                "run `policygraph build --store URL` to replace it")
+        return (f"the store's graph was built from other data than {project.root} (built "
+                f"{printable(str(info.get('built_at'))[:80])}); run `policygraph build --store URL` to replace it")
     return None
 
 

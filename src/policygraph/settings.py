@@ -54,20 +54,51 @@ def skip_browser() -> bool:
 def store_credentials(password_file: str | Path | None = None) -> tuple[str | None, str | None]:
     """(user, password) for a remote store: $POLICYGRAPH_STORE_USER and $POLICYGRAPH_STORE_PASSWORD, or
     the first line of $POLICYGRAPH_STORE_PASSWORD_FILE (else `password_file`, from the project's
-    policygraph.toml). An unreadable password file is an error (exit 2) naming the file, never its content.
+    policygraph.toml). An unreadable password file is an error (exit 2) naming the file, never its content,
+    and so is one that is not a regular file (a FIFO would block, /dev/zero never ends) or whose first
+    line is longer than PASSWORD_BYTES.
     """
-    from policygraph.errors import EXIT_INPUT, PolicygraphError
     user = os.environ.get(STORE_USER) or None
     password = os.environ.get(STORE_PASSWORD)
     file = os.environ.get(STORE_PASSWORD_FILE) or password_file
     if password is None and file:
-        try:
-            lines = Path(file).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicygraphError.single(f"cannot read the store password file: {type(exc).__name__}", EXIT_INPUT,
-                                          file=Path(file)) from None
-        password = lines[0] if lines else ""
+        password = _first_line(Path(file))
     return user, password
+
+
+#: The most bytes of a password file read (its first line must end within them).
+PASSWORD_BYTES = 4096
+
+
+def _first_line(path: Path) -> str:
+    """The first line of a regular file, read without blocking and without reading more than PASSWORD_BYTES."""
+    import stat
+
+    from policygraph.errors import EXIT_INPUT, PolicygraphError
+
+    def refuse(why: str) -> PolicygraphError:
+        return PolicygraphError.single(f"cannot read the store password file: {why}", EXIT_INPUT, file=path)
+
+    try:
+        # O_NONBLOCK: opening a FIFO returns at once (it is refused below) instead of waiting for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise refuse(type(exc).__name__) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise refuse("not a regular file (a FIFO, device or folder is never read)")
+        data = os.read(fd, PASSWORD_BYTES + 1)
+    except OSError as exc:
+        raise refuse(type(exc).__name__) from None
+    finally:
+        os.close(fd)
+    line, newline, _rest = data.partition(b"\n")
+    if not newline and len(data) > PASSWORD_BYTES:
+        raise refuse(f"its first line is longer than {PASSWORD_BYTES} bytes")
+    try:
+        return line.rstrip(b"\r").decode("utf-8")
+    except UnicodeDecodeError:
+        raise refuse("UnicodeDecodeError") from None
 
 
 __all__ = ["CHROMIUM", "DEFAULT_CHROMIUM", "ROOT", "SKIP_BROWSER", "STORE_PASSWORD", "STORE_PASSWORD_FILE", "STORE_USER",

@@ -1,6 +1,8 @@
 """`policygraph diff`: what changed between the 2016 and 2017 progress reports, on the real corpus."""
 import json
 
+import pytest
+
 from policygraph.cli.app import app
 
 
@@ -54,3 +56,13 @@ def test_documents_are_found_by_alias_as_trace_finds_them(runner):
     result = json.loads(by_alias.stdout)
     assert (result["a"]["id"], result["b"]["id"]) == ("doc-progress-2016", "doc-progress-2017")
     assert result["new_values"] == _diff(runner)["new_values"]
+
+
+@pytest.mark.parametrize("b", ["doc-progress-2017", "2017年進捗報告"])
+def test_the_same_document_twice_is_refused(runner, b):
+    """Defect: `diff A A` exited 0 and reported the document's KPIs as renamed (issue #20, point 21)."""
+    result = runner.invoke(app, ["diff", "doc-progress-2017", b])
+    assert result.exit_code == 2, result.output
+    assert ("the earlier and the later document both name doc-progress-2017; give two different documents"
+            in result.stderr)
+    assert result.stdout == ""

@@ -142,6 +142,16 @@ def test_a_bad_published_by_date_is_a_located_error(runner):
     assert result.exit_code == 2 and "--published-by" in result.output
 
 
+@pytest.mark.parametrize("text", ["20171130", "2017-W48-4", "2017-334", "2017-11-30T00:00", "２０１７-11-30"])
+@pytest.mark.parametrize("option", ["--as-of", "--published-by"])
+def test_only_yyyy_mm_dd_is_a_date(runner, text, option):
+    """Defect: `--as-of 20171130` and `2017-W48-4` were accepted (date.fromisoformat's other forms) though
+    the help and the message say YYYY-MM-DD (issue #20)."""
+    result = runner.invoke(app, ["query", "kpi-status", option, text])
+    assert result.exit_code == 2, result.output
+    assert f"field {option}: not a date (YYYY-MM-DD) (value: {text!r})" in result.stderr
+
+
 # --------------------------------------------------------------------------- 4. the sources' verdicts
 def test_the_status_board_shows_the_grade_beside_the_computed_status(runner):
     rows = _status(runner)

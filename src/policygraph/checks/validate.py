@@ -11,6 +11,7 @@ record's data file and line, and the shape's property to the record's field.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -105,13 +106,28 @@ def rule_count(shapes: Graph) -> int:
 
 
 # ---------------------------------------------------------------------------------- SHACL
-def shacl(graph: Graph, shapes: Graph, corpus: Corpus | None = None) -> list[Problem]:
-    """Run the shapes over `graph` (ontology + data); one Problem per result, located at its record."""
-    from pyshacl import validate as pyshacl_validate
-    refuse_remote_shapes(shapes)
+def shacl(graph: Graph, shapes: Graph, corpus: Corpus | None = None, path: Path | None = None) -> list[Problem]:
+    """Run the shapes over `graph` (ontology + data); one Problem per result, located at its record.
+    Shapes pySHACL refuses to load or run (an `sh:sparql` without `sh:select`, a SELECT without
+    `$this`, a query that does not parse …) are an input error naming the shapes file `path` (exit 2)."""
+    import logging
 
-    conforms, results, _text = pyshacl_validate(graph, shacl_graph=shapes, inference="none",
-                                                advanced=True, allow_warnings=True, inplace=True)
+    from pyshacl import validate as pyshacl_validate
+    refuse_remote_shapes(shapes, path)
+
+    quiet = logging.getLogger("pyshacl")
+    level, quiet.level = quiet.level, logging.CRITICAL  # it logs the error it raises, on stderr: told once below
+    try:
+        conforms, results, _text = pyshacl_validate(graph, shacl_graph=shapes, inference="none",
+                                                    advanced=True, allow_warnings=True, inplace=True)
+    except PolicygraphError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pySHACL and its SPARQL parser raise many types, AttributeError too
+        reason = " ".join(str(exc).split("For reference")[0].split())[:200] or "no reason given"
+        raise PolicygraphError.single(f"pySHACL cannot run these shapes ({type(exc).__name__}: {reason})",
+                                      EXIT_INPUT, file=path) from None
+    finally:
+        quiet.level = level
     if conforms:
         return []
     problems = []
@@ -246,7 +262,7 @@ def check_graph(project: Project, corpus: Corpus, graph: Graph | None, reasoner:
     with ThreadPoolExecutor(max_workers=1) as pool:
         owl_run = pool.submit(owl, graph, corpus, reasoner, store)
         start = time.perf_counter()
-        report.problems += _shacl(report, graph, shapes, corpus, store, shacl_engine)
+        report.problems += _shacl(report, graph, shapes, corpus, store, shacl_engine, project.shapes)
         report.seconds["shacl"] = time.perf_counter() - start
         report.owl, owl_problems = owl_run.result()
     report.problems += owl_problems + (_compare_reaches(report.owl, graph) if graph is not None else [])
@@ -255,7 +271,7 @@ def check_graph(project: Project, corpus: Corpus, graph: Graph | None, reasoner:
 
 
 def _shacl(report: ValidationReport, graph: Graph, shapes: Graph, corpus: Corpus, store,
-           engine: str) -> list[Problem]:
+           engine: str, path: Path | None = None) -> list[Problem]:
     from policygraph.checks.shacl_sparql import Untranslatable
     if engine not in SHACL_ENGINES:
         raise PolicygraphError.single(f"unknown SHACL engine {engine!r}: choose one of {', '.join(SHACL_ENGINES)}",
@@ -271,7 +287,7 @@ def _shacl(report: ValidationReport, graph: Graph, shapes: Graph, corpus: Corpus
                                               field="--shacl") from exc
             report.extra_notes.append(f"SHACL checked by pySHACL: {exc}")
     report.shacl_engine = "pySHACL"
-    return shacl(graph if graph is not None else graph_of(store), shapes, corpus)
+    return shacl(graph if graph is not None else graph_of(store), shapes, corpus, path)
 
 
 def _compare_reaches(report: OwlReport, graph: Graph) -> list[Problem]:

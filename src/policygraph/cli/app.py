@@ -1,20 +1,20 @@
 """The policygraph app: registration only. Each command lives in a module of its group."""
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from policygraph import __version__
 from policygraph.cli import build, corpus, diff, queries, serve, synth, trace, validate, viz
-from policygraph.cli.options import PolicygraphGroup
+from policygraph.cli.options import PolicygraphGroup, handle_signals
 
 app = typer.Typer(
     name="policygraph",
     cls=PolicygraphGroup,
     help="Trace Japanese government reform mandates to measured outcomes, every fact tied to a verbatim quote.\n\n"
-         "Exit codes: 0 ok; 1 records or checks found wanting; 2 input could not be read or parsed.",
+         "Exit codes: 0 ok; 1 records or checks found wanting; 2 input could not be read or parsed; "
+         "130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -41,16 +41,8 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 def run() -> None:
-    """The console entry point: the app, with SIGTERM and SIGHUP ending it cleanly — a reasoner's Java
-    process is killed with its process group and every clean-up runs (exit 143 / 129)."""
-    import signal
-
-    def terminate(signum, _frame):
-        reason = sys.modules.get("policygraph.graph.reason")
-        if reason is not None:
-            reason.kill_children()
-        raise SystemExit(128 + signum)
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, terminate)
+    """The console entry point: the app, with SIGINT, SIGTERM and SIGHUP ending it cleanly — a reasoner's
+    Java process is killed with its process group and every clean-up runs (exit 130 / 143 / 129), at
+    once even while a query runs (`policygraph.cli.options.handle_signals`, `time_limit`)."""
+    handle_signals()
     app(prog_name="policygraph")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from policygraph.cli.options import RootOption, console, open_project
+from policygraph.cli.options import RootOption, console, open_project, signals_end
 
 
 def build(
@@ -49,7 +49,7 @@ def build(
         return
     if remote is not None:
         remote.current()  # an unreachable store or refused credentials: say so before the long part
-    with console(stderr=True).status("building graph…") as status:
+    with signals_end("the build"), console(stderr=True).status("building graph…") as status:
         result = do_build(proj, out, Stages(lambda name: status.update(f"building graph: {name}…")), remote)
     for note in result.notes:
         typer.echo(f"policygraph: {note}", err=True)

@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -70,25 +71,102 @@ TimeoutOption = Annotated[float, typer.Option(
 DEFAULT_TIMEOUT = 60.0
 
 
+#: Exit codes of a command stopped by a signal (128 + the signal's number, the shells' convention).
+SIGNAL_EXITS = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
+#: Set by `handle_signals` (the console entry point): then `time_limit` also ends the process on these.
+_signals_handled = False
+
+
+def handle_signals() -> None:
+    """SIGINT (Ctrl-C), SIGTERM and SIGHUP end every command with 130 / 143 / 129 and one line on stderr:
+    a running reasoner (Java) is killed with its process group and every clean-up runs (the signal
+    raises SystemExit in the main thread). While a query runs inside an engine, where Python cannot
+    act, `time_limit`'s watchdog ends the process at once instead."""
+    import signal
+
+    def terminate(signum, _frame):
+        _kill_children()
+        sys.stderr.write(f"policygraph: stopped by {signal.Signals(signum).name}\n")
+        raise SystemExit(128 + signum)
+
+    global _signals_handled
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, terminate)
+    _signals_handled = True
+
+
+def _kill_children() -> None:
+    reason = sys.modules.get("policygraph.graph.reason")
+    if reason is not None:
+        reason.kill_children()
+
+
 @contextlib.contextmanager
-def time_limit(seconds: float, what: str = "the queries"):
-    """End the process with exit 2 and a clear message when the block runs longer than `seconds`.
+def time_limit(seconds: float | None, what: str = "the queries", grace: float = 0.0):
+    """End the process with exit 2 and a clear message when the block runs longer than `seconds` (None:
+    no limit), and with 130 / 143 / 129 on SIGINT / SIGTERM / SIGHUP (once `handle_signals` has run):
+    at once, or — with `grace` — when the block has not ended `grace` seconds after the signal (the
+    handler's SystemExit ends it sooner, with every clean-up, unless an engine call holds the thread).
 
     A query runs inside the engine (Rust for Oxigraph, rdflib's evaluator) and cannot be interrupted
-    from Python, so a watchdog thread ends the whole process; nothing is half-written, as every file
-    the CLI writes is written atomically."""
-    def expire():
-        sys.stderr.write(f"policygraph: error:\n  {what} ran longer than {seconds:g} s (--timeout); stopped. "
-                         f"Narrow the query, or raise --timeout\n")
+    from Python — a signal handler waits until the query returns — so a watchdog thread ends the whole
+    process: it waits for the deadline and on the signal wake-up file (Python's C-level handler writes
+    the signal's number there as the signal arrives). Nothing is half-written: the block only reads,
+    and every file the CLI writes is written atomically after it."""
+    import select
+    import signal
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    armed = _signals_handled and threading.current_thread() is threading.main_thread()
+    previous = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False) if armed else None
+    names = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+    end = time.monotonic() + seconds if seconds is not None else None
+
+    def stop(message: str, code: int):
+        _kill_children()
+        sys.stderr.write(message)
         sys.stderr.flush()
-        os._exit(EXIT_INPUT)
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
+        os._exit(code)
+
+    def watch():
+        signalled = None  # (signal number, when the grace ends)
+        while True:
+            now = time.monotonic()
+            if end is not None and now >= end:
+                stop(f"policygraph: error:\n  {what} ran longer than {seconds:g} s (--timeout); stopped. "
+                     "Narrow the query, or raise --timeout\n", EXIT_INPUT)
+            if signalled is not None and now >= signalled[1]:
+                stop(f"policygraph: stopped by {names[signalled[0]]} while {what} ran\n", 128 + signalled[0])
+            waits = [t - now for t in (end, signalled and signalled[1]) if t is not None]
+            ready, _, _ = select.select([wake_r], [], [], min(waits) if waits else None)
+            if not ready:
+                continue
+            for signum in os.read(wake_r, 64):
+                if signum == 0:  # the block ended
+                    return
+                if signum in names and not grace:
+                    stop(f"policygraph: stopped by {names[signum]} while {what} ran; nothing was written\n",
+                         128 + signum)
+                if signum in names and signalled is None:
+                    signalled = (signum, time.monotonic() + grace)
+
+    watchdog = threading.Thread(target=watch, name="policygraph-time-limit", daemon=True)
+    watchdog.start()
     try:
         yield
     finally:
-        timer.cancel()
+        if armed:
+            signal.set_wakeup_fd(previous)
+        os.write(wake_w, b"\0")
+        watchdog.join()
+        os.close(wake_r)
+        os.close(wake_w)
+
+
+def signals_end(what: str, grace: float = 3.0):
+    """A block that writes (a build) ends on a signal through its own clean-up when it can, and within
+    `grace` seconds when an engine call holds it (see `time_limit`)."""
+    return time_limit(None, what, grace)
 
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table (default), csv (UTF-8 with a "
@@ -116,11 +194,13 @@ def console(stderr: bool = False) -> Console:
 
 def fail(exc: PolicygraphError) -> NoReturn:
     """Print every problem of `exc` on stderr, one plain line each, and exit with its code."""
-    # Plain, unwrapped lines: editors and CI parse "file:line: ..." from stderr.
+    # Plain, unwrapped lines: editors and CI parse "file:line: ..." from stderr. A message may quote
+    # what a file or a remote store holds: control characters are shown escaped, never sent raw.
+    from policygraph.controls import printable
     n = len(exc.problems)
     typer.echo(f"policygraph: {n} problems:" if n > 1 else "policygraph: error:", err=True)
     for problem in exc.problems:
-        typer.echo(f"  {problem}", err=True)
+        typer.echo(f"  {printable(str(problem))}", err=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -138,16 +218,28 @@ def open_graph(root: Path | None, store: str | None = None, graph_file: Path | N
     opened = do_open(project, store, graph_file, engine.value, parse_as_of(as_of),
                      parse_as_of(published_by, "--published-by"))
     if opened.note:
-        typer.echo(f"policygraph: {opened.note}", err=True)
+        from policygraph.controls import printable
+        typer.echo(f"policygraph: {printable(opened.note)}", err=True)
     return project, opened
 
 
 def parse_as_of(text: str | None, option: str = "--as-of"):
-    """--as-of (or --published-by) as a date, or None; a located error (exit 2) for anything else."""
+    """--as-of (or --published-by) as a date, or None; a located error (exit 2) for anything else. Only
+    YYYY-MM-DD, as the help says: `date.fromisoformat` also takes 20171130 and 2017-W48-4.
+
+    >>> parse_as_of("2017-11-30"), parse_as_of(None)
+    (datetime.date(2017, 11, 30), None)
+    >>> parse_as_of("2017-W48-4")
+    Traceback (most recent call last):
+    policygraph.errors.PolicygraphError: field --as-of: not a date (YYYY-MM-DD) (value: '2017-W48-4')
+    """
     import datetime as dt
+    import re
     if text is None:
         return None
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise PolicygraphError.single("not a date (YYYY-MM-DD)", EXIT_INPUT, field=option, value=text) from None

@@ -10,9 +10,10 @@ from policygraph.cli.options import console
 
 
 def synth(
-    triples: Annotated[int, typer.Option("--triples", "-n", min=1, help="Approximate number of triples of the "
-                                         "built graph (the calibrated size model is within a few percent "
-                                         "from about 5,000 up).")],
+    triples: Annotated[int, typer.Option("--triples", "-n", min=1, help="Approximate number of "
+                                         "triples of the built graph (the calibrated size model is within a few "
+                                         "percent from about 5,000 up); at most 100,000,000 (about 3.6 GB of "
+                                         "files; the free space is checked first).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Project folder to write (data/records/, data/sources/). "
                                       "Must not exist or be empty, unless --force.", file_okay=False)],
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed writes the same bytes.")] = 0,

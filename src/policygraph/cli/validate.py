@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from policygraph.cli.options import RootOption, console, file_path, open_project
+from policygraph.cli.options import RootOption, console, file_path, open_project, signals_end
 
 
 class ShaclEngine(str, Enum):
@@ -43,7 +43,8 @@ def validate(
     """
     from policygraph.checks.validate import raise_for_problems
     from policygraph.pipeline import validate as do_validate
-    report = do_validate(open_project(root), reasoner.value, shacl.value)
+    with signals_end("validate's checks"):
+        report = do_validate(open_project(root), reasoner.value, shacl.value)
     for note in report.notes:
         typer.echo(f"policygraph: {note}", err=True)
     raise_for_problems(report)

@@ -150,6 +150,7 @@ def viz_trace(
     published_by: PublishedByOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
     root: RootOption = None,
 ):
     """One directive or document down to its observations, top-down, KPIs coloured by attainment.
@@ -159,9 +160,11 @@ def viz_trace(
     from policygraph.query.trace import trace
     from policygraph.views import records
     from policygraph.views.viz import trace_ids, trace_view
-    project, engine, library = _load(root, store, graph_file, as_of, published_by)
-    result = trace(engine, library, target)
-    _write(project, trace_view(records.load(engine, library, trace_ids(result)), result), out, result["root"]["id"])
+    with time_limit(timeout, "viz trace's queries"):  # a project may replace trace's queries
+        project, engine, library = _load(root, store, graph_file, as_of, published_by)
+        result = trace(engine, library, target)
+        view = trace_view(records.load(engine, library, trace_ids(result)), result)
+    _write(project, view, out, result["root"]["id"])
 
 
 viz_app.command("gaps")(_filtered_view("gaps", """The graph with the gap report's rows marked and each broken chain drawn as a dashed red link.
@@ -184,6 +187,7 @@ def export_command(
     published_by: PublishedByOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
     root: RootOption = None,
 ):
     """Export the graph as GraphML, the KPI table as CSV (UTF-8 with BOM, one row per KPI value), or an
@@ -192,9 +196,13 @@ def export_command(
 
     Example: policygraph export --format xlsx -o audit.xlsx
     """
-    from policygraph.views.export import DEFAULT_FILES, export
-    project, engine, library = _load(root, store, graph_file, as_of, published_by)
-    path = export(fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value], engine, library, lang=lang.value)
+    from policygraph.output import write_atomically
+    from policygraph.views.export import DEFAULT_FILES, export_bytes
+    with time_limit(timeout, f"export {fmt.value}'s queries"):  # a project may replace kpi-status.rq, add *-gap.rq
+        project, engine, library = _load(root, store, graph_file, as_of, published_by)
+        payload = export_bytes(fmt.value, engine, library, lang=lang.value)
+    path = out or project.build_dir / DEFAULT_FILES[fmt.value]
+    write_atomically({path: payload})
     typer.echo(f"wrote {path}")
 
 

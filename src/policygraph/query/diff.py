@@ -62,9 +62,14 @@ def _shown(r: dict) -> str:
 
 
 def diff(engine: Engine, library: QueryLibrary, a: str, b: str) -> dict:
-    """The diff of documents `a` and `b` (ids, labels or aliases), as plain data (JSON-ready)."""
+    """The diff of documents `a` and `b` (ids, labels or aliases), as plain data (JSON-ready). The same
+    document named twice (by any names) is refused (exit 2): compared with itself it has no edition diff.
+    """
     doc_a, doc_b = (_document(engine, library, a, "the earlier document"),
                     _document(engine, library, b, "the later document"))
+    if doc_a["id"] == doc_b["id"]:
+        raise PolicygraphError.single(f"the earlier and the later document both name {doc_a['id']}; give two "
+                                      "different documents (two editions of a series)", EXIT_INPUT, value=b)
     a, b = doc_a["id"], doc_b["id"]
     rows = {a: _rows(engine, library, a), b: _rows(engine, library, b)}
     kpis = {d: {r["subject"]: r for r in rs if r["kind"] == "kpi"} for d, rs in rows.items()}

@@ -939,6 +939,14 @@ class _Area:
 
 
 # ---------------------------------------------------------------------------------- files
+#: The largest project `synth` writes (about 3.6 GB on disk); the size model is calibrated up to 1M triples,
+#: and a larger one would be built on one machine only to be projected (docs/scale.md).
+MAX_TRIPLES = 100_000_000
+#: Bytes on disk per built triple (YAML records and source texts; 30 at 20k triples, 36 at 100M with the
+#: file system's blocks).
+BYTES_PER_TRIPLE = 36
+
+
 def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise PolicygraphError.single("the output exists and is not a folder", EXIT_INPUT, file=out, field="--out")
@@ -946,6 +954,39 @@ def _check_out(out: Path, force: bool) -> None:
         raise PolicygraphError.single("the output folder exists and is not empty (pass --force to write into it; "
                                       "data/records/ and data/sources/ are then replaced)", EXIT_INPUT,
                                       file=out, field="--out")
+    # --force replaces data/records/ and data/sources/: only real folders inside `out`, never what a
+    # link points to (it may be another project's data) or a file in their place.
+    for folder in (out / "data", out / "data" / "records", out / "data" / "sources"):
+        if folder.is_symlink():
+            raise PolicygraphError.single("is a symbolic link; synth writes only into real folders of --out "
+                                          "(remove the link, or choose another --out)", EXIT_INPUT, file=folder,
+                                          field="--out")
+        if folder.exists() and not folder.is_dir():
+            raise PolicygraphError.single("exists and is not a folder; synth --force replaces only folders",
+                                          EXIT_INPUT, file=folder, field="--out")
+
+
+def _check_space(out: Path, triples: int) -> None:
+    """Refuse (exit 2) when the file system of `out` has less free space than the project needs."""
+    need = triples * BYTES_PER_TRIPLE
+    where = out
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        return  # nothing to measure: writing will say what is wrong
+    if need > free:
+        raise PolicygraphError.single(f"about {_size(need)} are needed for {triples:,} triples and {_size(free)} "
+                                      "are free there", EXIT_INPUT, file=out, field="--out")
+
+
+def _size(n: int) -> str:
+    """
+    >>> _size(180_000), _size(3_600_000_000)
+    ('0.2 MB', '3.6 GB')
+    """
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB"
 
 
 def _source_text(doc: _Doc, seed: int) -> bytes:
@@ -964,11 +1005,17 @@ def synthesize(out: Path, triples: int, seed: int = 0, progress: Callable[[int, 
     """Write a synthetic project of about `triples` built triples into `out` (see the module doc).
 
     `progress(done, total)` is called after each policy area. Refuses (PolicygraphError, exit 2) an
-    existing non-empty folder unless `force`, which replaces its data/records/ and data/sources/.
+    existing non-empty folder unless `force`, which replaces its data/records/ and data/sources/ (real
+    folders only: a symbolic link there is refused), more than MAX_TRIPLES, and a size the file system
+    has no room for.
     """
     if triples <= 0:
         raise PolicygraphError.single("the number of triples must be positive", EXIT_INPUT, field="--triples",
                                       value=triples)
+    if triples > MAX_TRIPLES:
+        raise PolicygraphError.single(f"at most {MAX_TRIPLES:,} triples", EXIT_INPUT, field="--triples", value=triples)
+    _check_out(Path(out), force)
+    _check_space(Path(out), triples)
     return synthesize_areas(Path(out), plan(triples), seed, progress, force)
 
 

@@ -21,10 +21,12 @@ Example (a server must be running):
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -35,6 +37,7 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
+from policygraph.controls import printable
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.store.engines import (
     _NOT_SELECT,
@@ -56,17 +59,27 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: Bytes per upload request: large enough to be fast, small enough for a store's request limit.
 CHUNK_BYTES = 8 * 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
+#: The largest answer read from a store, in MB (`[store] max_response_mb`): a broken or hostile store
+#: cannot make a command read gigabytes into memory. A 1M-triple build is about 150 MB as N-Triples.
+DEFAULT_MAX_RESPONSE_MB = 1024
+#: Bytes read from the socket at a time.
+READ_BYTES = 1 << 20
 #: Terms per VALUES list sent in one query (see `RemoteEngine.run`).
 VALUES_BATCH = 1000
 
 
 def is_url(value: str | Path | None) -> bool:
-    """True for an http(s) URL (a remote store), False for a folder.
+    """True for a URL (a remote store: `Endpoints.derive` accepts http(s) only and refuses any other
+    scheme), False for a folder.
 
-    >>> is_url("http://127.0.0.1:8890/sparql"), is_url("build/store"), is_url(None)
-    (True, False, False)
+    >>> is_url("http://127.0.0.1:8890/sparql"), is_url("ftp://h/x"), is_url("build/store"), is_url(None)
+    (True, True, False, False)
     """
-    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+    return isinstance(value, str) and _SCHEME.match(value) is not None
+
+
+#: A URL's scheme and `//`: `ftp://…`, `file://…` are URLs (refused), `build/store` or `C:\\x` are not.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
@@ -85,11 +98,15 @@ class Endpoints:
     graph_store: str
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    #: Seconds for a whole request (connecting, sending, the answer read to its end), not per socket read.
     timeout: float = DEFAULT_TIMEOUT
+    #: The largest answer read, in bytes.
+    max_bytes: int = DEFAULT_MAX_RESPONSE_MB << 20
 
     @classmethod
     def derive(cls, query: str, update: str | None = None, graph_store: str | None = None, user: str | None = None,
-               password: str | None = None, timeout: float | None = None) -> Endpoints:
+               password: str | None = None, timeout: float | None = None,
+               max_bytes: int | None = None) -> Endpoints:
         """The update and Graph Store Protocol endpoints from the query endpoint, where not given:
         `…/query` → `…/update`, `…/store` (Oxigraph server; Fuseki's `/ds/query` also answers GSP at
         `/ds`, give it); `…/sparql` → Virtuoso's `…/sparql-auth` and `…/sparql-graph-crud-auth` with
@@ -106,12 +123,26 @@ class Endpoints:
         else:
             derived = (query, query)
         return cls(query, update or derived[0], graph_store or derived[1], user, password,
-                   timeout if timeout is not None else DEFAULT_TIMEOUT)
+                   timeout if timeout is not None else DEFAULT_TIMEOUT,
+                   max_bytes if max_bytes is not None else DEFAULT_MAX_RESPONSE_MB << 20)
 
 
 def _check_url(url: str, name: str) -> None:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """Refuse (exit 2) anything but an http(s) URL with a host and a valid port, and any URL holding
+    credentials; the message never shows user information.
+
+    >>> _check_url("http://127.0.0.1:99999/sparql", "store URL")
+    Traceback (most recent call last):
+    policygraph.errors.PolicygraphError: field --store: the store URL has an invalid port (0 to 65535) (value: 'http://127.0.0.1:99999/sparql')
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        shown = printable(re.sub(r"//[^/@]*@", "//", url))
+        raise PolicygraphError.single(f"the {name} has an invalid port (0 to 65535)", EXIT_INPUT, field="--store",
+                                      value=shown) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise PolicygraphError.single(f"the {name} must be an http(s) URL", EXIT_INPUT, field="--store",
                                       value=_safe(url))
     if parts.username or parts.password:
@@ -127,7 +158,7 @@ def _safe(url: str) -> str:
     host = parts.hostname or ""
     if parts.port:
         host += f":{parts.port}"
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return printable(urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", "")))
 
 
 @dataclass(frozen=True)
@@ -154,35 +185,81 @@ class RemoteStore:
             self._digest = _Digest(passwords)
             handlers += [urllib.request.HTTPBasicAuthHandler(passwords), self._digest]
         # No proxy from the environment: the store is named explicitly, and credentials go only to it.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), *handlers)
+        # The HTTP handlers open connections that hold the request's deadline (`_Deadline`).
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _HTTPHandler(), _HTTPSHandler(),
+                                                   *handlers)
 
     # ------------------------------------------------------------------------------ the protocol
     def _request(self, url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None,
                  params: dict | None = None) -> tuple[bytes, dict]:
-        """(body, headers) of one HTTP request; every failure as one line, exit 2."""
+        """(body, headers) of one HTTP request; every failure as one line, exit 2.
+
+        `endpoints.timeout` bounds the whole request — connecting, sending, the status line, the headers
+        and the body read to its end — not each socket read: a store that answers one byte a second is
+        cut off at the deadline (`_Deadline` shuts the socket down). The answer is read in pieces up to
+        `endpoints.max_bytes`; a longer one, or one shorter than its Content-Length, is refused."""
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(params)}"
         request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
         if self._digest is not None:
             self._digest.preempt(request)
         shown = _safe(url)
+        timeout = self.endpoints.timeout
+        deadline = _Deadline(timeout)
+        _local.deadline = deadline
         try:
-            with self._opener.open(request, timeout=self.endpoints.timeout) as response:
-                return response.read(), dict(response.headers.items())
+            with self._opener.open(request, timeout=timeout) as response:
+                return self._read(response, shown, deadline), dict(response.headers.items())
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
                 hint = ("set POLICYGRAPH_STORE_USER and POLICYGRAPH_STORE_PASSWORD (or _PASSWORD_FILE)"
                         if self.endpoints.user is None else "check POLICYGRAPH_STORE_USER and the password")
                 raise _error(f"the store refused the credentials (HTTP {exc.code}) at {shown}; {hint}") from None
             raise _error(f"the store answered HTTP {exc.code} at {shown}: {_first_line(exc)}") from None
-        except (TimeoutError, socket.timeout):
-            raise _error(f"the store at {shown} did not answer within {self.endpoints.timeout:g} s") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, (TimeoutError, socket.timeout)):
-                raise _error(f"the store at {shown} did not answer within {self.endpoints.timeout:g} s") from None
-            raise _error(f"cannot reach the store at {shown}: {_reason(exc.reason)}") from None
-        except (OSError, ValueError) as exc:  # connection reset mid-answer, a malformed HTTP answer …
+        except PolicygraphError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the socket, http.client or urllib raise: one line
+            if deadline.expired or _is_timeout(exc):
+                raise _error(f"the store at {shown} did not answer within {timeout:g} s (the whole request, "
+                             "[store] timeout)") from None
+            if isinstance(exc, urllib.error.URLError):
+                raise _error(f"cannot reach the store at {shown}: {_reason(exc.reason)}") from None
+            if isinstance(exc, http.client.IncompleteRead):  # a chunked answer cut short
+                raise _error(f"the store at {shown} cut its answer short ({len(exc.partial):,} bytes read)") from None
+            # connection reset mid-answer, a malformed status line or headers …
             raise _error(f"the connection to the store at {shown} failed: {_reason(exc)}") from None
+        finally:
+            deadline.cancel()
+            _local.deadline = None
+
+    def _read(self, response, shown: str, deadline: _Deadline) -> bytes:
+        """The whole body, in pieces, bounded by `max_bytes` and checked against its Content-Length."""
+        limit = self.endpoints.max_bytes
+        too_long = (f"the store at {shown} answered more than {_megabytes(limit)} (the most read, [store] "
+                    "max_response_mb in policygraph.toml); narrow the query or raise the limit")
+        declared = response.headers.get("Content-Length")
+        try:
+            expected = int(declared) if declared is not None else None
+        except ValueError:
+            raise _error(f"the store at {shown} answered a malformed Content-Length "
+                         f"({printable(declared[:40])})") from None
+        if expected is not None and expected > limit:
+            raise _error(too_long)
+        pieces, size = [], 0
+        while True:
+            piece = response.read(READ_BYTES)
+            if not piece:
+                break
+            size += len(piece)
+            if size > limit:
+                raise _error(too_long)
+            pieces.append(piece)
+        if deadline.expired:
+            raise TimeoutError
+        if expected is not None and size < expected:
+            raise _error(f"the store at {shown} cut its answer short: {size:,} of the {expected:,} bytes it "
+                         "announced (Content-Length)")
+        return b"".join(pieces)
 
     def select(self, text: str, graph: str | None = None) -> tuple[list[str], list[dict]]:
         """(variables, bindings) of a SELECT query; with `graph`, that named graph is the default graph."""
@@ -193,15 +270,15 @@ class RemoteStore:
                                       {"Accept": "application/sparql-results+json",
                                        "Content-Type": "application/x-www-form-urlencoded"})
         if _cut_at(headers):  # Virtuoso's ResultSetMaxRows cuts a result silently, but for this header
-            raise _error(f"the store at {self.where} cut the answer at {_cut_at(headers)} rows (its own result limit, "
+            cut = printable(_cut_at(headers)[:40])
+            raise _error(f"the store at {self.where} cut the answer at {cut} rows (its own result limit, "
                          "e.g. Virtuoso's [SPARQL] ResultSetMaxRows); raise it on the server")
         try:
-            data = json.loads(body)
-            return list(data["head"].get("vars", [])), list(data["results"]["bindings"])
-        except (ValueError, KeyError, TypeError, AttributeError):
+            return _results(json.loads(body))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             kind = headers.get("Content-Type") or headers.get("content-type") or "no content type"
             raise _error(f"the store at {self.where} answered something that is not SPARQL JSON results "
-                         f"({kind}: {_printable(body[:60])})") from None
+                         f"({_printable(kind.encode('utf-8', 'replace')[:80])}: {_printable(body[:60])})") from None
 
     def update(self, text: str) -> None:
         self._request(self.endpoints.update, urllib.parse.urlencode({"update": text}).encode(),
@@ -213,7 +290,7 @@ class RemoteStore:
         body, headers = self._request(self.endpoints.query, urllib.parse.urlencode(params).encode(),
                                       {"Accept": "application/n-triples, text/turtle;q=0.5",
                                        "Content-Type": "application/x-www-form-urlencoded"})
-        kind = (headers.get("Content-Type") or headers.get("content-type") or "").split(";")[0].strip()
+        kind = printable((headers.get("Content-Type") or headers.get("content-type") or "").split(";")[0].strip()[:80])
         try:
             return Graph().parse(data=body, format="turtle" if kind == "text/turtle" else "nt")
         except Exception as exc:  # rdflib's parsers raise many types
@@ -230,8 +307,11 @@ class RemoteStore:
         if not rows:
             return None
         try:
-            return Current(rows[0]["g"]["value"], json.loads(rows[0]["info"]["value"]))
-        except (KeyError, ValueError, TypeError):
+            graph, info = rows[0]["g"], json.loads(rows[0]["info"]["value"])
+            if graph["type"] != "uri" or not _IRI.match(graph["value"]) or not isinstance(info, dict):
+                raise TypeError
+            return Current(graph["value"], info)
+        except (KeyError, ValueError, TypeError, RecursionError):
             raise _error(f"the store at {self.where} holds a malformed build record in <{META}>") from None
 
     def engine(self, current: Current | None = None) -> RemoteEngine:
@@ -252,7 +332,10 @@ class RemoteStore:
         try:
             self.upload(graph, ntriples)
             _vars, rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-            held = int(rows[0]["n"]["value"]) if rows else 0
+            try:
+                held = int(rows[0]["n"]["value"]) if rows else 0
+            except (KeyError, ValueError):
+                raise _error(f"the store at {self.where} answered a count that is not a number") from None
             if held != triples:
                 raise _error(f"the store at {self.where} holds {held:,} of the {triples:,} triples uploaded; "
                              "the previous build stays current")
@@ -346,6 +429,93 @@ class RemoteEngine:
         return self.rdflib_graph().serialize(format="nt", encoding="utf-8")
 
 
+class _Deadline:
+    """One request's deadline: when it passes, every socket the request opened is shut down, so a read
+    blocked on a store that drips its answer returns at once (a socket timeout alone bounds each read,
+    not the request). Each socket's own timeout is the time left."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self.expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def attach(self, sock: socket.socket) -> socket.socket:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+        sock.settimeout(max(0.001, self.at - time.monotonic()))
+        return sock
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed, or detached by TLS (the TLS socket is attached too)
+        pass
+
+
+#: The deadline of the request this thread is sending (a server sends from many threads).
+_local = threading.local()
+
+
+class _DeadlineConnection:
+    """An HTTP(S) connection whose sockets join the current request's deadline."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        deadline = getattr(_local, "deadline", None)
+        if deadline is not None:
+            create = self._create_connection
+            self._create_connection = lambda *a, **k: deadline.attach(create(*a, **k))
+        self._deadline = deadline
+
+    def connect(self):
+        super().connect()
+        if self._deadline is not None:  # the TLS socket (HTTPS) wraps the one attached above
+            self._deadline.attach(self.sock)
+
+
+class _HTTPConnection(_DeadlineConnection, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_HTTPSConnection, req, context=self._context, check_hostname=self._check_hostname)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, (TimeoutError, socket.timeout)) or isinstance(reason, (TimeoutError, socket.timeout))
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1 << 20):g} MB"
+
+
 class _Digest(urllib.request.HTTPDigestAuthHandler):
     """Digest authentication that, once challenged, answers the next requests' challenge before it is
     made: a store that refuses a large upload with 401 before reading it closes the connection, and
@@ -371,6 +541,23 @@ class _Digest(urllib.request.HTTPDigestAuthHandler):
             auth = self.get_authorization(req, self.challenge)
             if auth:
                 req.add_unredirected_header(self.auth_header, f"Digest {auth}")
+
+
+def _results(data) -> tuple[list[str], list[dict]]:
+    """(variables, bindings) of a SPARQL JSON results document, checked: variables are names, every
+    binding maps names to terms with a text `type` and `value` (TypeError or KeyError otherwise)."""
+    variables, bindings = data["head"].get("vars", []), data["results"]["bindings"]
+    if not isinstance(variables, list) or not isinstance(bindings, list):
+        raise TypeError
+    for name in variables:
+        if not isinstance(name, str):
+            raise TypeError
+    for binding in bindings:
+        for name, term in binding.items():
+            if not all(isinstance(term.get(key, ""), str) for key in ("type", "value", "xml:lang", "datatype")) \
+                    or "type" not in term:
+                raise TypeError
+    return list(variables), list(bindings)
 
 
 def _term(value: dict | None):
@@ -440,13 +627,15 @@ def _reason(reason) -> str:
     if isinstance(reason, ConnectionRefusedError):
         return "connection refused (is the server running?)"
     text = str(getattr(reason, "strerror", None) or reason)
-    return text[:160]
+    return printable(text[:160])
 
 
 def configured(project, store: str | Path | None = None) -> RemoteStore | None:
     """The remote store a command uses: `store` when it is a URL (`--store URL`), else the project's
     policygraph.toml `[store] url`; None for the embedded store (no URL, or `store` names a folder).
-    The update and graph store endpoints and the timeout of the settings file apply to its own URL."""
+    A URL of another scheme than http(s) (`ftp://…`) is refused (exit 2), never taken for a folder.
+    The update and graph store endpoints, the timeout and the answer limit of the settings file apply
+    to its own URL."""
     if store is not None and not is_url(store):
         return None
     table = project.config().get("store", {})
@@ -460,9 +649,15 @@ def configured(project, store: str | Path | None = None) -> RemoteStore | None:
         if key in table and not isinstance(table[key], str):
             raise PolicygraphError.single(f"[store] {key} must be a string", EXIT_INPUT, file=project.config_file)
     timeout = table.get("timeout", DEFAULT_TIMEOUT)
-    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout < 1e9:
         raise PolicygraphError.single("[store] timeout must be a number of seconds", EXIT_INPUT, file=project.config_file)
+    most = table.get("max_response_mb", DEFAULT_MAX_RESPONSE_MB)
+    if not isinstance(most, (int, float)) or isinstance(most, bool) or not 0 < most < 1 << 30:
+        raise PolicygraphError.single("[store] max_response_mb must be a positive number of megabytes", EXIT_INPUT,
+                                      file=project.config_file)
+    Endpoints.derive(url)  # the URL is checked before any password file is read
     from policygraph import settings
     user, password = settings.store_credentials(table.get("password_file"))
     return RemoteStore(Endpoints.derive(url, table.get("update") if own else None,
-                                        table.get("graph_store") if own else None, user, password, float(timeout)))
+                                        table.get("graph_store") if own else None, user, password, float(timeout),
+                                        int(most * (1 << 20))))

@@ -221,6 +221,12 @@ def workbook_bytes(engine, library, kpi_values: list[dict], lang: str = "ja") ->
 def export(fmt: str, out: Path, engine, library, lang: str = "ja") -> Path:
     """Write the graph (graphml), the KPI table (csv) or the audit workbook (xlsx: its sheets named in
     `lang`) to `out`, atomically, each read from the engine's store by named queries."""
+    write_atomically({out: export_bytes(fmt, engine, library, lang)})
+    return out
+
+
+def export_bytes(fmt: str, engine, library, lang: str = "ja") -> bytes:
+    """What `export` writes: every query runs here, before anything is written."""
     if fmt == "graphml":
         payload = graphml_bytes(engine, library)
     elif fmt == "csv":
@@ -230,5 +236,4 @@ def export(fmt: str, out: Path, engine, library, lang: str = "ja") -> Path:
     else:
         raise PolicygraphError.single(f"unknown export format {fmt!r}; use {' or '.join(DEFAULT_FILES)}", EXIT_INPUT,
                                       field="format")
-    write_atomically({out: payload})
-    return out
+    return payload
