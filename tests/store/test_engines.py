@@ -8,6 +8,7 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 
 from policygraph.graph.convert import PGR
+from policygraph.graph.namespaces import PG
 from policygraph.query.sparql import QueryLibrary
 from policygraph.store.engines import OxigraphEngine, RdflibEngine, TextQuery, project_parameters
 
@@ -17,9 +18,14 @@ NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("integer", "decimal
 #: A real node for each parameter name used in queries/ (so parameterised queries return rows).
 SAMPLE = {"root": PGR["doc-future-investment-2017"], "kpi": PGR["kpi-cloud-municipalities"], "item": PGR["ri-15"],
           "node": PGR["kpi-cloud-municipalities"], "document": PGR["doc-future-investment-2017"],
-          "report": PGR["pr-2017-15-advice-mic"]}
+          "report": PGR["pr-2017-15-advice-mic"], "predicate": PG.hasObservation, "cls": PG.Observation,
+          "text": Literal("クラウド"), "wide": Literal("クラウド")}
 #: Where a query is compared on a richer sample than SAMPLE's (the 2017 report: values, grades, reports).
-RICHER = {"edition-statements": {"document": PGR["doc-progress-2017"]}}
+RICHER = {"edition-statements": {"document": PGR["doc-progress-2017"]},
+          "node-links-in": {"predicate": PG.measuredBy, "cls": PG.ReformItem},
+          "node-incoming": {"node": PGR["doc-future-investment-2017"]},
+          "node-incoming-count": {"node": PGR["doc-future-investment-2017"]},
+          "record-search": {"text": Literal("kpi-cloud"), "wide": Literal("ｋｐｉ－ｃｌｏｕｄ")}}
 
 
 def canonical(term):

@@ -2,6 +2,7 @@
 import codecs
 import csv
 import io
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -9,8 +10,12 @@ from rdflib import Graph, Literal
 
 from policygraph.cli.app import app
 from policygraph.graph.convert import PG, PGR
+from policygraph.query.sparql import QueryLibrary
+from policygraph.store.engines import OxigraphEngine
 from policygraph.views.export import KPI_COLUMNS, csv_bytes, kpi_rows
 from policygraph.views.viz_model import RecordGraph
+
+QUERIES = Path(__file__).resolve().parents[2] / "queries"
 
 
 def read_csv(path):
@@ -59,7 +64,7 @@ def test_csv_neutralises_spreadsheet_formulas(graph):
         g.add(t)
     evil = '=HYPERLINK("http://x","y")'
     g.set((PGR["obs-cloud-municipalities-2015-04-01-briefing/evidence/1"], PG.quote, Literal(evil)))
-    rows = kpi_rows(RecordGraph(g))
+    rows = list(kpi_rows(OxigraphEngine(g), QueryLibrary(QUERIES)))
     rows.append({"kpi_id": "k", "kpi_label_ja": "+cmd|' /C calc'!A0", "value": -5, "quote": "@SUM(1)"})
     text = csv_bytes(rows).decode("utf-8-sig")
     parsed = list(csv.DictReader(io.StringIO(text)))

@@ -58,10 +58,11 @@ class ExportFormat(str, Enum):
 
 def _load(root: Path | None, store: str | None, graph_file: Path | None, as_of: str | None = None,
           published_by: str | None = None):
-    """(project, engine, record graph): the one graph-loading path, then the views' record graph."""
-    from policygraph.views.viz_model import RecordGraph
+    """(project, engine, query library): the one graph-loading path; the views read the store through
+    named queries (`views.records`), never a model of the whole graph."""
+    from policygraph.query.sparql import QueryLibrary
     project, engine = open_graph(root, store, graph_file, as_of=as_of, published_by=published_by)
-    return project, engine, RecordGraph(engine.rdflib_graph())
+    return project, engine, QueryLibrary(project.query_dirs)
 
 
 def _selection(rg, classes, body, document, status):
@@ -106,17 +107,19 @@ def _filtered_view(kind: str, doc: str):
         timeout: TimeoutOption = DEFAULT_TIMEOUT,
         root: RootOption = None,
     ):
-        from policygraph.views import viz
+        from policygraph.views import records, viz
         with time_limit(timeout, f"viz {kind}'s queries"):  # a project may add its own *-gap.rq
-            project, engine, rg = _load(root, store, graph_file, as_of, published_by)
+            project, engine, library = _load(root, store, graph_file, as_of, published_by)
+            # Every record's class and facets to select from; the selected ones read in full.
+            rg = records.index(engine, library, facets=bool(body or document or status))
             selection = _selection(rg, classes, body, document, status)
+            load = lambda ids: records.load(engine, library, ids)  # noqa: E731
             if kind == "gaps":
                 from policygraph.query.gaps import gap_report
-                from policygraph.query.sparql import QueryLibrary
-                rows = gap_report(engine, QueryLibrary(project.query_dirs)).rows
-                view = viz.gaps_view(rg, rows, selection, max_nodes)
+                rows = gap_report(engine, library).rows
+                view = viz.gaps_view(rg, rows, selection, max_nodes, load)
             else:
-                view = viz.graph_view(rg, selection, max_nodes)
+                view = viz.graph_view(rg, selection, max_nodes, load)
         _write(project, view, out)
 
     command.__doc__ = doc
@@ -147,12 +150,12 @@ def viz_trace(
 
     Example: policygraph viz trace 未来投資戦略2017 -o trace.html
     """
-    from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
-    from policygraph.views.viz import trace_view
-    project, engine, rg = _load(root, store, graph_file, as_of, published_by)
-    result = trace(engine, QueryLibrary(project.query_dirs), target)
-    _write(project, trace_view(rg, result), out, result["root"]["id"])
+    from policygraph.views import records
+    from policygraph.views.viz import trace_ids, trace_view
+    project, engine, library = _load(root, store, graph_file, as_of, published_by)
+    result = trace(engine, library, target)
+    _write(project, trace_view(records.load(engine, library, trace_ids(result)), result), out, result["root"]["id"])
 
 
 viz_app.command("gaps")(_filtered_view("gaps", """The graph with the gap report's rows marked and each broken chain drawn as a dashed red link.
@@ -179,11 +182,9 @@ def export_command(
 
     Example: policygraph export --format xlsx -o audit.xlsx
     """
-    from policygraph.query.sparql import QueryLibrary
     from policygraph.views.export import DEFAULT_FILES, export
-    project, engine, rg = _load(root, store, graph_file, as_of, published_by)
-    path = export(rg, fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value], engine,
-                  QueryLibrary(project.query_dirs))
+    project, engine, library = _load(root, store, graph_file, as_of, published_by)
+    path = export(fmt.value, out or project.build_dir / DEFAULT_FILES[fmt.value], engine, library)
     typer.echo(f"wrote {path}")
 
 

@@ -53,8 +53,7 @@ class Settings:
     project: Project
     store_dir: Path
     time_limit: float = 10.0
-    #: The pages run the tool's own queries (a project's named queries too): a longer limit, as ending a
-    #: page worker throws away its warm record model.
+    #: The pages run the tool's own queries (a project's named queries too): a longer limit.
     page_time_limit: float = 30.0
     max_rows: int = 10_000
     workers: int = 2
@@ -73,11 +72,9 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         # Two pools: ad-hoc SPARQL apart from the pages, so a client running queries into the time limit
-        # (whose workers are ended and started again) never holds up a page, and pages keep their warm
-        # record model.
+        # (whose workers are ended and started again) never holds up a page.
         state["sparql"] = QueryWorkers(settings.store_dir, settings.workers, settings.time_limit)
-        state["pages"] = QueryWorkers(settings.store_dir, settings.workers, settings.page_time_limit,
-                                      warm=pages.record_graph)
+        state["pages"] = QueryWorkers(settings.store_dir, settings.workers, settings.page_time_limit)
         try:
             yield
         finally:
@@ -85,14 +82,35 @@ def create_app(settings: Settings) -> Starlette:
             state["pages"].close()
 
     cache = ResultCache(settings.cache_bytes)
+    #: Calls under way, by key: a second caller of the same call waits for the first one's answer
+    #: instead of running it again (the overview's figures are asked for by every first visitor).
+    running: dict = {}
 
     async def call(func, *args, pool: str = "pages", **kwargs):
         """`func(engine, …)` in a query worker (or its remembered result: the store is read-only and does
         not change while the server runs); its failures as HTTP errors."""
+        import asyncio
         key = _frozen((func.__module__, func.__qualname__, args, kwargs))
         found = cache.get(key)
         if found is not None:
             return found
+        try:
+            hash(key)
+        except TypeError:
+            return await _call(key, func, *args, pool=pool, **kwargs)
+        if key in running:
+            return await asyncio.shield(running[key])
+        task = asyncio.ensure_future(_call(key, func, *args, pool=pool, **kwargs))
+        running[key] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if task.done():
+                running.pop(key, None)
+            else:
+                task.add_done_callback(lambda _t: running.pop(key, None))
+
+    async def _call(key, func, *args, pool: str = "pages", **kwargs):
         try:
             result = await run_in_threadpool(state[pool].call, func, *args, **kwargs)
             cache.put(key, result)
@@ -130,18 +148,19 @@ def create_app(settings: Settings) -> Starlette:
         if name not in library.names():
             raise HTTPException(404, f"no query named {name!r}")
         query = library.get(name)
-        params = {k: v for k, v in request.query_params.items() if v != ""}
+        # `_size`, `_next` … (a leading underscore, as Datasette's): the page's, not the query's.
+        params = {k: v for k, v in request.query_params.items() if v != "" and not k.startswith("_")}
         unknown = set(params) - set(query.params)
         if unknown:
             raise HTTPException(400, f"unknown parameter(s) {', '.join(sorted(unknown))} for query {name}; it takes "
                                      f"{', '.join(query.params) or 'none'}")
-        found = await call(pages.named_rows, library.folders, name, params)
-        if len(found.rows) > settings.max_rows:
-            raise HTTPException(413, f"the result has more than {settings.max_rows:,} rows (the server's --max-rows)")
-        if fmt:
-            return _table_file(fmt, name, found.columns, found.rows)
+        if fmt:  # the whole result, streamed
+            found = await call(pages.named_rows, library.folders, name, params)
+            return await _table_file(fmt, name, found.columns, found.rows)
+        offset, size = _paging(request)
+        found = await call(pages.named_page, library.folders, name, params, offset, size)
         return _html(request, "serve-query.html.j2", title=query.title or name, query=query, params=params,
-                     result=found, links=_format_links(request, name))
+                     result=found, links=_format_links(request, name), pager=_pager(request, found, size))
 
     # ---------------------------------------------------------------- audit pages
     async def node_page(request: Request) -> Response:
@@ -154,38 +173,54 @@ def create_app(settings: Settings) -> Starlette:
             if answer.status == 200 and answer.body.strip() in (b"", b"[]"):
                 raise HTTPException(404, f"no record {rid!r}")
             return _answer(answer)
-        details = await call(pages.node, rid)
+        details = await call(pages.node, library.folders, rid, *_link_options(request))
         if details is None:
             raise HTTPException(404, f"no record {rid!r}")
         response = _html(request, "serve-node.html.j2", title=details["label_ja"], node=details,
-                         iri=details["iri"], styles=ATTAINMENT_STYLE)
+                         iri=details["iri"], styles=ATTAINMENT_STYLE, query=dict(request.query_params))
         response.headers["Vary"] = "Accept"  # the same URL gives Turtle or JSON-LD to other clients
         return response
+
+    async def node_api(request: Request) -> Response:
+        """`GET /api/node/<id>`: the node and its links grouped by property and direction, each group
+        counted and paged (`views.records.node_links`), as JSON."""
+        rid = request.path_params["rid"]
+        if not RECORD_ID.match(rid):
+            return JSONResponse({"error": "not a record id", "id": rid}, 404)
+        found = await call(pages.node_api, library.folders, rid, *_link_options(request))
+        if found is None:
+            return JSONResponse({"error": f"no record {rid!r}", "id": rid}, 404)
+        return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
 
     async def trace_page(request: Request) -> Response:
         target, fmt = _split_format(request.path_params["target"])
         if fmt:
             found = await call(pages.trace_table, settings.project, target)
-            return _table_file(fmt, f"trace-{target}", found.columns, found.rows)
+            return await _table_file(fmt, f"trace-{target}", found.columns, found.rows)
         html = await call(pages.trace_page, settings.project, target)
         # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch).
         return HTMLResponse(html, headers={"X-Content-Type-Options": "nosniff"})
 
     async def kpis(request: Request) -> Response:
         fmt = _table_format(request)
-        board, lines = await call(pages.kpi_board, library.folders)
-        if fmt:
-            return _table_file(fmt, "kpi-status", board.columns, board.rows)
+        if fmt:  # the whole board, streamed
+            board = await call(pages.named_rows, library.folders, "kpi-status", {})
+            return await _table_file(fmt, "kpi-status", board.columns, board.rows)
+        offset, size = _paging(request)
+        board, lines = await call(pages.kpi_board, library.folders, offset, size)
         return _html(request, "serve-kpis.html.j2", title="KPI 状況 · KPI status board", board=board, lines=lines,
-                     styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}" for f in TABLE_FORMATS})
+                     styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}" for f in TABLE_FORMATS},
+                     pager=_pager(request, board, size))
 
     async def gaps(request: Request) -> Response:
         fmt = _table_format(request)
-        found, kinds = await call(pages.gap_table, library.folders)
-        if fmt:
-            return _table_file(fmt, "gaps", found.columns, found.rows)
+        if fmt:  # the whole report, streamed
+            found, _kinds = await call(pages.gap_table, library.folders)
+            return await _table_file(fmt, "gaps", found.columns, found.rows)
+        offset, size = _paging(request)
+        found, kinds = await call(pages.gap_page, library.folders, offset, size)
         return _html(request, "serve-gaps.html.j2", title="欠落 · Coverage gaps", result=found, kinds=kinds,
-                     links={f: f"/gaps.{f}" for f in TABLE_FORMATS})
+                     links={f: f"/gaps.{f}" for f in TABLE_FORMATS}, pager=_pager(request, found, size))
 
     async def diff_page(request: Request) -> Response:
         a, b = request.query_params.get("a", "")[:200], request.query_params.get("b", "")[:200]
@@ -203,16 +238,18 @@ def create_app(settings: Settings) -> Starlette:
                      chosen={"a": a, "b": b}, result=result, sections=sections)
 
     async def home(request: Request) -> Response:
-        data = await call(pages.overview, library.folders)
-        if "sources" not in state:
-            from policygraph.records.curation import corpus_stats
-            state["sources"] = (await run_in_threadpool(corpus_stats, settings.project))[0]
+        # Both aggregated on the store in a page worker, once (concurrent first visitors share the
+        # call), then kept: the store does not change while the server runs.
+        if "overview" not in state:
+            state["overview"] = (await call(pages.overview, library.folders),
+                                 await call(pages.sources, library.folders))
+        data, sources = state["overview"]
         return _html(request, "serve-overview.html.j2", title="policygraph 概要 · Overview", data=data,
-                     sources=state["sources"], styles=ATTAINMENT_STYLE)
+                     sources=sources, styles=ATTAINMENT_STYLE)
 
     async def search(request: Request) -> Response:
         text = request.query_params.get("q", "")[:200]
-        found = await call(pages.search, text) if text.strip() else []
+        found = await call(pages.search, library.folders, text) if text.strip() else []
         if found and found[0]["id"] == text.strip():  # an exact id sorts first
             return RedirectResponse(f"/id/{found[0]['id']}", 303)
         return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text)
@@ -254,6 +291,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/queries/{name}", named_query),
         Route("/", home),
         Route("/id/{rid}", node_page),
+        Route("/api/node/{rid}", node_api),
         Route("/trace/{target}", trace_page),
         Route("/kpis", kpis),
         Route("/kpis.{fmt:str}", kpis),
@@ -431,19 +469,90 @@ def _format_links(request: Request, name: str) -> dict[str, str]:
     return {fmt: f"{request.url.path.rsplit('/', 1)[0]}/{name}.{fmt}{query}" for fmt in TABLE_FORMATS}
 
 
-def _table_file(fmt: str, name: str, columns: list[str], rows: list[dict]) -> Response:
+async def _table_file(fmt: str, name: str, columns: list[str], rows: list[dict]) -> Response:
     """A table as a download: JSON (a list of objects, as `policygraph query --format json`), CSV (UTF-8
-    with a BOM, for Excel) or an Excel workbook."""
+    with a BOM, for Excel) or an Excel workbook. JSON and CSV are streamed a block of rows at a time
+    (written in a thread, not on the event loop); the workbook is built in a thread. Any size: the
+    page shows a page of rows, the download has them all."""
+    from starlette.responses import StreamingResponse
+
     from policygraph.views.tables import delimited, xlsx_bytes
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if fmt != "json":
+        headers["Content-Disposition"] = f'attachment; filename="{_safe_name(name)}.{fmt}"'
     if fmt == "json":
-        body = json.dumps(rows, ensure_ascii=False, indent=1).encode()
-        return Response(body, media_type=TABLE_FORMATS[fmt])
+        return StreamingResponse(_json_blocks(rows), media_type=TABLE_FORMATS[fmt], headers=headers)
     if fmt == "csv":
-        body = b"\xef\xbb\xbf" + delimited(columns, rows).encode()
-    else:
-        body = xlsx_bytes({name: (columns, rows)})
-    return Response(body, media_type=TABLE_FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{_safe_name(name)}.{fmt}"'})
+        return StreamingResponse(_csv_blocks(columns, rows, delimited), media_type=TABLE_FORMATS[fmt],
+                                 headers=headers)
+    body = await run_in_threadpool(xlsx_bytes, {name: (columns, rows)})
+    return Response(body, media_type=TABLE_FORMATS[fmt], headers=headers)
+
+
+_BLOCK = 2000
+
+
+def _json_blocks(rows: list[dict]):
+    """The rows as one JSON array (as `json.dumps(rows, indent=1)` writes it), a block at a time."""
+    if not rows:
+        yield b"[]"
+        return
+    for start in range(0, len(rows), _BLOCK):
+        text = json.dumps(rows[start:start + _BLOCK], ensure_ascii=False, indent=1)
+        inner = text[1:-1].rstrip("\n")  # the block's items, without its brackets
+        yield (("[" if start == 0 else ",") + inner).encode()
+    yield b"\n]"
+
+
+def _csv_blocks(columns: list[str], rows: list[dict], delimited):
+    yield b"\xef\xbb\xbf" + delimited(columns, []).encode()
+    for start in range(0, len(rows), _BLOCK):
+        yield delimited(columns, rows[start:start + _BLOCK]).split("\n", 1)[1].encode()
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    """(offset, page size) of a table page: `?_size=N` (or `max`) and `?_next=` (the token of the next
+    page's link: its first row), as Datasette names them; 400 for anything else."""
+    from policygraph.serve.pages import MAX_PAGE_SIZE, PAGE_SIZE
+    size_text = request.query_params.get("_size", "")
+    next_text = request.query_params.get("_next", "")
+    try:
+        size = MAX_PAGE_SIZE if size_text == "max" else int(size_text) if size_text else PAGE_SIZE
+        offset = int(next_text) if next_text else 0
+    except ValueError:
+        raise HTTPException(400, "_size is a number of rows (or max) and _next the token of a next-page link") from None
+    if not 1 <= size <= MAX_PAGE_SIZE or offset < 0:
+        raise HTTPException(400, f"_size is between 1 and {MAX_PAGE_SIZE} and _next not negative")
+    return offset, size
+
+
+def _pager(request: Request, table, size: int) -> dict:
+    """What a page of rows says under its table: which rows, of how many, and the links on."""
+    total = table.total if table.total is not None else len(table.rows)
+    shown = len(table.rows)
+    nxt = table.offset + shown if table.offset + shown < total else None
+    prev = max(table.offset - size, 0) if table.offset > 0 else None
+    return {"first": table.offset + 1 if shown else 0, "last": table.offset + shown, "total": total,
+            "next": str(request.url.include_query_params(_next=nxt)) if nxt is not None else None,
+            "prev": str(request.url.include_query_params(_next=prev)) if prev is not None else None}
+
+
+def _link_options(request: Request) -> tuple[int, int, tuple[str, ...], tuple[str, ...]]:
+    """(limit, offset, types, predicates) of a node page or /api/node/<id>: `?limit=` (links per
+    group, default 25, at most 500), `?offset=`, `?types=KPI,Observation`, `?predicates=reportedIn,…`."""
+    from policygraph.views.records import DEFAULT_LIMIT, MAX_LIMIT
+    args = request.query_params
+    try:
+        limit = int(args.get("limit") or DEFAULT_LIMIT)
+        offset = int(args.get("offset") or 0)
+    except ValueError:
+        raise HTTPException(400, "limit and offset are whole numbers") from None
+    if not 0 <= limit <= MAX_LIMIT or offset < 0:
+        raise HTTPException(400, f"limit is between 0 and {MAX_LIMIT}, offset not negative")
+
+    def names(key: str) -> tuple[str, ...]:
+        return tuple(sorted({n.strip()[:200] for v in args.getlist(key) for n in v.split(",") if n.strip()}))[:50]
+    return limit, offset, names("types"), names("predicates")
 
 
 def _safe_name(name: str) -> str:

@@ -1,6 +1,7 @@
 """What the web pages read, as functions a query worker runs: each takes the worker's engine first
 and returns plain, picklable data (the web app renders it). They reuse the query stage — the named
-query runner, the trace, the gap report — and the views' record model, never a second copy.
+query runner, the trace, the gap report — and read records through `views.records`: bounded named
+queries on the store, never a model of the whole graph.
 """
 from __future__ import annotations
 
@@ -23,6 +24,19 @@ class Table:
     columns: list[str]
     rows: list[dict]
     linked: list[set[str]] = field(default_factory=list)
+    #: A page of a larger table: the whole table's row count and where the page starts.
+    total: int | None = None
+    offset: int = 0
+
+    def page(self, offset: int, size: int) -> Table:
+        """Rows offset … offset + size - 1, knowing the whole table's size."""
+        return Table(self.columns, self.rows[offset:offset + size], self.linked[offset:offset + size],
+                     len(self.rows), offset)
+
+
+#: Rows per page of the web app's tables (`?_size=`, as Datasette names it), and the most a page shows.
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
 
 
 def table_of(rows, columns: list[str] | None = None) -> Table:
@@ -40,27 +54,20 @@ def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -
     return table_of(engine.run(query, **{k: parse_param(v) for k, v in params.items()}))
 
 
-# ------------------------------------------------------------------ the record model, once per worker
-_record_graph = None
-
-
-def record_graph(engine):
-    """The views' record model (`RecordGraph`) over the worker's store, made on first use and kept:
-    node pages, the trace view and search read it as `policygraph viz` does."""
-    global _record_graph
-    if _record_graph is None:
-        from policygraph.views.viz_model import RecordGraph
-        _record_graph = RecordGraph(engine.rdflib_graph())
-    return _record_graph
-
-
-def node(engine, rid: str) -> dict | None:
-    """What a node page shows (the viz side panel's details, plus each KPI statement's quotes and the
-    chart's geometry), or None when no record has that id."""
-    rg = record_graph(engine)
-    if rid not in rg.iris:
+# ------------------------------------------------------------------ records, read bounded from the store
+def node(engine, folders: list[Path], rid: str, limit: int = 25, offset: int = 0, types: tuple[str, ...] = (),
+         predicates: tuple[str, ...] = ()) -> dict | None:
+    """What a node page shows, or None when no record has that id: the record's properties, evidence
+    and (a KPI) values with their quotes and the chart's geometry, and its links grouped by property
+    and direction, each group counted and paged (`records.node_links`, as /api/node/<id>)."""
+    from policygraph.views import records
+    links = records.node_links(engine, folders, rid, limit, offset, types, predicates)
+    if links is None:
         return None
-    details = rg.details(rid, incoming_limit=500)
+    rg = records.load(engine, folders, [rid], incoming_limit=0)
+    details = rg.details(rid, incoming_limit=0)
+    del details["incoming"], details["incoming_total"]  # the links come grouped and paged instead
+    details["links"] = links
     if details["cls"] == "KPI":
         for item in details["series"]:
             item["evidence"] = rg.evidence(rg.iris[item["id"]]) if item["id"] in rg.iris else []
@@ -68,30 +75,46 @@ def node(engine, rid: str) -> dict | None:
     return details
 
 
-def search(engine, text: str, limit: int = 100) -> list[dict]:
-    """Records whose id, Japanese or English label holds `text` (NFKC, case-insensitive), exact ids first."""
+def node_api(engine, folders: list[Path], rid: str, limit: int = 25, offset: int = 0, types: tuple[str, ...] = (),
+             predicates: tuple[str, ...] = ()) -> dict | None:
+    """`GET /api/node/<id>`: `records.node_links`."""
+    from policygraph.views import records
+    return records.node_links(engine, folders, rid, limit, offset, types, predicates)
+
+
+def search(engine, folders: list[Path], text: str, limit: int = 100) -> list[dict]:
+    """Records whose id, Japanese or English label holds `text` (NFKC, case-insensitive), exact ids first.
+
+    The store narrows by id and every label (record-search: the text lower-cased, and with its ASCII
+    in full-width forms); each row is then checked and ranked here as the views always did."""
     import unicodedata
-    rg = record_graph(engine)
+    from policygraph.views import records
     needle = unicodedata.normalize("NFKC", text).casefold().strip()
     if not needle:
         return []
-    found = []
-    for rid, iri in rg.iris.items():
-        ja, en = rg.labels(iri)
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in needle)
+    rows = engine.run(records.library_of(folders).get("record-search"), text=needle.lower(), wide=wide.lower())
+    found = {}
+    for r in rows:
+        rid = str(r["node"]).removeprefix(_RECORD)
+        ja, en = records._label_pair(r["labelJa"], r["labelEn"], rid)
         hay = unicodedata.normalize("NFKC", f"{rid}\n{ja}\n{en}").casefold()
         if needle in hay:
-            found.append((rid != needle, len(ja), rid, ja, en, rg.classes[rid]))
-    found.sort()
-    return [{"id": rid, "label": ja, "label_en": en, "cls": cls} for _, _, rid, ja, en, cls in found[:limit]]
+            cls = str(r["cls"]).rsplit("#", 1)[-1]
+            found.setdefault(rid, (rid != needle, len(ja), rid, ja, en, cls))
+    ranked = sorted(found.values())
+    return [{"id": rid, "label": ja, "label_en": en, "cls": cls} for _, _, rid, ja, en, cls in ranked[:limit]]
 
 
 def trace_page(engine, project, target: str) -> str:
     """The interactive trace view of a directive or document: `policygraph viz trace`'s page."""
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
-    from policygraph.views.viz import render_page, trace_view
-    result = trace(engine, QueryLibrary(project.query_dirs), target)
-    return render_page(trace_view(record_graph(engine), result), project, site=True)
+    from policygraph.views import records
+    from policygraph.views.viz import render_page, trace_ids, trace_view
+    library = QueryLibrary(project.query_dirs)
+    result = trace(engine, library, target)
+    return render_page(trace_view(records.load(engine, library, trace_ids(result)), result), project, site=True)
 
 
 def trace_table(engine, project, target: str) -> Table:
@@ -112,17 +135,46 @@ def trace_table(engine, project, target: str) -> Table:
     return Table(columns, rows, linked)
 
 
-def kpi_board(engine, folders: list[Path]) -> tuple[Table, dict[str, str]]:
-    """The KPI status board: kpi-status's rows, and a sparkline (SVG points) of each KPI's observations."""
-    board = named_rows(engine, folders, "kpi-status", {})
-    rg = record_graph(engine)
-    lines = {}
-    for row in board.rows:
-        rid = row.get("kpi")
-        if rid in rg.iris:
-            values = [s["value"] for s in rg.kpi_series(rid) if s["kind"] == "observation" and s["value"] is not None]
-            lines[rid] = sparkline(values)
-    return board, lines
+def named_page(engine, folders: list[Path], name: str, params: dict[str, str], offset: int = 0,
+               size: int = PAGE_SIZE) -> Table:
+    """One page of a named query's rows (the page a web page shows; the downloads take them all)."""
+    return named_rows(engine, folders, name, params).page(offset, size)
+
+
+def kpi_board(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, dict[str, str]]:
+    """One page of the KPI status board: kpi-status's rows, and a sparkline (SVG points) of the
+    observations of each KPI on the page."""
+    board = named_rows(engine, folders, "kpi-status", {}).page(offset, size)
+    return board, sparklines(engine, folders, [row.get("kpi") for row in board.rows])
+
+
+def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
+    """SVG points of each KPI's observed values in the order of its chart (kpi-sparkline, a VALUES
+    batch of KPIs): the date placing a value is its reference date, as-of date or deadline, else the
+    end of its fiscal year; undated values last."""
+    from policygraph.views import records
+    from policygraph.views.viz_model import _plain
+    from policygraph.query.sparql import RECORD_ID
+    ids = [k for k in dict.fromkeys(kpis) if isinstance(k, str) and RECORD_ID.match(k)]
+    series: dict[str, list] = {k: [] for k in ids}
+    reader = records.Reader(engine, folders)
+    for r in reader.run("kpi-sparkline", [URIRef(_RECORD + k) for k in ids], var="kpi"):
+        date = r["referenceDate"] or r["asOf"] or r["deadline"] or r["deadlineFyEnd"] or r["fyEnd"]
+        value = _plain(r["value"])
+        if not isinstance(value, (int, float)):
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                continue
+        rid = str(r["kpi"]).removeprefix(_RECORD)
+        series[rid].append((_plain(date) if date is not None else "9999", str(r["statement"]), value))
+    return {k: sparkline([v for *_, v in sorted(points)]) for k, points in series.items()}
+
+
+def gap_page(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, list[dict]]:
+    """One page of the gap report's table, and the count per kind (of the whole report)."""
+    table, kinds = gap_table(engine, folders)
+    return table.page(offset, size), kinds
 
 
 def gap_table(engine, folders: list[Path]) -> tuple[Table, list[dict]]:
@@ -143,11 +195,14 @@ def gap_table(engine, folders: list[Path]) -> tuple[Table, list[dict]]:
 
 
 def overview(engine, folders: list[Path]) -> dict:
-    """The overview's numbers: records per class, gaps per kind, KPI attainment by status, body and document."""
+    """The overview's numbers: records per class, gaps per kind, KPI attainment by status, body and
+    document — aggregated from the KPIs' facets (`records.index` of KPIs and bodies), not a model of
+    the graph; the web app computes it once and keeps it (the store does not change under it)."""
     from policygraph.pipeline import count_classes
+    from policygraph.views import records
     board = named_rows(engine, folders, "kpi-status", {})
     _, kinds = gap_table(engine, folders)
-    rg = record_graph(engine)
+    rg = records.index(engine, folders, of=("KPI", "Body"), labelled=("Body", "PolicyDocument"))
     by_status: dict[str, int] = {}
     by_body: dict[str, dict[str, int]] = {}
     by_document: dict[str, dict[str, int]] = {}
@@ -170,6 +225,18 @@ def overview(engine, folders: list[Path]) -> dict:
             "by_body": dict(sorted(by_body.items(), key=lambda kv: -sum(kv[1].values()))),
             "by_document": dict(sorted(by_document.items(), key=lambda kv: -sum(kv[1].values()))),
             "kpis": len(board.rows)}
+
+
+def sources(engine, folders: list[Path]) -> list[dict]:
+    """The overview's table of sources: quotes per source text (source-quotes); a built store holds
+    only quotes its build found in their source, so all are verified."""
+    from policygraph.views import records
+    out = []
+    for r in engine.run(records.library_of(folders).get("source-quotes")):
+        quotes = int(r["quotes"])
+        out.append({"source": plain(r["source"]), "file": plain(r["file"]), "quotes": quotes, "verified": quotes,
+                    "share": 1.0})
+    return out
 
 
 def node_graph(engine, rid: str, accept: str, forced: str | None) -> object:

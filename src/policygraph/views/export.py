@@ -1,16 +1,17 @@
 """Exports for other tools: the record graph as GraphML (Gephi, Cytoscape, yEd), the KPI table as
 CSV (spreadsheets), and an Excel workbook of the KPI status board, gap report, evidence and trace roots.
 
-GraphML comes from the same networkx view the browser pages use (policygraph.viz_model); the CSV
-has one row per KPI statement (baseline, target, observation, projection, assessment) with its
-document and first quote.
+Each is read from the store in batches of records (`views.records`: named queries with VALUES
+lists), never as a model of the whole graph: GraphML has the record graph with the attributes the
+browser views show (class, labels, bodies, documents, attainment); the CSV has one row per KPI
+statement (baseline, target, observation, projection, assessment) with its document and first
+quote, read a batch of KPIs at a time.
 
 Example:
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from policygraph.views.viz_model import RecordGraph
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     out = export(RecordGraph(graph), "csv", Path(tmp) / "kpis.csv")
+    ...     out = export("csv", Path(tmp) / "kpis.csv", engine, library)
     ...     out.read_text(encoding="utf-8-sig").splitlines()[0].split(",")[:2]  # with a BOM, for Excel
     ['kpi_id', 'kpi_label_ja']
 """
@@ -28,7 +29,8 @@ from policygraph.controls import printable, spreadsheet_safe
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.namespaces import PG
 from policygraph.output import write_atomically
-from policygraph.views.viz_model import RecordGraph
+from policygraph.views import records
+from policygraph.views.viz_model import _HIDDEN_PROPS, RecordGraph, is_record, pick_labels, record_id
 
 DEFAULT_FILES = {"graphml": "policygraph.graphml", "csv": "kpis.csv", "xlsx": "policygraph.xlsx"}
 #: The workbook's sheets: sheet name → the named query whose rows it holds (the gap report is built apart).
@@ -40,10 +42,45 @@ KPI_COLUMNS = ["kpi_id", "kpi_label_ja", "kpi_label_en", "tier", "attainment", "
                "projection_kind", "grade", "document_id", "document_label", "quote", "locator", "source_file"]
 
 
-def graphml_bytes(rg: RecordGraph) -> bytes:
+def graphml_bytes(engine, library) -> bytes:
     """Every record and link as GraphML; node attributes: iri, cls, label_ja, label_en, bodies,
-    documents, attainment (KPIs and their statements); edge attributes: predicate, label."""
-    graph = rg.to_networkx()
+    documents, attainment (KPIs and their statements); edge attributes: predicate, label.
+
+    Read in batches: the records' classes and facets (`records.index`), then each batch's
+    statements (node-triples) for its labels and links; nodes in id order, each node's links by
+    property and target."""
+    from rdflib import RDFS
+    index = records.index(engine, library, labelled=())
+    reader = records.Reader(engine, library)
+    ids = sorted(index.classes)
+    graph = nx.MultiDiGraph()
+    links = []
+    for batch in records.batches(ids):
+        labels: dict = {}
+        for s, p, o in reader.triples(index.iris[rid] for rid in batch):
+            if p == RDFS.label:
+                labels.setdefault(s, []).append(o)
+            elif p not in _HIDDEN_PROPS and is_record(o) and record_id(o) in index.classes and o != s:
+                links.append((record_id(s), record_id(o), p))
+        for rid in batch:
+            iri = index.iris[rid]
+            ja, en = pick_labels(str(iri), labels.get(iri, []))
+            f = index.facets(rid)
+            attrs = {"iri": str(iri), "cls": f.cls, "label_ja": ja, "label_en": en,
+                     "bodies": ";".join(f.bodies), "documents": ";".join(f.documents)}
+            if f.status is not None:
+                attrs["attainment"] = f.status
+            graph.add_node(rid, **attrs)
+    predicates = sorted({p for *_, p in links})
+    for triple in reader.triples(predicates):
+        index.rdf.add(triple)
+    for s, o, p in links:
+        name = index.predicate_label(p)
+        graph.add_edge(s, o, key=name, predicate=str(p), label=name)
+    return _graphml(graph)
+
+
+def _graphml(graph: nx.MultiDiGraph) -> bytes:
     # XML 1.0 cannot hold most control characters, even escaped: write them as visible \xNN text.
     safe = nx.relabel_nodes(graph, {n: _xml_text(n) for n in graph if isinstance(n, str)}, copy=True)
     for _n, attrs in safe.nodes(data=True):
@@ -63,10 +100,18 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\u{ord(m.group(0)):04x}", printable(text))
 
 
-def kpi_rows(rg: RecordGraph) -> list[dict]:
-    """One row per KPI statement (a KPI with no statement gets one row with empty statement columns)."""
+def kpi_rows(engine, library, batch: int = 200):
+    """One row per KPI statement (a KPI with no statement gets one row with empty statement columns),
+    KPIs in id order, read a batch of KPIs at a time (`records.load`)."""
+    kpis = sorted(records.classes(engine, library, "KPI"))
+    for chunk in records.batches(kpis, batch):
+        yield from kpi_rows_of(records.load(engine, library, chunk, incoming_limit=0), chunk)
+
+
+def kpi_rows_of(rg: RecordGraph, kpis: list[str]) -> list[dict]:
+    """The CSV's rows of the KPIs `kpis` from a record model that holds them."""
     rows = []
-    for kid in sorted(r for r, c in rg.classes.items() if c == "KPI"):
+    for kid in kpis:
         node = rg.iris[kid]
         ja, en = rg.labels(node)
         tier = next((str(n) for t in rg.rdf.objects(node, PG.tier) for n in rg.rdf.objects(t, SKOS.notation)), "")
@@ -89,7 +134,7 @@ def kpi_rows(rg: RecordGraph) -> list[dict]:
     return rows
 
 
-def csv_bytes(rows: list[dict]) -> bytes:
+def csv_bytes(rows) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs read the Japanese text correctly."""
     buf = io.StringIO(newline="")
     writer = csv.DictWriter(buf, fieldnames=KPI_COLUMNS, lineterminator="\r\n")
@@ -115,14 +160,14 @@ def workbook_bytes(engine, library) -> bytes:
     return xlsx_bytes(ordered)
 
 
-def export(rg: RecordGraph, fmt: str, out: Path, engine=None, library=None) -> Path:
-    """Write the graph (graphml), the KPI table (csv) or the audit workbook (xlsx: needs the engine and
-    the query library) to `out`, atomically."""
+def export(fmt: str, out: Path, engine, library) -> Path:
+    """Write the graph (graphml), the KPI table (csv) or the audit workbook (xlsx) to `out`,
+    atomically, each read from the engine's store by named queries."""
     if fmt == "graphml":
-        payload = graphml_bytes(rg)
+        payload = graphml_bytes(engine, library)
     elif fmt == "csv":
-        payload = csv_bytes(kpi_rows(rg))
-    elif fmt == "xlsx" and engine is not None and library is not None:
+        payload = csv_bytes(kpi_rows(engine, library))
+    elif fmt == "xlsx":
         payload = workbook_bytes(engine, library)
     else:
         raise PolicygraphError.single(f"unknown export format {fmt!r}; use {' or '.join(DEFAULT_FILES)}", EXIT_INPUT,

@@ -14,8 +14,9 @@ where it has one, else the one shipped in the package); the page loads nothing f
 - a Content-Security-Policy allows only our two inline scripts (by SHA-256) and no fetch at all.
 
 Example:
-    >>> from policygraph.views.viz_model import RecordGraph
-    >>> html = render_page(graph_view(RecordGraph(graph)), project)
+    >>> from policygraph.views import records
+    >>> rg = records.index(engine, library)
+    >>> html = render_page(graph_view(rg, load=lambda ids: records.load(engine, library, ids)), project)
     >>> html.startswith("<!DOCTYPE html>"), "https://" in html.split("<script", 1)[0]
     (True, False)
 """
@@ -159,9 +160,12 @@ def _records_view(rg: RecordGraph, ids: list[str], kind: str, title: str) -> Vie
 
 
 def graph_view(rg: RecordGraph, selection: Selection | None = None,
-               max_nodes: int = DEFAULT_MAX_NODES) -> View:
+               max_nodes: int = DEFAULT_MAX_NODES, load=None) -> View:
     """Every record of the graph (or those passing `selection`), coloured and shaped by class.
 
+    `rg` selects the records (`records.index` knows every record's class and facets); `load(ids)`
+    (e.g. `records.load` on the store) gives the model the view is drawn from, once the selection
+    is known to be within the budget; without it, `rg` is both.
     Raises PolicygraphError (exit 2) if more than `max_nodes` records remain.
     """
     selection = selection or Selection()
@@ -171,7 +175,25 @@ def graph_view(rg: RecordGraph, selection: Selection | None = None,
     if not ids:
         raise PolicygraphError.single(f"no record matches {selection.describe()}", EXIT_INPUT)
     title = "policygraph: graph" + (f" — {selection.describe()}" if not selection.is_empty() else "")
-    return _records_view(rg, ids, "graph", title)
+    return _records_view(load(ids) if load is not None else rg, ids, "graph", title)
+
+
+def trace_ids(trace_result: dict) -> list[str]:
+    """Every record a trace view draws (root, directives, reform items, steps, progress reports, KPIs
+    and their statements), in the order the view adds them: what it reads from the store."""
+    out = [trace_result["root"]["id"]]
+    for d in trace_result["directives"]:
+        out.append(d["id"])
+        for item in d["reform_items"]:
+            out.append(item["id"])
+            for step in item["steps"]:
+                out.append(step["id"])
+                out.extend(rep["id"] for rep in step["progress"])
+            for kpi in item["kpis"]:
+                out.append(kpi["id"])
+                for key in ("baselines", "targets", "observations", "projections", "assessments"):
+                    out.extend(st["id"] for st in kpi[key])
+    return list(dict.fromkeys(out))
 
 
 def trace_view(rg: RecordGraph, trace_result: dict) -> View:
@@ -229,13 +251,13 @@ GAP_COLOR = "#d7191c"
 
 
 def gaps_view(rg: RecordGraph, rows, selection: Selection | None = None,
-              max_nodes: int = DEFAULT_MAX_NODES) -> View:
+              max_nodes: int = DEFAULT_MAX_NODES, load=None) -> View:
     """The graph with the gap report's rows marked: each row's node gets a thick red border, and a
     dashed red edge leads to a dashed box naming what is missing (the broken link of the chain).
 
     `rows`: objects with kind, title, node (IRI), label, document, quote (policygraph.gaps.GapRow).
     """
-    view = graph_view(rg, selection, max_nodes)
+    view = graph_view(rg, selection, max_nodes, load)
     view.kind = "gaps"
     view.title = view.title.replace("policygraph: graph", "policygraph: gaps", 1)
     by_id = {n["id"]: n for n in view.nodes}

@@ -78,6 +78,22 @@ def _plain(value):
     return literal_value(value) if isinstance(value, Literal) else str(value)
 
 
+def pick_labels(key: str, labels) -> tuple[str, str]:
+    """(Japanese, English) label of the node `key` from its rdfs:label literals: the first of each
+    language, each falling back to the other language, then to another label, then to the id."""
+    ja = en = other = None
+    for lbl in labels:
+        lang = getattr(lbl, "language", None)
+        if lang == "ja" and ja is None:
+            ja = str(lbl)
+        elif lang == "en" and en is None:
+            en = str(lbl)
+        elif other is None:
+            other = str(lbl)
+    fallback = other or (record_id(key) if key.startswith(_PGR) else key.rsplit("#", 1)[-1])
+    return (ja or en or fallback, en or ja or fallback)
+
+
 @dataclass
 class Selection:
     """Narrowing of a view. Every field empty = the whole graph. Same meaning in the CLI and the page."""
@@ -136,17 +152,7 @@ class RecordGraph:
         """(Japanese, English) label of any IRI; falls back to the other language, then the id."""
         key = str(node)
         if key not in self._labels:
-            ja = en = other = None
-            for lbl in self.rdf.objects(URIRef(key), RDFS.label):
-                lang = getattr(lbl, "language", None)
-                if lang == "ja" and ja is None:
-                    ja = str(lbl)
-                elif lang == "en" and en is None:
-                    en = str(lbl)
-                elif other is None:
-                    other = str(lbl)
-            fallback = other or (record_id(key) if key.startswith(_PGR) else key.rsplit("#", 1)[-1])
-            self._labels[key] = (ja or en or fallback, en or ja or fallback)
+            self._labels[key] = pick_labels(key, self.rdf.objects(URIRef(key), RDFS.label))
         return self._labels[key]
 
     def class_labels(self, name: str) -> tuple[str, str]:
@@ -286,6 +292,12 @@ class RecordGraph:
             return ja, None
         return str(_plain(o)), None
 
+    def incoming_links(self, node, limit: int) -> tuple[list, int]:
+        """The first `limit` (property, record) links into `node`, by property then record, and their number."""
+        found = [(p, s) for s, p in sorted(self.rdf.subject_predicates(node), key=lambda sp: (str(sp[1]), str(sp[0])))
+                 if is_record(s) and p not in _HIDDEN_PROPS]
+        return found[:limit], len(found)
+
     def details(self, rid: str, incoming_limit: int = 100) -> dict:
         """What the side panel shows: labels, class, properties, evidence, KPI series."""
         g, node, cls = self.rdf, self.iris[rid], self.classes[rid]
@@ -297,14 +309,12 @@ class RecordGraph:
                 continue
             text, ref = self._value_text(o)
             props.append([self.predicate_label(p), text, ref])
-        incoming = []
-        for s, p in sorted(g.subject_predicates(node), key=lambda sp: (str(sp[1]), str(sp[0]))):
-            if is_record(s) and p not in _HIDDEN_PROPS:
-                incoming.append([self.predicate_label(p), self.labels(s)[0], record_id(s)])
+        links, total = self.incoming_links(node, incoming_limit)
+        incoming = [[self.predicate_label(p), self.labels(s)[0], record_id(s)] for p, s in links]
         f = self.facets(rid)
         out = {"id": rid, "iri": str(node), "cls": cls, "cls_ja": cja, "cls_en": cen, "label_ja": ja,
-               "label_en": en, "props": props, "incoming": incoming[:incoming_limit],
-               "incoming_total": len(incoming), "evidence": self.evidence(node),
+               "label_en": en, "props": props, "incoming": incoming,
+               "incoming_total": total, "evidence": self.evidence(node),
                "bodies": f.bodies, "documents": f.documents, "status": f.status}
         if cls == "KPI":
             out["series"] = self.kpi_series(rid)
