@@ -192,6 +192,28 @@ def create_app(settings: Settings) -> Starlette:
             return JSONResponse({"error": f"no record {rid!r}", "id": rid}, 404)
         return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
 
+    async def path_api(request: Request) -> Response:
+        """`GET /api/path?from=<id>&to=<id>&max=6&k=5`: the shortest paths between two records
+        (`views.explore.paths`), as JSON; 404 naming the ids that are no record."""
+        from policygraph.views import explore
+        args = request.query_params
+        ends = [args.get("from", ""), args.get("to", "")]
+        bad = [e for e in ends if not RECORD_ID.match(e)]
+        if bad:
+            return JSONResponse({"error": "from= and to= are record ids", "unknown": bad}, 404)
+        try:
+            max_links = int(args.get("max") or explore.DEFAULT_MAX_LINKS)
+            k = int(args.get("k") or explore.DEFAULT_PATHS)
+        except ValueError:
+            raise HTTPException(400, "max and k are whole numbers") from None
+        if not 1 <= max_links <= explore.MAX_LINKS or not 1 <= k <= explore.MAX_PATHS:
+            raise HTTPException(400, f"max is between 1 and {explore.MAX_LINKS}, k between 1 and {explore.MAX_PATHS}")
+        found = await call(explore.path_api, library.folders, *ends, max_links, k)
+        if "unknown" in found:
+            return JSONResponse({"error": f"no record {', '.join(map(repr, found['unknown']))}",
+                                 "unknown": found["unknown"]}, 404)
+        return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
+
     async def trace_page(request: Request) -> Response:
         target, fmt = _split_format(request.path_params["target"])
         if fmt:
@@ -292,6 +314,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", home),
         Route("/id/{rid}", node_page),
         Route("/api/node/{rid}", node_api),
+        Route("/api/path", path_api),
         Route("/trace/{target}", trace_page),
         Route("/kpis", kpis),
         Route("/kpis.{fmt:str}", kpis),

@@ -1,0 +1,167 @@
+"""The graph explorer's reads beyond one node (`views.records.node_links` answers /api/node/<id>):
+the shortest paths between two records (/api/path), on the store, bounded.
+
+`paths(engine, library, a, b, max_links, k)` is a bidirectional breadth-first search along the links
+/api/node lists, in either direction: each step expands the smaller frontier with one named query
+(path-step, a VALUES batch of the frontier), so a search costs at most `max_links` steps whatever the
+size of the graph, and a step that would expand more than `frontier_cap` records stops the search
+with a message instead of reading a hub's whole neighbourhood.
+
+    >>> found = paths(engine, library, "doc-honebuto-2017", "kpi-cloud-municipalities")
+    >>> found["length"], found["paths"][0]["nodes"]
+    (2, ['doc-honebuto-2017', 'doc-cloud-briefing-2017', 'kpi-cloud-municipalities'])
+"""
+from __future__ import annotations
+
+import itertools
+
+from policygraph.graph.namespaces import PG, PGR
+from policygraph.views.records import Reader, library_of
+from policygraph.views.viz_model import record_id
+
+#: Default and largest path length (links) /api/path searches.
+DEFAULT_MAX_LINKS = 6
+MAX_LINKS = 10
+#: Default and largest number of shortest paths returned.
+DEFAULT_PATHS = 5
+MAX_PATHS = 50
+#: Records a single step may expand; past it the search stops (a hub such as a ministry links to
+#: thousands of records in a national corpus) and says so.
+FRONTIER_CAP = 2000
+
+
+class UnknownRecords(LookupError):
+    """Ids that name no record."""
+
+    def __init__(self, ids: list[str]):
+        super().__init__(", ".join(ids))
+        self.ids = ids
+
+
+def summaries(engine, library, ids) -> dict[str, dict]:
+    """id → {label, label_en, cls, status} of the records among `ids` (node-summary, batched)."""
+    from policygraph.views.records import _label_pair
+    from policygraph.views.viz_model import CLASS_STYLE
+    out: dict[str, dict] = {}
+    for r in Reader(engine, library).run("node-summary", [PGR[i] for i in ids]):
+        rid = record_id(r["node"])
+        cls = str(r["cls"])[len(str(PG)):]
+        known = out.get(rid)
+        if known and (known["cls"] in CLASS_STYLE or cls not in CLASS_STYLE) and known["cls"] <= cls:
+            continue
+        ja, en = _label_pair(r["labelJa"], r["labelEn"], rid)
+        out[rid] = {"id": rid, "label": ja, "label_en": en, "cls": cls,
+                    "status": str(r["status"]) if r["status"] is not None else None}
+    return out
+
+
+def paths(engine, library, source: str, target: str, max_links: int = DEFAULT_MAX_LINKS,
+          k: int = DEFAULT_PATHS, frontier_cap: int = FRONTIER_CAP) -> dict:
+    """The shortest paths (at most `k`, in a stable order) from `source` to `target` of at most
+    `max_links` links, following links either way. Raises UnknownRecords for ids that name no record.
+
+    The answer: {"from", "to", "max", "length" (None when no path), "paths": [{"nodes": [ids],
+    "steps": [{"from", "to", "links": [{"subject", "predicate", "object"}]}]}], "more" (more shortest
+    paths than `k`), "nodes": {id: summary}, "message"}.
+    """
+    lib = library_of(library)
+    known = summaries(engine, lib, [source, target])
+    missing = [i for i in dict.fromkeys([source, target]) if i not in known]
+    if missing:
+        raise UnknownRecords(missing)
+    answer = {"from": source, "to": target, "max": max_links, "length": None, "paths": [], "more": False,
+              "nodes": known, "message": ""}
+    if source == target:
+        answer.update(length=0, paths=[{"nodes": [source], "steps": []}], message="the same record")
+        return answer
+    reader = Reader(engine, lib)
+    ends = (source, target)
+    dist: tuple[dict, dict] = ({source: 0}, {target: 0})
+    # parents[side][node][previous node] = links between them (subject, predicate, object)
+    parents: tuple[dict, dict] = ({source: {}}, {target: {}})
+    frontier = [[source], [target]]
+    depth = [0, 0]
+    while depth[0] + depth[1] < max_links:
+        side = 0 if len(frontier[0]) <= len(frontier[1]) else 1
+        if not frontier[side]:
+            answer["message"] = f"no path: every record linked to {ends[side]} is reached within {depth[side]} links"
+            return answer
+        if len(frontier[side]) > frontier_cap:
+            answer["message"] = (f"search stopped: {len(frontier[side]):,} records lie {depth[side]} links from "
+                                 f"{ends[side]} (more than {frontier_cap:,}); no path of {depth[0] + depth[1]} links "
+                                 f"or fewer exists")
+            return answer
+        here = dist[side]
+        reached: list[str] = []
+        for r in reader.run("path-step", [PGR[n] for n in frontier[side]]):
+            a, b = record_id(r["node"]), record_id(r["other"])
+            seen = here.get(b)
+            if seen is not None and seen <= depth[side]:
+                continue
+            if seen is None:
+                here[b] = depth[side] + 1
+                parents[side][b] = {}
+                reached.append(b)
+            p = str(r["p"])
+            link = (a, p, b) if str(r["direction"]) == "out" else (b, p, a)
+            parents[side][b].setdefault(a, []).append(link)
+        depth[side] += 1
+        frontier[side] = sorted(reached)
+        other = dist[1 - side]
+        meets = [m for m in frontier[side] if m in other]
+        if meets:
+            length = min(depth[side] + other[m] for m in meets)
+            meets = [m for m in meets if depth[side] + other[m] == length]
+            found = _enumerate(parents, meets, side)
+            chosen = list(itertools.islice(found, k + 1))
+            answer["more"] = len(chosen) > k
+            chosen = sorted(chosen[:k]) if not answer["more"] else chosen[:k]
+            answer["length"] = length
+            answer["paths"] = [{"nodes": list(seq), "steps": _steps(parents, seq, dist)} for seq in chosen]
+            on_paths = {n for seq in chosen for n in seq}
+            answer["nodes"] = summaries(engine, lib, sorted(on_paths))
+            answer["message"] = f"{len(chosen)} shortest path{'s' if len(chosen) != 1 else ''} of {length} links" + (
+                f" (more exist; ask for up to {MAX_PATHS} with k=)" if answer["more"] else "")
+            return answer
+    answer["message"] = f"no path of {max_links} links or fewer between {source} and {target}"
+    return answer
+
+
+def path_api(engine, folders, source: str, target: str, max_links: int = DEFAULT_MAX_LINKS,
+             k: int = DEFAULT_PATHS) -> dict:
+    """`GET /api/path`: `paths`, or {"unknown": [ids]} for ids that name no record (the worker
+    returns it rather than raising, for the 404)."""
+    try:
+        return paths(engine, folders, source, target, max_links, k)
+    except UnknownRecords as exc:
+        return {"unknown": exc.ids}
+
+
+def _chains(parents: dict, node: str):
+    """Node sequences from a search's end to `node`, following parents (in sorted order)."""
+    if not parents[node]:
+        yield (node,)
+        return
+    for prev in sorted(parents[node]):
+        for chain in _chains(parents, prev):
+            yield chain + (node,)
+
+
+def _enumerate(parents, meets: list[str], side: int):
+    for m in sorted(meets):
+        for left in _chains(parents[0], m):
+            for right in _chains(parents[1], m):
+                yield left + tuple(reversed(right))[1:]
+
+
+def _steps(parents, seq: tuple, dist) -> list[dict]:
+    steps = []
+    for a, b in zip(seq, seq[1:]):
+        links = parents[0].get(b, {}).get(a) or parents[1].get(a, {}).get(b) or []
+        steps.append({"from": a, "to": b, "links": [{"subject": s, "predicate": p, "object": o}
+                                                    for s, p, o in sorted(set(links))]})
+    return steps
+
+
+__all__ = ["DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",
+           "path_api", "paths", "summaries"]

@@ -1,0 +1,125 @@
+"""The explorer's path API: `views.explore.paths` on the corpus against networkx's shortest paths over
+the same links, and `GET /api/path` (shape, bounds, unknown and hostile ids)."""
+import random
+
+import networkx as nx
+import pytest
+from rdflib import URIRef
+
+from policygraph.graph.namespaces import PGR
+from policygraph.query.sparql import QueryLibrary
+from policygraph.views import explore
+
+#: Every link /api/node and /api/path follow, read whole (the test's independent reference).
+LINKS = """
+PREFIX pg:   <https://w3id.org/policygraph/ontology#>
+PREFIX pgr:  <https://w3id.org/policygraph/id/>
+PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?s ?o WHERE {
+  ?s ?p ?o . ?s a ?c1 . ?o a ?c2 .
+  FILTER(STRSTARTS(STR(?c1), STR(pg:)) && STRSTARTS(STR(?c2), STR(pg:)))
+  FILTER(isIRI(?o) && STRSTARTS(STR(?o), STR(pgr:)) && !CONTAINS(STRAFTER(STR(?o), STR(pgr:)), "/evidence/"))
+  FILTER(STRSTARTS(STR(?s), STR(pgr:)) && !CONTAINS(STRAFTER(STR(?s), STR(pgr:)), "/evidence/"))
+  FILTER(?p NOT IN (rdf:type, rdfs:label, pg:hasEvidence, pg:identifier, pg:reaches))
+}"""
+PREFIX = str(PGR)
+
+
+@pytest.fixture(scope="module")
+def library(project):
+    return QueryLibrary(project.query_dirs)
+
+
+@pytest.fixture(scope="module")
+def links_graph(graph) -> nx.Graph:
+    g = nx.Graph()
+    for row in graph.query(LINKS):
+        g.add_edge(str(row["s"])[len(PREFIX):], str(row["o"])[len(PREFIX):])
+    return g
+
+
+def pairs(g: nx.Graph, n: int = 25) -> list[tuple[str, str]]:
+    nodes = sorted(g)
+    rnd = random.Random(22)
+    return [("doc-honebuto-2017", "kpi-cloud-municipalities")] + [tuple(rnd.sample(nodes, 2)) for _ in range(n)]
+
+
+def test_paths_equal_networkx_shortest_paths_on_the_corpus(engine, library, links_graph):
+    checked = 0
+    for a, b in pairs(links_graph):
+        found = explore.paths(engine, library, a, b, max_links=explore.MAX_LINKS, k=explore.MAX_PATHS)
+        try:
+            expected = {tuple(p) for p in nx.all_shortest_paths(links_graph, a, b)}
+        except nx.NetworkXNoPath:
+            expected = set()
+        length = nx.shortest_path_length(links_graph, a, b) if expected else None
+        if length is not None and length > explore.MAX_LINKS:
+            expected, length = set(), None
+        assert found["length"] == length, (a, b, found["message"])
+        got = {tuple(p["nodes"]) for p in found["paths"]}
+        if found["more"]:  # more shortest paths than k: k of them, every one a shortest path
+            assert len(got) == explore.MAX_PATHS and got < expected
+        else:
+            assert got == expected, (a, b)
+        checked += bool(expected)
+    assert checked >= 10  # most sampled pairs are connected: the comparison is not vacuous
+
+
+def test_each_step_names_the_links_between_its_records(engine, library, graph):
+    found = explore.paths(engine, library, "doc-honebuto-2017", "kpi-cloud-municipalities")
+    assert found["length"] == 2 and found["paths"]
+    for path in found["paths"]:
+        assert path["nodes"][0] == "doc-honebuto-2017" and path["nodes"][-1] == "kpi-cloud-municipalities"
+        for step in path["steps"]:
+            assert step["links"] and {step["from"], step["to"]} == {l["subject"] for l in step["links"]} | {
+                l["object"] for l in step["links"]}
+            for link in step["links"]:  # each link is a triple of the graph
+                assert (PGR[link["subject"]], URIRef(link["predicate"]), PGR[link["object"]]) in graph
+    assert set(found["nodes"]) == {n for p in found["paths"] for n in p["nodes"]}
+    assert found["nodes"]["kpi-cloud-municipalities"]["label"] == "クラウド導入市区町村数"
+
+
+def test_no_path_within_the_bound_is_said(engine, library, links_graph):
+    a, b = next((a, b) for a, b in pairs(links_graph, 200)
+                if nx.has_path(links_graph, a, b) and nx.shortest_path_length(links_graph, a, b) >= 4)
+    found = explore.paths(engine, library, a, b, max_links=2)
+    assert found["length"] is None and found["paths"] == []
+    assert found["message"] == f"no path of 2 links or fewer between {a} and {b}"
+
+
+def test_a_frontier_over_the_cap_stops_the_search(engine, library):
+    found = explore.paths(engine, library, "doc-honebuto-2017", "kpi-local-system-operating-cost", frontier_cap=1)
+    assert found["length"] is None and found["message"].startswith("search stopped: ")
+
+
+def test_unknown_ids_are_named(engine, library):
+    with pytest.raises(explore.UnknownRecords) as info:
+        explore.paths(engine, library, "kpi-cloud-municipalities", "no-such-record")
+    assert info.value.ids == ["no-such-record"]
+
+
+def test_api_path_shape(client):
+    r = client.get("/api/path", params={"from": "doc-honebuto-2017", "to": "kpi-cloud-municipalities", "max": 6})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert set(body) == {"from", "to", "max", "length", "paths", "more", "nodes", "message"}
+    assert body["length"] == 2 and body["max"] == 6
+    assert set(body["paths"][0]) == {"nodes", "steps"}
+    assert set(body["paths"][0]["steps"][0]) == {"from", "to", "links"}
+    assert set(body["nodes"]["kpi-cloud-municipalities"]) == {"id", "label", "label_en", "cls", "status"}
+
+
+@pytest.mark.parametrize("ends", [("no-such-record", "kpi-cloud-municipalities"),
+                                  ("<script>alert(1)</script>", "kpi-cloud-municipalities"),
+                                  ("kpi-cloud-municipalities", "x> } DROP ALL { <y"), ("", "")])
+def test_api_path_unknown_or_hostile_ids_are_a_404(client, ends):
+    r = client.get("/api/path", params={"from": ends[0], "to": ends[1]})
+    assert r.status_code == 404 and r.headers["content-type"] == "application/json"
+    assert r.json()["unknown"] == [e for e in ends if e != "kpi-cloud-municipalities"]
+
+
+@pytest.mark.parametrize("params", [{"max": "0"}, {"max": "11"}, {"k": "x"}, {"k": "0"}])
+def test_api_path_bounds(client, params):
+    r = client.get("/api/path", params={"from": "doc-honebuto-2017", "to": "kpi-cloud-municipalities", **params})
+    assert r.status_code == 400
