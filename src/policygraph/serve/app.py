@@ -176,7 +176,9 @@ def create_app(settings: Settings) -> Starlette:
         details = await call(pages.node, library.folders, rid, *_link_options(request))
         if details is None:
             raise HTTPException(404, f"no record {rid!r}")
-        response = _html(request, "serve-node.html.j2", title=details["label_ja"], node=details,
+        # ?fragment=1: the page's body alone, the explorer's side panel (one template for both).
+        template = "serve-node-body.html.j2" if request.query_params.get("fragment") == "1" else "serve-node.html.j2"
+        response = _html(request, template, title=details["label_ja"], node=details,
                          iri=details["iri"], styles=ATTAINMENT_STYLE, query=dict(request.query_params))
         response.headers["Vary"] = "Accept"  # the same URL gives Turtle or JSON-LD to other clients
         return response
@@ -190,6 +192,19 @@ def create_app(settings: Settings) -> Starlette:
         found = await call(pages.node_api, library.folders, rid, *_link_options(request))
         if found is None:
             return JSONResponse({"error": f"no record {rid!r}", "id": rid}, 404)
+        return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
+
+    async def explore_page(request: Request) -> Response:
+        """`/explore[?focus=<id>…]`: the graph explorer (the page reads the rest of its state from the URL)."""
+        from policygraph.views.explore import render_explorer
+        if "explorer" not in state:
+            state["explorer"] = await run_in_threadpool(render_explorer, settings.project, "探索 Explore", None, True)
+        return HTMLResponse(state["explorer"], headers={"X-Content-Type-Options": "nosniff"})
+
+    async def search_api(request: Request) -> Response:
+        """`GET /api/search?q=`: the search box's records (id, label, label_en, cls), at most 50, as JSON."""
+        text = request.query_params.get("q", "")[:200]
+        found = await call(pages.search, library.folders, text, 50) if text.strip() else []
         return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
 
     async def path_api(request: Request) -> Response:
@@ -315,6 +330,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/id/{rid}", node_page),
         Route("/api/node/{rid}", node_api),
         Route("/api/path", path_api),
+        Route("/api/search", search_api),
+        Route("/explore", explore_page),
         Route("/trace/{target}", trace_page),
         Route("/kpis", kpis),
         Route("/kpis.{fmt:str}", kpis),

@@ -163,5 +163,40 @@ def _steps(parents, seq: tuple, dist) -> list[dict]:
     return steps
 
 
+def explorer_styles() -> dict:
+    """Colours, shapes and chain layers by class, colours and names by attainment status."""
+    from policygraph.views.viz_model import ATTAINMENT_STYLE, CLASS_STYLE
+    return {"classes": {c: list(v) for c, v in CLASS_STYLE.items()},
+            "status": {s: list(v) for s, v in ATTAINMENT_STYLE.items() if s != "unknown"}}
+
+
+def render_explorer(project, title: str, data: dict | None = None, site: bool = False) -> str:
+    """The explorer page (explore.html.j2 + explore.js, vis-network inlined): served (`site`), it reads
+    /api/node, /api/path and /api/search of its origin; as a file, `data` holds what it shows
+    ({"focus", "nodes": {id: /api/node answer}, "fragments": {id: record panel HTML}})."""
+    from jinja2 import Environment, FileSystemLoader
+
+    from policygraph.errors import EXIT_INPUT, PolicygraphError
+    from policygraph.views.viz import _csp_hash, _first, load_assets
+    assets = load_assets(project)
+    js_path = _first(assets["templates"], "explore.js")
+    explore_js = js_path.read_text(encoding="utf-8")
+    if "</script" in explore_js.lower() or "<!--" in explore_js:
+        raise PolicygraphError.single("script cannot be inlined safely (contains </script or <!--)", EXIT_INPUT,
+                                      file=js_path)
+    # Only the two inline scripts run, pinned by hash; served, fetch may reach the same origin only.
+    origin = "'self'" if site else "'none'"
+    csp = ("default-src 'none'; "
+           f"script-src {_csp_hash(assets['vis_js'])} {_csp_hash(explore_js)}; "
+           "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
+           f"connect-src {origin}; base-uri 'none'; form-action {origin}")
+    env = Environment(loader=FileSystemLoader([str(d) for d in assets["templates"]]), autoescape=True)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    payload = {"limit": 25, "styles": explorer_styles(), **(data or {})}
+    return env.get_template("explore.html.j2").render(
+        csp=csp, vis_js=assets["vis_js"], explore_js=explore_js, vis_version=assets["vis_version"], title=title,
+        site=site, data=payload)
+
+
 __all__ = ["DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",
-           "path_api", "paths", "summaries"]
+           "explorer_styles", "path_api", "paths", "render_explorer", "summaries"]
