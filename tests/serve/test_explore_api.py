@@ -123,3 +123,47 @@ def test_api_path_unknown_or_hostile_ids_are_a_404(client, ends):
 def test_api_path_bounds(client, params):
     r = client.get("/api/path", params={"from": "doc-honebuto-2017", "to": "kpi-cloud-municipalities", **params})
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/id/kpi-cloud-municipalities", "/kpis", "/gaps", "/trace/doc-future-investment-2017"])
+def test_pages_link_into_the_explorer(client, path):
+    import re
+    html = client.get(path, headers={"accept": "text/html"}).text
+    found = re.findall(r'href="/explore\?focus=([a-z0-9-]+)', html)
+    assert found, path
+    for rid in sorted(set(found))[:5]:  # each names a record the explorer can open
+        assert client.get(f"/api/node/{rid}", params={"limit": 0}).status_code == 200
+
+
+COUNT = """
+PREFIX pg:   <https://w3id.org/policygraph/ontology#>
+PREFIX pgr:  <https://w3id.org/policygraph/id/>
+SELECT (COUNT(DISTINCT ?other) AS ?n) WHERE {
+  { ?node ?p ?other } UNION { ?other ?p ?node }
+  ?other a ?c . FILTER(STRSTARTS(STR(?c), STR(pg:)))
+  FILTER(isIRI(?other) && STRSTARTS(STR(?other), STR(pgr:)) && !CONTAINS(STRAFTER(STR(?other), STR(pgr:)), "/evidence/"))
+  FILTER(?p NOT IN (rdf:type, rdfs:label, pg:hasEvidence, pg:identifier, pg:reaches))
+}"""
+
+
+@pytest.mark.parametrize("rid", ["kpi-cloud-municipalities", "doc-honebuto-2017", "body-mic"])
+def test_api_node_pages_visit_every_neighbour_once(client, graph, rid):
+    """What the explorer's '+N more' nodes page through: every neighbour exactly once, limit 7 at a time,
+    and the groups' neighbours are those a SPARQL count finds."""
+    from rdflib import Variable
+    first = client.get(f"/api/node/{rid}", params={"limit": 7})
+    if first.status_code == 404:
+        pytest.skip(f"{rid} is not in the corpus")
+    seen: dict[tuple, list] = {}
+    for g in first.json()["groups"]:
+        offset = 0
+        while offset < g["count"]:
+            page = client.get(f"/api/node/{rid}", params={"limit": 7, "offset": offset, "predicates": g["predicate"]}).json()
+            [same] = [x for x in page["groups"] if x["direction"] == g["direction"] and x["predicate"] == g["predicate"]]
+            assert same["count"] == g["count"] and 0 < len(same["nodes"]) <= 7
+            seen.setdefault((g["direction"], g["predicate"]), []).extend(n["id"] for n in same["nodes"])
+            offset += 7
+    for key, ids in seen.items():
+        assert len(ids) == len(set(ids)), key  # no neighbour twice within a group
+    [row] = graph.query(COUNT, initBindings={Variable("node"): PGR[rid]})
+    assert len({i for ids in seen.values() for i in ids}) == int(row[0])
