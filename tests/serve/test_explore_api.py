@@ -167,3 +167,41 @@ def test_api_node_pages_visit_every_neighbour_once(client, graph, rid):
         assert len(ids) == len(set(ids)), key  # no neighbour twice within a group
     [row] = graph.query(COUNT, initBindings={Variable("node"): PGR[rid]})
     assert len({i for ids in seen.values() for i in ids}) == int(row[0])
+
+
+DIRECTIVES = """PREFIX pg: <https://w3id.org/policygraph/ontology#>
+SELECT (COUNT(DISTINCT ?d) AS ?n) (COUNT(DISTINCT ?c) AS ?carried) WHERE {
+  ?doc pg:hasDirective ?d . OPTIONAL { ?d pg:isCarriedBy ?i . BIND(?d AS ?c) } }"""
+KPI_STATUS = """PREFIX pg: <https://w3id.org/policygraph/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?s (COUNT(DISTINCT ?k) AS ?n) WHERE { ?k a pg:KPI . ?k pg:attainment ?a . ?a skos:notation ?s } GROUP BY ?s"""
+
+
+def test_coverage_map_counts_equal_sparql_counts(engine, library, graph):
+    cov = explore.coverage_map(engine, library)
+    [row] = graph.query(DIRECTIVES)
+    band1 = [l for l in cov["links"] if l["to"] in ("carried", "not_carried")]
+    assert sum(l["count"] for l in band1) == int(row["n"]) == cov["totals"]["directives"]
+    assert sum(l["count"] for l in band1 if l["to"] == "carried") == int(row["carried"])
+    by_status = {str(r["s"]): int(r["n"]) for r in graph.query(KPI_STATUS)}
+    drawn = {}
+    for l in cov["links"]:
+        if l["to"] in by_status:
+            drawn[l["to"]] = drawn.get(l["to"], 0) + l["count"]
+    assert drawn == by_status
+    heights = {n["id"]: n["h"] for n in cov["nodes"]}  # widths by count
+    assert heights["achieved"] < heights["off_track"] or by_status["achieved"] >= by_status["off_track"]
+
+
+def test_coverage_map_keeps_its_size_with_many_documents(engine, library):
+    cov = explore.coverage_map(engine, library, top=3)
+    docs = [n for n in cov["nodes"] if n["column"] == 0]
+    assert len(docs) == 4 and docs[-1]["id"] == "other-documents"
+    assert docs[-1]["label"].endswith("documents") or "他の文書" in docs[-1]["label"]
+
+
+def test_overview_shows_the_coverage_map_with_links(client):
+    html = client.get("/", headers={"accept": "text/html"}).text
+    assert 'id="pg-coverage"' in html and html.count('class="pg-flow"') >= 5
+    assert 'href="/explore?focus=doc-ten-guidelines-draft&amp;layout=chain"' in html
+    assert 'href="/queries/directive-no-kpi-gap"' in html

@@ -122,3 +122,14 @@ def test_hostile_labels_stay_inert_in_the_explorer(browser, hostile_live, node):
     text = page.inner_text("body")
     assert any(x in text for x in (XSS_1, XSS_2, XSS_3))
     clean(log)
+
+
+def test_the_overview_draws_the_coverage_map(browser, live):
+    page, log = open_page(browser, live, "/")
+    svg = page.locator("#pg-coverage svg")
+    assert svg.count() == 1 and svg.locator("path.pg-flow").count() >= 5
+    box = svg.bounding_box()
+    assert box["width"] > 600 and box["height"] > 300
+    page.locator("#pg-coverage").scroll_into_view_if_needed()
+    page.locator("#pg-coverage").screenshot(path=str(ARTIFACTS / "overview-coverage.png"))
+    clean(log)

@@ -278,11 +278,13 @@ def create_app(settings: Settings) -> Starlette:
         # Both aggregated on the store in a page worker, once (concurrent first visitors share the
         # call), then kept: the store does not change while the server runs.
         if "overview" not in state:
+            from policygraph.views.explore import coverage_map
             state["overview"] = (await call(pages.overview, library.folders),
-                                 await call(pages.sources, library.folders))
-        data, sources = state["overview"]
+                                 await call(pages.sources, library.folders),
+                                 await call(coverage_map, library.folders))
+        data, sources, cov = state["overview"]
         return _html(request, "serve-overview.html.j2", title="policygraph 概要 · Overview", data=data,
-                     sources=sources, styles=ATTAINMENT_STYLE)
+                     sources=sources, styles=ATTAINMENT_STYLE, coverage_map=cov)
 
     async def search(request: Request) -> Response:
         text = request.query_params.get("q", "")[:200]

@@ -163,6 +163,102 @@ def _steps(parents, seq: tuple, dist) -> list[dict]:
     return steps
 
 
+#: The coverage map's states: (column, Japanese, English, link into the app or None).
+_STATES = {
+    "carried": (1, "実施項目あり", "directives carried by a reform item", None),
+    "not_carried": (1, "実施項目なし", "directives no reform item carries", "/queries/directive-no-kpi-gap"),
+    "no_directive": (1, "指示なし", "reform items no directive names", None),
+    "measured": (2, "KPIあり", "reform items a KPI measures", None),
+    "not_measured": (2, "KPIなし", "reform items without a KPI", "/queries/item-no-kpi-gap"),
+    "no_item": (2, "項目なし", "KPIs of no reform item", "/queries/kpi-status"),
+}
+
+
+def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int = 420) -> dict:
+    """The coverage map: documents → directives → reform items → KPIs by attainment status, from one
+    grouped query (coverage-flow), laid out as a Sankey diagram in SVG coordinates. Its size does not
+    grow with the graph: the `top` documents with most directives, the rest as one band.
+
+    {"nodes": [{id, label, title, count, x, y, w, h, colour, href}], "links": [{d, width, colour, title}],
+     "width", "height", "totals": {"directives", "items", "kpis"}}
+    """
+    from policygraph.views.records import _label_pair
+    from policygraph.views.viz_model import ATTAINMENT_STYLE
+    lib = library_of(library)
+    rows = [(int(r["band"]), str(r["from"]), str(r["to"]), int(r["n"])) for r in engine.run(lib.get("coverage-flow"))]
+    per_doc: dict[str, int] = {}
+    for band, src, _, n in rows:
+        if band == 1:
+            per_doc[src] = per_doc.get(src, 0) + n
+    ranked = sorted(per_doc, key=lambda d: (-per_doc[d], d))
+    kept = ranked[:top]
+    rest = len(ranked) - len(kept)
+    names = {}
+    if kept:
+        for r in Reader(engine, lib).run("node-summary", [PGR[record_id(d)] for d in kept]):
+            rid = record_id(r["node"])
+            names[rid] = _label_pair(r["labelJa"], r["labelEn"], rid)
+    links: dict[tuple[str, str], int] = {}
+    for band, src, dst, n in rows:
+        if band == 1:
+            src = record_id(src) if src in kept else "other-documents"
+        links[(src, dst)] = links.get((src, dst), 0) + n
+    column: dict[str, int] = {}
+    for src, dst in links:
+        for node in (src, dst):
+            column[node] = _STATES[node][0] if node in _STATES else (3 if node in ATTAINMENT_STYLE else 0)
+    size = {n: max(sum(v for (a, _), v in links.items() if a == n), sum(v for (_, b), v in links.items() if b == n))
+            for n in column}
+    gap, node_w, left, right = 6, 14, 290, 130
+    cols = [[n for n in column if column[n] == c] for c in range(4)]
+    order = {record_id(k): i for i, k in enumerate(kept)}
+    order["other-documents"] = len(kept)
+    state_order = list(_STATES) + list(ATTAINMENT_STYLE)
+    for c, members in enumerate(cols):
+        members.sort(key=lambda n: order.get(n, 0) if c == 0 else state_order.index(n))
+    scale = min((height - gap * max(len(m) - 1, 0)) / max(sum(size[n] for n in m), 1) for m in cols if m)
+    step = (width - left - right) / 3
+    xs = [left, left + step, left + 2 * step, left + 3 * step]
+    nodes, place = [], {}
+    for c, members in enumerate(cols):
+        y = 0.0
+        for n in members:
+            h = max(size[n] * scale, 1.5)
+            place[n] = {"x": xs[c], "y": y, "h": h, "out": y, "in": y}
+            if c == 0:
+                ja, en = names.get(n, (f"他の文書 {rest}", f"{rest} other documents"))
+                href = f"/explore?focus={n}&layout=chain" if n != "other-documents" else None
+                colour = "#4e79a7"
+            elif c == 3:
+                colour, ja, en = ATTAINMENT_STYLE[n]
+                href = "/kpis"
+            else:
+                _, ja, en, href = _STATES[n]
+                colour = "#d7191c" if n in ("not_carried", "not_measured", "no_item") else "#8c8c8c"
+            short = ja if len(ja) <= 20 else ja[:19] + "…"
+            nodes.append({"id": n, "label": short, "title": f"{ja} · {en}: {size[n]}", "count": size[n],
+                          "x": xs[c], "y": y, "w": node_w, "h": h, "colour": colour, "href": href, "column": c})
+            y += h + gap
+    out = []
+    for (src, dst), n in sorted(links.items(), key=lambda kv: (column[kv[0][0]], place[kv[0][0]]["y"], place[kv[0][1]]["y"])):
+        w = max(n * scale, 1.0)
+        a, b = place[src], place[dst]
+        y0, y1 = a["out"] + w / 2, b["in"] + w / 2
+        a["out"] += w
+        b["in"] += w
+        x0, x1 = a["x"] + node_w, b["x"]
+        mid = (x0 + x1) / 2
+        colour = ATTAINMENT_STYLE[dst][0] if dst in ATTAINMENT_STYLE else (
+            "#d7191c" if dst in ("not_carried", "not_measured") else "#9fb7d3")
+        out.append({"d": f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}",
+                    "width": round(w, 1), "colour": colour, "title": f"{src} → {dst}: {n}", "from": src, "to": dst,
+                    "count": n})
+    totals = {"directives": sum(n for b, _, _, n in rows if b == 1), "items": sum(n for b, _, _, n in rows if b == 2),
+              "kpis": sum(n for b, _, _, n in rows if b == 3)}
+    return {"nodes": nodes, "links": out, "width": width, "height": max(height, max((n["y"] + n["h"] for n in nodes),
+                                                                                     default=0)), "totals": totals}
+
+
 def explorer_styles() -> dict:
     """Colours, shapes and chain layers by class, colours and names by attainment status."""
     from policygraph.views.viz_model import ATTAINMENT_STYLE, CLASS_STYLE
@@ -198,5 +294,5 @@ def render_explorer(project, title: str, data: dict | None = None, site: bool = 
         site=site, data=payload)
 
 
-__all__ = ["DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",
+__all__ = ["coverage_map", "DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",
            "explorer_styles", "path_api", "paths", "render_explorer", "summaries"]
