@@ -52,7 +52,7 @@ def test_search_focus_expand_filter_path_reload_export(browser, live, client, tm
     api = client.get(f"/api/node/{KPI}").json()
     neighbours = {n["id"] for g in api["groups"] for n in g["nodes"]}
     assert set(shown(page)) >= neighbours | {KPI}  # the focus and every neighbour of the first page
-    assert page.locator("#pg-panel h2").text_content() == "クラウド導入市区町村数"
+    assert page.locator("#pg-panel-title").text_content() == "クラウド導入市区町村数"
     page.wait_for_selector("#pg-panel blockquote.pg-quote")  # the node page's evidence, in the panel
     assert "focus=kpi-cloud-municipalities" in page.url
     # expand a neighbour by clicking it
@@ -115,7 +115,7 @@ def test_labels_of_the_focused_neighbourhood_are_legible_at_default_zoom(browser
 def test_hostile_labels_stay_inert_in_the_explorer(browser, hostile_live, node):  # noqa: F811
     page, log = open_page(browser, hostile_live, f"/explore?focus={node}")
     ready(page)
-    page.wait_for_selector("#pg-panel h2")
+    page.wait_for_selector("#pg-panel-title")
     page.wait_for_timeout(500)
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("#pg-panel script, #pg-panel img, #pg-results img").count() == 0

@@ -158,6 +158,47 @@ def viz_trace(
     _write(project, trace_view(records.load(engine, library, trace_ids(result)), result), out, result["root"]["id"])
 
 
+@viz_app.command("explore")
+def viz_explore(
+    focus: Annotated[str, typer.Argument(help="Record id to start from, e.g. kpi-cloud-municipalities.")],
+    depth: Annotated[int, typer.Option("--depth", min=0, max=6, help="Links out from the focus to embed.")] = 2,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="Records per link group (the rest as "
+                                       "'+N more').")] = 25,
+    layout: Annotated[str, typer.Option("--layout", help="force or chain (document → … → values, left to right).")]
+    = "force",
+    max_nodes: MaxNodesOption = DEFAULT_MAX_NODES,
+    out: OutOption = None,
+    as_of: AsOfOption = None,
+    published_by: PublishedByOption = None,
+    store: StoreOption = None,
+    graph_file: GraphOption = None,
+    root: RootOption = None,
+):
+    """The graph explorer as one offline file: the coverage map, and the records within --depth links
+    of FOCUS with their facts and quotes (the same explorer as `policygraph serve`'s /explore: expand,
+    collapse, hide, pin, path, filters, two layouts, state in the URL, PNG/SVG/CSV/GraphML/JSON export).
+
+    It reads the store with the same bounded queries as the web app, whatever the size of the graph.
+
+    Example: policygraph viz explore kpi-cloud-municipalities --depth 2 -o cloud.html
+    """
+    from policygraph.query.sparql import RECORD_ID
+    from policygraph.views.explore import UnknownRecords, explorer_file
+    from policygraph.views.viz import default_output, write_page
+    if layout not in ("force", "chain"):
+        raise PolicygraphError.single(f"unknown layout {layout!r}; use force or chain", EXIT_INPUT, field="--layout")
+    if not RECORD_ID.match(focus):
+        raise PolicygraphError.single(f"not a record id: {focus!r}", EXIT_INPUT, field="FOCUS")
+    project, engine, library = _load(root, store, graph_file, as_of, published_by)
+    try:
+        html, data = explorer_file(engine, library, project, focus, depth, limit, max_nodes, layout)
+    except UnknownRecords as exc:
+        raise PolicygraphError.single(f"no record {', '.join(map(repr, exc.ids))}", EXIT_INPUT, field="FOCUS") from None
+    path = out or default_output(project, "explore", focus)
+    write_page(path, html)
+    typer.echo(f"wrote {path} ({len(data['nodes'])} records within {depth} links of {focus})")
+
+
 viz_app.command("gaps")(_filtered_view("gaps", """The graph with the gap report's rows marked and each broken chain drawn as a dashed red link.
 
     Example: policygraph viz gaps -o gaps.html

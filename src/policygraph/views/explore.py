@@ -259,6 +259,54 @@ def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int 
                                                                                      default=0)), "totals": totals}
 
 
+def neighbourhood(engine, library, focus: str, depth: int = 2, limit: int = 25, max_nodes: int = 2000) -> dict:
+    """{id: /api/node answer} of `focus` and the records within `depth` links of it, breadth first
+    (each group's first `limit` records), at most `max_nodes` answers: what a `policygraph viz`
+    explorer file embeds. Raises UnknownRecords for an unknown focus."""
+    from policygraph.views.records import node_links
+    lib = library_of(library)
+    answers: dict[str, dict] = {}
+    level = [focus]
+    for d in range(depth + 1):
+        nxt: list[str] = []
+        for rid in level:
+            if rid in answers or len(answers) >= max_nodes:
+                continue
+            ans = node_links(engine, lib, rid, limit)
+            if ans is None:
+                raise UnknownRecords([rid])
+            answers[rid] = ans
+            nxt.extend(n["id"] for g in ans["groups"] for n in g["nodes"])
+        level = [n for n in dict.fromkeys(nxt) if n not in answers]
+    return answers
+
+
+def explorer_file(engine, library, project, focus: str, depth: int = 2, limit: int = 25,
+                  max_nodes: int = 2000, layout: str = "force", title: str | None = None) -> tuple[str, dict]:
+    """A self-contained explorer page (`policygraph viz explore`, `viz graph --focus`): the coverage
+    map, and the neighbourhood of `focus` with each record's panel (the node page's own template)
+    embedded; no request leaves the file. Returns (html, the embedded data)."""
+    from policygraph.serve import pages
+    from policygraph.serve.templates import environment
+    from policygraph.views.viz_model import ATTAINMENT_STYLE
+    lib = library_of(library)
+    answers = neighbourhood(engine, lib, focus, depth, limit, max_nodes)
+    env = environment(project)
+    body = env.get_template("serve-node-body.html.j2")
+    fragments = {}
+    for rid in answers:
+        details = pages.node(engine, lib.folders, rid, limit)
+        if details is not None:
+            fragments[rid] = body.render(node=details, iri=details["iri"], styles=ATTAINMENT_STYLE, query={})
+    cov = coverage_map(engine, lib)
+    coverage_html = env.from_string('{% from "coverage-map.html.j2" import coverage %}{{ coverage(cov, False) }}').render(cov=cov)
+    data = {"focus": focus, "nodes": answers, "fragments": fragments, "limit": limit, "layout": layout}
+    head = answers[focus]
+    html = render_explorer(project, title or f"探索 {head['label']} ({depth} links)", data, site=False,
+                           coverage_html=coverage_html)
+    return html, data
+
+
 def explorer_styles() -> dict:
     """Colours, shapes and chain layers by class, colours and names by attainment status."""
     from policygraph.views.viz_model import ATTAINMENT_STYLE, CLASS_STYLE
@@ -266,7 +314,8 @@ def explorer_styles() -> dict:
             "status": {s: list(v) for s, v in ATTAINMENT_STYLE.items() if s != "unknown"}}
 
 
-def render_explorer(project, title: str, data: dict | None = None, site: bool = False) -> str:
+def render_explorer(project, title: str, data: dict | None = None, site: bool = False,
+                    coverage_html: str | None = None) -> str:
     """The explorer page (explore.html.j2 + explore.js, vis-network inlined): served (`site`), it reads
     /api/node, /api/path and /api/search of its origin; as a file, `data` holds what it shows
     ({"focus", "nodes": {id: /api/node answer}, "fragments": {id: record panel HTML}})."""
@@ -291,8 +340,8 @@ def render_explorer(project, title: str, data: dict | None = None, site: bool = 
     payload = {"limit": 25, "styles": explorer_styles(), **(data or {})}
     return env.get_template("explore.html.j2").render(
         csp=csp, vis_js=assets["vis_js"], explore_js=explore_js, vis_version=assets["vis_version"], title=title,
-        site=site, data=payload)
+        site=site, data=payload, coverage_html=coverage_html)
 
 
-__all__ = ["coverage_map", "DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",
+__all__ = ["coverage_map", "explorer_file", "neighbourhood", "DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",
            "explorer_styles", "path_api", "paths", "render_explorer", "summaries"]

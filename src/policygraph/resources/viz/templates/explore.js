@@ -338,7 +338,7 @@
     var panel = $("pg-panel");
     panel.hidden = false; panel.textContent = "";
     var k = known[id] || { label: id };
-    panel.appendChild(el("h2", k.label));
+    var h = el("h2", k.label); h.id = "pg-panel-title"; panel.appendChild(h);
     var links = el("p");
     if (SITE) {
       var a = el("a", "record page 記録"); a.href = "/id/" + encodeURIComponent(id); links.appendChild(a);
@@ -459,7 +459,7 @@
     restoring = true;
     nodes.clear(); edges.clear(); known = {}; addedBy = {};
     state = { focus: null, expanded: [], more: [], hidden: list(p, "hide"), classesOff: list(p, "noclass"), predicatesOff: list(p, "nolink"),
-              status: p.get("status") || "", layout: p.get("layout") === "chain" ? "chain" : "force", path: null, pinned: list(p, "pin") };
+              status: p.get("status") || "", layout: (p.get("layout") || data.layout) === "chain" ? "chain" : "force", path: null, pinned: list(p, "pin") };
     document.querySelectorAll("input[name=pg-layout]").forEach(function (r) { r.checked = r.value === state.layout; });
     $("pg-status").value = state.status;
     $("pg-classes").textContent = ""; $("pg-predicates").textContent = "";
