@@ -178,7 +178,8 @@
   var view = new vis.DataView(nodes, { filter: nodeVisible });
   var edgeView = new vis.DataView(edges, { filter: edgeVisible });
   var network = new vis.Network(container, { nodes: view, edges: edgeView }, {
-    physics: { enabled: false, solver: "forceAtlas2Based", stabilization: { iterations: 150, fit: false } },
+    physics: { enabled: false, solver: "forceAtlas2Based", stabilization: { iterations: 150, fit: false },
+               forceAtlas2Based: { gravitationalConstant: -160, springLength: 150, avoidOverlap: 0.8 } },
     interaction: { hover: true, multiselect: true, tooltipDelay: 150 },
     edges: { smooth: false, arrows: { to: { scaleFactor: 0.5 } } },
     nodes: { font: { size: 14, face: "Noto Sans CJK JP, sans-serif" } }
@@ -211,14 +212,24 @@
           if (state.pinned.indexOf(id) < 0) { updates.push({ id: id, x: lv * 260, y: rows[lv] * 46, fixed: false }); }
         });
       nodes.update(updates);
-      network.fit({ maxZoomLevel: 1.2 });
+      fitLegibly();
     } else {
       network.setOptions({ physics: { enabled: true } });
       network.stabilize(150);
     }
   }
+  // The default zoom keeps labels legible: fit the view, but never below MIN_SCALE (then centre on the
+  // focus; the rest is a pan away).
+  var MIN_SCALE = 0.85;
+  function fitLegibly() {
+    network.fit({ maxZoomLevel: 1.2 });
+    if (network.getScale() < MIN_SCALE) {
+      var at = state.focus && network.getPositions([state.focus])[state.focus];
+      network.moveTo({ position: at || network.getViewPosition(), scale: MIN_SCALE });
+    }
+  }
   network.on("stabilized", function () {
-    if (state.layout === "force") { network.setOptions({ physics: { enabled: false } }); network.fit({ maxZoomLevel: 1.2 }); }
+    if (state.layout === "force") { network.setOptions({ physics: { enabled: false } }); fitLegibly(); }
     timings.laidOut = performance.now();
   });
   function refresh() { view.refresh(); edgeView.refresh(); layout(); counts(); }
