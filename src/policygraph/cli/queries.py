@@ -72,24 +72,48 @@ def _text(value) -> str:
     return str(value)
 
 
-def _delimited(columns: list[str], rows: list[dict], delimiter: str) -> str:
-    from policygraph.views.tables import delimited
-    return delimited(columns, rows, delimiter)
+#: Rows a terminal table shows unless --limit says otherwise: a longer table is not read, and rich
+#: takes seconds to lay out tens of thousands of rows (use --format csv/tsv/json for all of them).
+TABLE_ROWS = 200
+
+LimitOption = Annotated[int | None, typer.Option(
+    "--limit", min=0, help=f"Print at most N rows, in any format (0: all). A table prints the first {TABLE_ROWS} "
+                           "unless --limit is given; csv, tsv and json print every row.")]
 
 
-def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "") -> None:
-    """Rows of plain values (already converted) in the chosen format, on stdout."""
+def _shown(rows: list, fmt: OutputFormat, limit: int | None) -> list:
+    """The rows to print: all, the first `limit`, or (a table without --limit) the first TABLE_ROWS."""
+    if limit is None:
+        limit = TABLE_ROWS if fmt is OutputFormat.table else 0
+    return rows[:limit] if limit else rows
+
+
+def _more(shown: int, total: int) -> None:
+    if shown < total:
+        console(stderr=True).print(f"(showing {shown:,} of {total:,} rows: --format csv, tsv or json prints them all, "
+                                   "--limit N the first N, --limit 0 all)", style="dim")
+
+
+def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "", limit: int | None = None) -> None:
+    """Rows of plain values (already converted) in the chosen format, on stdout: csv, tsv and json
+    written a block of rows at a time; a table of at most TABLE_ROWS (or `limit`) rows."""
+    from policygraph.views.tables import delimited_blocks, json_blocks
+    shown = _shown(rows, fmt, limit)
     if fmt is OutputFormat.json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        for text in json_blocks(shown, indent=2):
+            typer.echo(text, nl=False)
+        typer.echo()
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
-        typer.echo(_delimited(columns, rows, "," if fmt is OutputFormat.csv else "\t"), nl=False)
+        for text in delimited_blocks(columns, shown, "," if fmt is OutputFormat.csv else "\t"):
+            typer.echo(text, nl=False)
     else:
         table = Table(title=Text(title) if title else None, show_lines=False, title_justify="left")
         for c in columns:
             table.add_column(c, overflow="fold")
-        for r in rows:
+        for r in shown:
             table.add_row(*(Text(printable(_text(r.get(c)))) for c in columns))
         console().print(table)
+        _more(len(shown), len(rows))
 
 
 def query(
@@ -98,6 +122,7 @@ def query(
                      "id or http(s) IRI is bound as an IRI, YYYY-MM-DD as a date, anything else as text; values "
                      "are bound, never pasted into the query.")] = None,
     fmt: FormatOption = OutputFormat.table,
+    limit: LimitOption = None,
     engine: EngineOption = EngineName.oxigraph,
     as_of: AsOfOption = None,
     published_by: PublishedByOption = None,
@@ -122,7 +147,7 @@ def query(
         rows = graph.run(q, **params)
     columns = rows.columns
     plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
-    _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)")
+    _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)", limit=limit)
     if fmt is OutputFormat.table:
         console(stderr=True).print(f"(graph: {graph.where}; engine: {graph.name})", style="dim")
 
@@ -152,6 +177,7 @@ def gaps(
     fmt: FormatOption = OutputFormat.table,
     fail_on_gaps: Annotated[bool, typer.Option("--fail-on-gaps", help="Exit 1 when any gap is found (for CI of "
                                                "a data repository).")] = False,
+    limit: LimitOption = None,
     engine: EngineOption = EngineName.oxigraph,
     as_of: AsOfOption = None,
     published_by: PublishedByOption = None,
@@ -174,12 +200,20 @@ def gaps(
         report = gap_report(graph, QueryLibrary(project.query_dirs))
     kinds, rows, when, by_kind = report.kinds, report.rows, report.as_of, report.by_kind()
     if fmt is OutputFormat.json:
-        typer.echo(json.dumps({**report.as_dict(), "engine": graph.name}, ensure_ascii=False, indent=2))
+        report_dict = report.as_dict()
+        left = limit or len(rows)
+        for kind in report_dict["gaps"]:  # `count` stays each kind's whole count
+            kind["rows"] = kind["rows"][:left]
+            left -= len(kind["rows"])
+        typer.echo(json.dumps({**report_dict, "engine": graph.name}, ensure_ascii=False, indent=2))
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
+        from policygraph.views.tables import delimited_blocks
         columns = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
-        plain = [{c: v for c, v in r.as_dict().items() if c in columns} for r in rows]
-        typer.echo(_delimited(columns, plain, "," if fmt is OutputFormat.csv else "\t"), nl=False)
+        plain = [{c: v for c, v in r.as_dict().items() if c in columns} for r in _shown(rows, fmt, limit)]
+        for text in delimited_blocks(columns, plain, "," if fmt is OutputFormat.csv else "\t"):
+            typer.echo(text, nl=False)
     else:
+        left = len(_shown(rows, fmt, limit))  # rows the tables may still show, kind after kind
         out = console()
         out.print(Text.assemble(("Coverage gaps", "bold"), f": {len(rows)} rows in "
                                     f"{sum(1 for k in by_kind.values() if k)} of {len(kinds)} kinds (as of {when})"))
@@ -187,13 +221,13 @@ def gaps(
             found = by_kind[q.name]
             out.print(Text.assemble("\n", (q.title, "bold"), " ", (f"({q.name})", "dim"),
                                         f": {len(found) or 'none'}"))
-            if not found:
+            if not found or not left:
                 continue
             table = Table(show_header=True, show_lines=True)
             table.add_column("node", overflow="fold", max_width=40)
             table.add_column("文書 document", overflow="fold", max_width=30)
             table.add_column("引用 quote", overflow="fold")
-            for r in found:
+            for r in found[:left]:
                 node_id = r.node.rsplit("/", 1)[-1]
                 where_text = f" [{r.file[:3]}:{r.line or '?'} {r.locator}]" if r.file else ""
                 table.add_row(Text.assemble(printable(r.label), "\n", (printable(node_id), "dim")),
@@ -201,6 +235,8 @@ def gaps(
                               Text.assemble(printable(f"「{r.quote}」"), (printable(where_text), "dim"))
                               if r.quote else Text(""))
             out.print(table)
+            left -= min(left, len(found))
+        _more(len(_shown(rows, fmt, limit)), len(rows))
         console(stderr=True).print(f"(graph: {graph.where}; engine: {graph.name})", style="dim")
     if fail_on_gaps and rows:
         found = ", ".join(f"{name} ({len(r)})" for name, r in by_kind.items() if r)

@@ -518,38 +518,30 @@ async def _table_file(fmt: str, name: str, columns: list[str], rows: list[dict])
     page shows a page of rows, the download has them all."""
     from starlette.responses import StreamingResponse
 
-    from policygraph.views.tables import delimited, xlsx_bytes
+    from policygraph.views.tables import xlsx_bytes
     headers = {"X-Content-Type-Options": "nosniff"}
     if fmt != "json":
         headers["Content-Disposition"] = f'attachment; filename="{_safe_name(name)}.{fmt}"'
     if fmt == "json":
         return StreamingResponse(_json_blocks(rows), media_type=TABLE_FORMATS[fmt], headers=headers)
     if fmt == "csv":
-        return StreamingResponse(_csv_blocks(columns, rows, delimited), media_type=TABLE_FORMATS[fmt],
-                                 headers=headers)
+        return StreamingResponse(_csv_blocks(columns, rows), media_type=TABLE_FORMATS[fmt], headers=headers)
     body = await run_in_threadpool(xlsx_bytes, {name: (columns, rows)})
     return Response(body, media_type=TABLE_FORMATS[fmt], headers=headers)
 
 
-_BLOCK = 2000
-
-
 def _json_blocks(rows: list[dict]):
     """The rows as one JSON array (as `json.dumps(rows, indent=1)` writes it), a block at a time."""
-    if not rows:
-        yield b"[]"
-        return
-    for start in range(0, len(rows), _BLOCK):
-        text = json.dumps(rows[start:start + _BLOCK], ensure_ascii=False, indent=1)
-        inner = text[1:-1].rstrip("\n")  # the block's items, without its brackets
-        yield (("[" if start == 0 else ",") + inner).encode()
-    yield b"\n]"
+    from policygraph.views.tables import json_blocks
+    for text in json_blocks(rows, indent=1):
+        yield text.encode()
 
 
-def _csv_blocks(columns: list[str], rows: list[dict], delimited):
-    yield b"\xef\xbb\xbf" + delimited(columns, []).encode()
-    for start in range(0, len(rows), _BLOCK):
-        yield delimited(columns, rows[start:start + _BLOCK]).split("\n", 1)[1].encode()
+def _csv_blocks(columns: list[str], rows: list[dict]):
+    from policygraph.views.tables import delimited_blocks
+    yield b"\xef\xbb\xbf"
+    for text in delimited_blocks(columns, rows):
+        yield text.encode()
 
 
 def _paging(request: Request) -> tuple[int, int]:

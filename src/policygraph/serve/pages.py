@@ -93,7 +93,8 @@ def search(engine, folders: list[Path], text: str, limit: int = 100) -> list[dic
     if not needle:
         return []
     wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in needle)
-    rows = engine.run(records.library_of(folders).get("record-search"), text=needle.lower(), wide=wide.lower())
+    rows = engine.run(records.Unordered(records.library_of(folders).get("record-search")), text=needle.lower(),
+                      wide=wide.lower())
     found = {}
     for r in rows:
         rid = str(r["node"]).removeprefix(_RECORD)

@@ -98,7 +98,8 @@ class Engine(Protocol):
         """Rows of `query`, with `params` bound and each `values` list opening its WHERE block."""
 
     def rdflib_graph(self) -> Graph:
-        """The whole graph in rdflib, for the views that walk it."""
+        """The whole graph in rdflib: for `--engine rdflib` and the checks that need one (HermiT); no
+        reading path asks for it (views and pages read `views.records`; tests/views/test_read_path.py)."""
 
 
 class RdflibEngine:
@@ -289,7 +290,8 @@ class OxigraphEngine:
             raise PolicygraphError.single(f"the store failed: {exc}", EXIT_INPUT, file=path) from exc
 
     def rdflib_graph(self) -> Graph:
-        """The store's triples as an rdflib graph (for the views and exports that walk the graph)."""
+        """The store's triples as an rdflib graph (for `--engine rdflib` and HermiT-size checks; the views
+        and exports read the store with bounded queries instead)."""
         if self._graph is None:
             data = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
             self._graph = Graph().parse(data=data, format="nt")

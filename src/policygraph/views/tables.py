@@ -61,3 +61,28 @@ def _cell(value):
 def _sheet_name(name: str) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\."""
     return "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "sheet"
+
+
+#: Rows per block when a table is written a block at a time.
+BLOCK_ROWS = 2000
+
+
+def delimited_blocks(columns: list[str], rows: list[dict], delimiter: str = ",", block: int = BLOCK_ROWS):
+    """`delimited(columns, rows)` as a sequence of strings (the header, then a block of rows each), so a
+    large table is written without one string of all of it."""
+    yield delimited(columns, [], delimiter)
+    for start in range(0, len(rows), block):
+        yield delimited(columns, rows[start:start + block], delimiter).split("\n", 1)[1]
+
+
+def json_blocks(rows: list, indent: int = 1, block: int = BLOCK_ROWS):
+    """`json.dumps(rows, ensure_ascii=False, indent=indent)` as a sequence of strings, a block of
+    rows each (joined, the same text)."""
+    import json
+    if not rows:
+        yield "[]"
+        return
+    for start in range(0, len(rows), block):
+        text = json.dumps(rows[start:start + block], ensure_ascii=False, indent=indent)
+        yield ("[" if start == 0 else ",") + text[1:-1].rstrip("\n")
+    yield "\n]"

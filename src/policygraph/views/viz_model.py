@@ -241,8 +241,8 @@ class RecordGraph:
     # edges, details -----------------------------------------------------------------------
     def edges(self, ids: set[str]):
         """(source id, target id, predicate IRI) between records in `ids`."""
-        for rid in sorted(ids):
-            for p, o in self.rdf.predicate_objects(self.iris[rid]):
+        for rid in sorted(ids):  # by property and target: the same order whatever order the graph was read in
+            for p, o in sorted(self.rdf.predicate_objects(self.iris[rid]), key=lambda po: (str(po[0]), str(po[1]))):
                 if p in _HIDDEN_PROPS or not is_record(o):
                     continue
                 oid = record_id(o)
