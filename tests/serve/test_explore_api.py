@@ -205,3 +205,20 @@ def test_overview_shows_the_coverage_map_with_links(client):
     assert 'id="pg-coverage"' in html and html.count('class="pg-flow"') >= 5
     assert 'href="/explore?focus=doc-ten-guidelines-draft&amp;layout=chain"' in html
     assert 'href="/queries/directive-no-kpi-gap"' in html
+
+
+@pytest.mark.parametrize("text, rid", [("骨太2017", "doc-honebuto-2017"),  # an alias
+                                       ("2017年度までに倍増", "kpi-cloud-municipalities"),  # a quote
+                                       ("kpi-cloud-municipalities", "kpi-cloud-municipalities"),  # an id
+                                       ("Number of municipalities that have adopted cloud", "kpi-cloud-municipalities")])
+def test_api_search_finds_ids_labels_aliases_and_quotes(client, text, rid):
+    r = client.get("/api/search", params={"q": text})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    found = r.json()
+    assert rid in [f["id"] for f in found] and len(found) <= 50
+    assert set(found[0]) == {"id", "label", "label_en", "cls"}
+
+
+def test_api_search_of_hostile_text_is_inert(client):
+    r = client.get("/api/search", params={"q": '"> } DROP ALL { <script>'})
+    assert r.status_code == 200 and r.json() == []

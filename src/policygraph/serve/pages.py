@@ -83,7 +83,8 @@ def node_api(engine, folders: list[Path], rid: str, limit: int = 25, offset: int
 
 
 def search(engine, folders: list[Path], text: str, limit: int = 100) -> list[dict]:
-    """Records whose id, Japanese or English label holds `text` (NFKC, case-insensitive), exact ids first.
+    """Records whose id, Japanese or English label, alias or quote holds `text` (NFKC, case-insensitive),
+    exact ids first.
 
     The store narrows by id and every label (record-search: the text lower-cased, and with its ASCII
     in full-width forms); each row is then checked and ranked here as the views always did."""
@@ -99,7 +100,8 @@ def search(engine, folders: list[Path], text: str, limit: int = 100) -> list[dic
     for r in rows:
         rid = str(r["node"]).removeprefix(_RECORD)
         ja, en = records._label_pair(r["labelJa"], r["labelEn"], rid)
-        hay = unicodedata.normalize("NFKC", f"{rid}\n{ja}\n{en}").casefold()
+        matched = str(r["matched"]) if r.get("matched") is not None else ""  # an alias or a quote
+        hay = unicodedata.normalize("NFKC", f"{rid}\n{ja}\n{en}\n{matched}").casefold()
         if needle in hay:
             cls = str(r["cls"]).rsplit("#", 1)[-1]
             found.setdefault(rid, (rid != needle, len(ja), rid, ja, en, cls))
