@@ -222,3 +222,14 @@ def test_api_search_finds_ids_labels_aliases_and_quotes(client, text, rid):
 def test_api_search_of_hostile_text_is_inert(client):
     r = client.get("/api/search", params={"q": '"> } DROP ALL { <script>'})
     assert r.status_code == 200 and r.json() == []
+
+
+def test_explore_page_forbids_every_other_origin(client):
+    r = client.get("/explore?focus=kpi-cloud-municipalities")
+    assert r.status_code == 200
+    import re
+    import html
+    [csp] = [html.unescape(c) for c in re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', r.text)]
+    assert "default-src 'none'" in csp and "connect-src 'self'" in csp and "'unsafe-eval'" not in csp
+    assert "script-src 'sha256-" in csp and "http" not in csp  # inline scripts pinned by hash, no host
+    assert "https://" not in re.sub(r'"https://w3id.org/policygraph/[^"]*"', "", r.text.split("<script>", 1)[0])

@@ -69,6 +69,12 @@ def test_search_focus_expand_filter_path_reload_export(browser, live, client, tm
         classes = page.evaluate("() => pgexplore.view.get().map(n => (pgexplore.known()[n.id] || {}).cls)")
         assert "Observation" not in classes and "ReformItem" in classes
         assert "noclass=Observation" in page.url
+    # switching the layout keeps the selection, and goes into the URL
+    page.evaluate("id => pgexplore.network.selectNodes([id])", other)
+    page.check("input[name=pg-layout][value=chain]")
+    assert page.evaluate("() => pgexplore.network.getSelectedNodes()") == [other] and "layout=chain" in page.url
+    xs = page.evaluate("() => Object.values(pgexplore.network.getPositions()).map(p => p.x)")
+    assert len(set(round(x) for x in xs)) <= 8  # a few columns, one per class layer
     # path between the focus and 骨太2017: the server's /api/path, drawn in red
     page.evaluate("ids => pgexplore.showPath(ids[0], ids[1])", [DOC, KPI])
     page.wait_for_function("() => /shortest path/.test(document.getElementById('pg-path-msg').textContent)")
