@@ -207,3 +207,21 @@ def test_svg_csv_graphml_exports_hold_the_visible_subgraph(browser, live, tmp_pa
     assert sorted(n.get("id") for n in graphml.iter(f"{ns}node")) == ids
     assert len(list(graphml.iter(f"{ns}edge"))) == sum(r["kind"] == "link" for r in rows) > 0
     clean(log)
+
+
+def test_document_and_body_filters_keep_what_links_to_them(browser, live, client):
+    page, log = open_page(browser, live, f"/explore?focus={KPI}")
+    ready(page)
+    settle(page)
+    api = client.get(f"/api/node/{KPI}").json()
+    for select, cls in (("#pg-body", "Body"), ("#pg-document", "PolicyDocument")):
+        choice = sorted(n["id"] for g in api["groups"] for n in g["nodes"] if n["cls"] == cls)[0]
+        page.select_option(select, choice)
+        kept = set(shown(page))
+        assert choice in kept and KPI in kept
+        edges = page.evaluate("() => pgexplore.edges.get().map(e => [e.from, e.to])")
+        linked = {a for a, b in edges if b == choice} | {b for a, b in edges if a == choice}
+        assert kept <= linked | {choice, KPI} and len(kept) < len(set(page.evaluate("() => pgexplore.nodes.getIds()")))
+        assert f"{select[4:]}={choice}" in page.url
+        page.select_option(select, "")
+    clean(log)

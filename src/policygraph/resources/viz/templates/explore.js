@@ -104,7 +104,7 @@
 
   // ------------------------------------------------------------------ graph
   var nodes = new vis.DataSet(), edges = new vis.DataSet();
-  var state = { focus: null, expanded: [], more: [], hidden: [], classesOff: [], predicatesOff: [], status: "",
+  var state = { focus: null, expanded: [], more: [], hidden: [], classesOff: [], predicatesOff: [], status: "", document: "", body: "",
                 layout: "force", path: null, pinned: [] };
   var known = {};      // id → {id, label, label_en, cls, status}
   var addedBy = {};    // id → the node whose expansion first added it
@@ -194,7 +194,14 @@
     if (state.classesOff.indexOf(n.cls) >= 0) { return false; }
     var k = known[n.id];
     if (state.status && k && k.cls === "KPI" && k.status !== state.status) { return false; }
+    if (state.document && !linkedTo(n.id, state.document)) { return false; }
+    if (state.body && !linkedTo(n.id, state.body)) { return false; }
     return true;
+  }
+  // Document and body filters keep the chosen record and the records linked to it directly.
+  function linkedTo(id, other) {
+    return id === other || edges.get({ filter: function (e) {
+      return (e.from === id && e.to === other) || (e.to === id && e.from === other); } }).length > 0;
   }
   function edgeVisible(e) { return state.predicatesOff.indexOf(localName(e.predicate)) < 0; }
 
@@ -243,7 +250,22 @@
     edges.forEach(function (e) { if (e.predicate) { preds[localName(e.predicate)] = true; } });
     fillBoxes($("pg-classes"), Object.keys(classes).sort(), state.classesOff, "pg-class", function (c) { return (CLASS[c] || ["#ccc"])[0]; });
     fillBoxes($("pg-predicates"), Object.keys(preds).sort(), state.predicatesOff, "pg-predicate", null);
+    fillSelect($("pg-document"), "PolicyDocument", state.document);
+    fillSelect($("pg-body"), "Body", state.body);
   }
+  function fillSelect(select, cls, chosen) {
+    var ids = Object.keys(known).filter(function (id) { return known[id].cls === cls; }).sort();
+    if (chosen && ids.indexOf(chosen) < 0) { ids.push(chosen); }
+    var have = Array.prototype.slice.call(select.options, 1).map(function (o) { return o.value; });
+    if (have.join("\n") !== ids.join("\n")) {
+      while (select.options.length > 1) { select.remove(1); }
+      ids.forEach(function (id) { var o = el("option", short((known[id] || {}).label || id) + " · " + id); o.value = id; select.appendChild(o); });
+    }
+    select.value = chosen || "";
+  }
+  ["document", "body"].forEach(function (key) {
+    $("pg-" + key).addEventListener("change", function () { state[key] = this.value; refresh(); save(); });
+  });
   function fillBoxes(box, values, off, cls, colour) {
     var have = Array.prototype.map.call(box.querySelectorAll("input"), function (i) { return i.value; });
     if (have.join("\n") === values.join("\n")) { return; }
@@ -453,6 +475,8 @@
     if (state.classesOff.length) { p.set("noclass", state.classesOff.join(",")); }
     if (state.predicatesOff.length) { p.set("nolink", state.predicatesOff.join(",")); }
     if (state.status) { p.set("status", state.status); }
+    if (state.document) { p.set("document", state.document); }
+    if (state.body) { p.set("body", state.body); }
     if (state.layout !== "force") { p.set("layout", state.layout); }
     if (state.pinned.length) { p.set("pin", state.pinned.join(",")); }
     if (state.path) { p.set("path", state.path.join(",")); }
@@ -470,7 +494,7 @@
     restoring = true;
     nodes.clear(); edges.clear(); known = {}; addedBy = {};
     state = { focus: null, expanded: [], more: [], hidden: list(p, "hide"), classesOff: list(p, "noclass"), predicatesOff: list(p, "nolink"),
-              status: p.get("status") || "", layout: (p.get("layout") || data.layout) === "chain" ? "chain" : "force", path: null, pinned: list(p, "pin") };
+              status: p.get("status") || "", document: p.get("document") || "", body: p.get("body") || "", layout: (p.get("layout") || data.layout) === "chain" ? "chain" : "force", path: null, pinned: list(p, "pin") };
     document.querySelectorAll("input[name=pg-layout]").forEach(function (r) { r.checked = r.value === state.layout; });
     $("pg-status").value = state.status;
     $("pg-classes").textContent = ""; $("pg-predicates").textContent = "";
