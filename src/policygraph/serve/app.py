@@ -202,9 +202,10 @@ def create_app(settings: Settings) -> Starlette:
         return HTMLResponse(state["explorer"], headers={"X-Content-Type-Options": "nosniff"})
 
     async def search_api(request: Request) -> Response:
-        """`GET /api/search?q=`: the search box's records (id, label, label_en, cls), at most 50, as JSON."""
+        """`GET /api/search?q=`: the explorer's search (ids, labels, aliases and quotes): records (id, label,
+        label_en, cls), at most 50, as JSON."""
         text = request.query_params.get("q", "")[:200]
-        found = await call(pages.search, library.folders, text, 50) if text.strip() else []
+        found = await call(pages.search, library.folders, text, 50, True) if text.strip() else []
         return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
 
     async def path_api(request: Request) -> Response:
