@@ -239,12 +239,25 @@ def test_cli_viz_graph_and_trace_write_pages(runner, tmp_path):
     assert f"wrote {out2}" in result.stdout and "kpi-cloud-municipalities" in out2.read_text(encoding="utf-8")
 
 
-def test_cli_viz_graph_refusal_writes_nothing(runner, tmp_path):
+def test_cli_viz_graph_over_budget_writes_the_coverage_map_and_a_focused_view(runner, tmp_path):
+    """A graph too large to draw whole gets the explorer instead of a refusal: the coverage map and the
+    neighbourhood of the document with most directives."""
     out = tmp_path / "g.html"
-    result = runner.invoke(app, ["viz", "graph", "--max-nodes", "5", "-o", str(out)])
-    assert result.exit_code == 2
-    assert "budget of 5" in result.stderr and "policygraph viz trace TARGET" in result.stderr
-    assert not out.exists()
+    result = runner.invoke(app, ["viz", "graph", "--max-nodes", "5", "--depth", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "more than --max-nodes 5" in result.stderr and "doc-ten-guidelines-draft" in result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert 'id="pg-coverage"' in html and '"focus": "doc-ten-guidelines-draft"' in html
+    assert "records within 1 links of doc-ten-guidelines-draft" in result.stdout
+
+
+def test_cli_viz_graph_focus(runner, tmp_path):
+    out = tmp_path / "f.html"
+    result = runner.invoke(app, ["viz", "graph", "--focus", "kpi-cloud-municipalities", "--depth", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert '"focus": "kpi-cloud-municipalities"' in out.read_text(encoding="utf-8")
+    result = runner.invoke(app, ["viz", "graph", "--focus", "<script>", "-o", str(tmp_path / "x.html")])
+    assert result.exit_code == 2 and "not a record id" in result.stderr
 
 
 @pytest.mark.parametrize("args, message", [

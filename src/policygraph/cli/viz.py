@@ -45,6 +45,12 @@ StatusOption = Annotated[str | None, typer.Option(
                      "not_yet_due, no_target, no_data, unknown.")]
 
 
+FocusOption = Annotated[str | None, typer.Option(
+    "--focus", help="Write the explorer (coverage map and the records within --depth links of this record id) "
+                    "instead of the whole graph; also what a graph over --max-nodes gets, focused on its "
+                    "largest document.")]
+DepthOption = Annotated[int, typer.Option("--depth", min=0, max=6, help="Links out from --focus to embed.")]
+
 MaxNodesOption = Annotated[int, typer.Option(
     "--max-nodes", min=1, help=f"Refuse (exit 2) to draw more nodes than this (default {DEFAULT_MAX_NODES}); "
                                "a bigger page becomes too slow to use.")]
@@ -96,6 +102,26 @@ def _write(project, view, out: Path | None, suffix: str = "") -> None:
                + (f", {len(view.gaps)} gaps" if view.kind == "gaps" else "") + ")")
 
 
+def _write_explorer(project, engine, library, focus: str, depth: int, max_nodes: int, out: Path | None,
+                    limit: int = 25, layout: str = "force") -> None:
+    """`viz explore` and `viz graph --focus`: the explorer file of `focus`'s neighbourhood."""
+    from policygraph.query.sparql import RECORD_ID
+    from policygraph.views.explore import UnknownRecords, explorer_file
+    from policygraph.views.viz import default_output, write_page
+    if layout not in ("force", "chain"):
+        raise PolicygraphError.single(f"unknown layout {layout!r}; use force or chain", EXIT_INPUT, field="--layout")
+    if not RECORD_ID.match(focus):
+        raise PolicygraphError.single(f"not a record id: {focus!r}", EXIT_INPUT, field="--focus")
+    try:
+        html, data = explorer_file(engine, library, project, focus, depth, limit, max_nodes, layout)
+    except UnknownRecords as exc:
+        raise PolicygraphError.single(f"no record {', '.join(map(repr, exc.ids))}", EXIT_INPUT,
+                                      field="--focus") from None
+    path = out or default_output(project, "explore", focus)
+    write_page(path, html)
+    typer.echo(f"wrote {path} ({len(data['nodes'])} records within {depth} links of {focus}, and the coverage map)")
+
+
 def _filtered_view(kind: str, doc: str):
     """`viz graph` and `viz gaps`: one option list and one body, two views of the same selection."""
 
@@ -106,6 +132,8 @@ def _filtered_view(kind: str, doc: str):
         document: DocumentOption = None,
         status: StatusOption = None,
         max_nodes: MaxNodesOption = DEFAULT_MAX_NODES,
+        focus: FocusOption = None,
+        depth: DepthOption = 2,
         as_of: AsOfOption = None,
         published_by: PublishedByOption = None,
         store: StoreOption = None,
@@ -116,10 +144,27 @@ def _filtered_view(kind: str, doc: str):
         from policygraph.views import records, viz
         with time_limit(timeout, f"viz {kind}'s queries"):  # a project may add its own *-gap.rq
             project, engine, library = _load(root, store, graph_file, as_of, published_by)
+            if kind == "gaps" and focus:
+                raise PolicygraphError.single("--focus is for viz graph (or viz explore)", EXIT_INPUT, field="--focus")
+            if kind == "graph" and focus:
+                _write_explorer(project, engine, library, focus, depth, max_nodes, out)
+                return
             # Every record's class and facets to select from; the selected ones read in full.
             rg = records.index(engine, library, facets=bool(body or document or status))
             selection = _selection(rg, classes, body, document, status)
             load = lambda ids: records.load(engine, library, ids)  # noqa: E731
+            if kind == "graph" and len(rg.select(selection)) > max_nodes:
+                # Too many records for one drawing: the coverage map and the neighbourhood of the
+                # document with most directives, in the explorer, instead of a refusal.
+                from policygraph.views.explore import coverage_map
+                docs = [n["id"] for n in coverage_map(engine, library)["nodes"]
+                        if n["column"] == 0 and n["id"] != "other-documents"]
+                if docs:
+                    typer.echo(f"{len(rg.select(selection)):,} records are more than --max-nodes {max_nodes:,}: "
+                               f"writing the coverage map and the records within {depth} links of {docs[0]} "
+                               "instead (choose with --focus ID --depth N)", err=True)
+                    _write_explorer(project, engine, library, docs[0], depth, max_nodes, out)
+                    return
             if kind == "gaps":
                 from policygraph.query.gaps import gap_report
                 rows = gap_report(engine, library).rows
@@ -136,7 +181,9 @@ def _filtered_view(kind: str, doc: str):
 viz_app.command("graph")(_filtered_view("graph", """The whole graph (or a filtered part): colour and shape by class, Japanese labels, English on hover.
 
     The page filters by class, responsible body, source document and KPI status, and searches
-    labels and ids. Refuses (exit 2) when more than --max-nodes records remain.
+    labels and ids. When more than --max-nodes records remain (a large project), or with --focus ID,
+    it writes the explorer instead: the coverage map and the records within --depth links of the
+    focus (by default the document with most directives), as `viz explore`.
 
     Example: policygraph viz graph --class KPI --class Observation -o kpis.html
     """))
@@ -165,6 +212,34 @@ def viz_trace(
         result = trace(engine, library, target)
         view = trace_view(records.load(engine, library, trace_ids(result)), result)
     _write(project, view, out, result["root"]["id"])
+
+
+@viz_app.command("explore")
+def viz_explore(
+    focus: Annotated[str, typer.Argument(help="Record id to start from, e.g. kpi-cloud-municipalities.")],
+    depth: Annotated[int, typer.Option("--depth", min=0, max=6, help="Links out from the focus to embed.")] = 2,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="Records per link group (the rest as "
+                                       "'+N more').")] = 25,
+    layout: Annotated[str, typer.Option("--layout", help="force or chain (document → … → values, left to right).")]
+    = "force",
+    max_nodes: MaxNodesOption = DEFAULT_MAX_NODES,
+    out: OutOption = None,
+    as_of: AsOfOption = None,
+    published_by: PublishedByOption = None,
+    store: StoreOption = None,
+    graph_file: GraphOption = None,
+    root: RootOption = None,
+):
+    """The graph explorer as one offline file: the coverage map, and the records within --depth links
+    of FOCUS with their facts and quotes (the same explorer as `policygraph serve`'s /explore: expand,
+    collapse, hide, pin, path, filters, two layouts, state in the URL, PNG/SVG/CSV/GraphML/JSON export).
+
+    It reads the store with the same bounded queries as the web app, whatever the size of the graph.
+
+    Example: policygraph viz explore kpi-cloud-municipalities --depth 2 -o cloud.html
+    """
+    project, engine, library = _load(root, store, graph_file, as_of, published_by)
+    _write_explorer(project, engine, library, focus, depth, max_nodes, out, limit, layout)
 
 
 viz_app.command("gaps")(_filtered_view("gaps", """The graph with the gap report's rows marked and each broken chain drawn as a dashed red link.

@@ -230,7 +230,9 @@ def create_app(settings: Settings) -> Starlette:
         details = await call(pages.node, library.folders, rid, *_link_options(request))
         if details is None:
             raise HTTPException(404, f"no record {rid!r}")
-        response = _html(request, "serve-node.html.j2", title=details["label_ja"], node=details,
+        # ?fragment=1: the page's body alone, the explorer's side panel (one template for both).
+        template = "serve-node-body.html.j2" if request.query_params.get("fragment") == "1" else "serve-node.html.j2"
+        response = _html(request, template, title=details["label_ja"], node=details,
                          iri=details["iri"], styles=ATTAINMENT_STYLE, query=dict(request.query_params))
         response.headers["Vary"] = "Accept"  # the same URL gives Turtle or JSON-LD to other clients
         return response
@@ -244,6 +246,42 @@ def create_app(settings: Settings) -> Starlette:
         found = await call(pages.node_api, library.folders, rid, *_link_options(request))
         if found is None:
             return JSONResponse({"error": f"no record {rid!r}", "id": rid}, 404)
+        return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
+
+    async def explore_page(request: Request) -> Response:
+        """`/explore[?focus=<id>…]`: the graph explorer (the page reads the rest of its state from the URL)."""
+        from policygraph.views.explore import render_explorer
+        if "explorer" not in state:
+            state["explorer"] = await run_in_threadpool(render_explorer, settings.project, "探索 Explore", None, True)
+        return HTMLResponse(state["explorer"], headers={"X-Content-Type-Options": "nosniff"})
+
+    async def search_api(request: Request) -> Response:
+        """`GET /api/search?q=`: the explorer's search (ids, labels, aliases and quotes): records (id, label,
+        label_en, cls), at most 50, as JSON."""
+        text = request.query_params.get("q", "")[:200]
+        found = await call(pages.search, library.folders, text, 50, True) if text.strip() else []
+        return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
+
+    async def path_api(request: Request) -> Response:
+        """`GET /api/path?from=<id>&to=<id>&max=6&k=5`: the shortest paths between two records
+        (`views.explore.paths`), as JSON; 404 naming the ids that are no record."""
+        from policygraph.views import explore
+        args = request.query_params
+        ends = [args.get("from", ""), args.get("to", "")]
+        bad = [e for e in ends if not RECORD_ID.match(e)]
+        if bad:
+            return JSONResponse({"error": "from= and to= are record ids", "unknown": bad}, 404)
+        try:
+            max_links = int(args.get("max") or explore.DEFAULT_MAX_LINKS)
+            k = int(args.get("k") or explore.DEFAULT_PATHS)
+        except ValueError:
+            raise HTTPException(400, "max and k are whole numbers") from None
+        if not 1 <= max_links <= explore.MAX_LINKS or not 1 <= k <= explore.MAX_PATHS:
+            raise HTTPException(400, f"max is between 1 and {explore.MAX_LINKS}, k between 1 and {explore.MAX_PATHS}")
+        found = await call(explore.path_api, library.folders, *ends, max_links, k)
+        if "unknown" in found:
+            return JSONResponse({"error": f"no record {', '.join(map(repr, found['unknown']))}",
+                                 "unknown": found["unknown"]}, 404)
         return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
 
     async def trace_page(request: Request) -> Response:
@@ -299,11 +337,13 @@ def create_app(settings: Settings) -> Starlette:
         # Both aggregated on the store in a page worker, once (concurrent first visitors share the
         # call), then kept: the store does not change while the server runs.
         if "overview" not in state:
+            from policygraph.views.explore import coverage_map
             state["overview"] = (await call(pages.overview, library.folders),
-                                 await call(pages.sources, library.folders))
-        data, sources = state["overview"]
+                                 await call(pages.sources, library.folders),
+                                 await call(coverage_map, library.folders))
+        data, sources, cov = state["overview"]
         return _html(request, "serve-overview.html.j2", title="policygraph 概要 · Overview", data=data,
-                     sources=sources, styles=ATTAINMENT_STYLE)
+                     sources=sources, styles=ATTAINMENT_STYLE, coverage_map=cov)
 
     async def search(request: Request) -> Response:
         text = request.query_params.get("q", "")[:200]
@@ -366,6 +406,9 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", home),
         Route("/id/{rid}", node_page),
         Route("/api/node/{rid}", node_api),
+        Route("/api/path", path_api),
+        Route("/api/search", search_api),
+        Route("/explore", explore_page),
         Route("/trace/{target}", trace_page),
         Route("/kpis", kpis),
         Route("/kpis.{fmt:str}", kpis),

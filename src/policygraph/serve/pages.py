@@ -91,24 +91,29 @@ def node_api(engine, folders: list[Path], rid: str, limit: int = 25, offset: int
     return records.node_links(engine, folders, rid, limit, offset, types, predicates)
 
 
-def search(engine, folders: list[Path], text: str, limit: int = 100) -> list[dict]:
-    """Records whose id, Japanese or English label holds `text` (NFKC, case-insensitive), exact ids first.
+def search(engine, folders: list[Path], text: str, limit: int = 100, deep: bool = False) -> list[dict]:
+    """Records whose id, Japanese or English label holds `text` (NFKC, case-insensitive), exact ids first;
+    `deep` (the explorer's search, /api/search): also those with an alias or a quote that holds it.
 
     The store narrows by id and every label (record-search: the text lower-cased, and with its ASCII
-    in full-width forms); each row is then checked and ranked here as the views always did."""
+    in full-width forms; record-search-text for aliases and quotes); each row is then checked and
+    ranked here as the views always did."""
     import unicodedata
     from policygraph.views import records
     needle = unicodedata.normalize("NFKC", text).casefold().strip()
     if not needle:
         return []
     wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in needle)
-    rows = engine.run(records.Unordered(records.library_of(folders).get("record-search")), text=needle.lower(),
-                      wide=wide.lower())
+    library = records.library_of(folders)
+    rows = list(engine.run(records.Unordered(library.get("record-search")), text=needle.lower(), wide=wide.lower()))
+    if deep:
+        rows += engine.run(records.Unordered(library.get("record-search-text")), text=needle.lower(), wide=wide.lower())
     found = {}
     for r in rows:
         rid = str(r["node"]).removeprefix(_RECORD)
         ja, en = records._label_pair(r["labelJa"], r["labelEn"], rid)
-        hay = unicodedata.normalize("NFKC", f"{rid}\n{ja}\n{en}").casefold()
+        matched = str(r["matched"]) if r.get("matched") is not None else ""  # an alias or a quote
+        hay = unicodedata.normalize("NFKC", f"{rid}\n{ja}\n{en}\n{matched}").casefold()
         if needle in hay:
             cls = str(r["cls"]).rsplit("#", 1)[-1]
             found.setdefault(rid, (rid != needle, len(ja), rid, ja, en, cls))
