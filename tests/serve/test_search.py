@@ -237,25 +237,28 @@ def test_an_older_build_without_an_index_says_so_and_searches_labels(project, ol
         assert exact.status_code == 303
 
 
-@pytest.fixture(scope="module")
-def hostile_store(project, tmp_path_factory):
-    """A store (with its index) whose labels, quotes, locators and file names are all XSS payloads."""
+@pytest.fixture(scope="module", params=["index", "no index"])
+def hostile_store(project, tmp_path_factory, request):
+    """A store (with its index, or without: the label search) whose labels, quotes, locators and file
+    names are all XSS payloads."""
     g = hostile_graph(project)
     folder = tmp_path_factory.mktemp("hostile-search") / "store"
     store = ox.Store(str(folder))
     ok = [t for t in g if not any(isinstance(x, URIRef) and ('"' in x or "<" in x or " " in x) for x in t)]
     store.bulk_extend(ox.Quad(*(to_oxigraph(x) for x in t)) for t in ok)
     store.flush()
-    fulltext.write(store, folder.parent / fulltext.FILE)
+    if request.param == "index":
+        fulltext.write(store, folder.parent / fulltext.FILE)
     del store
-    return folder
+    return folder, request.param == "index"
 
 
 @pytest.mark.parametrize("text", ["img", "script", "window", "x"])
 def test_hostile_labels_and_quotes_stay_text_in_hits(project, hostile_store, text):
-    with make_client(project, hostile_store) as c:
+    folder, indexed = hostile_store
+    with make_client(project, folder) as c:
         page = c.get("/search", params={"q": text}).text
-    assert "search index" not in page  # the index was read
+    assert ("search index is missing" in page) is not indexed
     assert int(re.search(r'id="pg-search-total">(\d+) 件', page).group(1)) > 0
     main = page.split("<main>")[1].split("</main>")[0]
     for payload in (XSS_1, XSS_2, XSS_3, XSS_HREF):
@@ -290,4 +293,22 @@ def test_a_quote_hit_opens_the_source_viewer_at_its_line(browser, live, project)
     box = target.bounding_box()
     assert 0 <= box["y"] < page.viewport_size["height"]  # scrolled to its line
     page.screenshot(path="test-artifacts/serve-source.png")
+    clean(log)
+
+
+def test_the_trace_page_panel_links_its_quote_to_the_source_viewer(browser, live, project):
+    from tests.serve.test_serve_browser import clean, open_page
+    page, log = open_page(browser, live, f"/trace/{DIRECTIVE}")
+    page.wait_for_function("() => window.pgviz && pgviz.network")
+    page.fill("#pg-search", DIRECTIVE)
+    page.press("#pg-search", "Enter")
+    page.wait_for_selector("#pg-panel:not([hidden])")
+    link = page.locator("#pg-panel a.pg-source-link").first
+    line = source_line(project, "001_c69d71386cb92e10.txt", PHRASE)
+    assert link.get_attribute("href") == f"/source/src-001?quote={EXCERPT.replace('/', '%2F')}#L{line}"
+    assert link.inner_text() == f"001_c69d71386cb92e10.txt:{line}"
+    link.click()
+    page.wait_for_load_state("load")
+    assert page.locator(":target").get_attribute("id") == f"L{line}"
+    assert PHRASE in page.locator(":target mark").inner_text()
     clean(log)
