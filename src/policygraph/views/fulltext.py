@@ -189,6 +189,7 @@ class _open:
 
     def __init__(self, path: Path):
         self.db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        self.db.execute("PRAGMA temp_store = MEMORY")  # a search's matches: never a file
 
     def __enter__(self) -> sqlite3.Connection:
         return self.db
@@ -247,19 +248,13 @@ def segments(text: str, needle: str, context: int = CONTEXT) -> list[tuple[str, 
     return out
 
 
-def _where(needle: str, cls: str | None, doc: str | None) -> tuple[str, list]:
+def _match(needle: str) -> tuple[str, str]:
+    """The condition finding `needle` in the table, and its argument: the trigram index for three
+    characters or more, a LIKE scan below (the trigram tokenizer indexes nothing shorter)."""
     if len(needle) >= 3:
-        clauses, args = ["hits MATCH ?"], ['"' + needle.replace('"', '""') + '"']
-    else:
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses, args = ["hits.norm LIKE ? ESCAPE '\\'"], [f"%{escaped}%"]
-    if cls:
-        clauses.append("hits.cls = ?")
-        args.append(cls)
-    if doc:
-        clauses.append("hits.source = ?")
-        args.append(doc)
-    return " AND ".join(clauses), args
+        return "hits MATCH ?", '"' + needle.replace('"', '""') + '"'
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "norm LIKE ? ESCAPE '\\'", f"%{escaped}%"
 
 
 def search(path: Path, text: str, cls: str | None = None, doc: str | None = None, offset: int = 0,
@@ -270,24 +265,32 @@ def search(path: Path, text: str, cls: str | None = None, doc: str | None = None
     needle = normalize(text)
     if not needle:
         return Found([], 0, offset)
+    condition, arg = _match(needle)
     with _open(path) as db:
-        where, args = _where(needle, cls, doc)
-        exact = db.execute(f"SELECT node FROM hits WHERE {where} AND hits.kind = 'id' AND hits.text = ? LIMIT 1",
-                           [*args, text.strip()]).fetchone()
-        total = db.execute(f"SELECT count(*) FROM hits WHERE {where}", args).fetchone()[0]
-        rows = db.execute(f"SELECT hits.node, cls, kind, text, label_ja, label_en, excerpt, hits.source, locator, "
-                          f"line, file FROM hits LEFT JOIN sources ON sources.source = hits.source "
-                          f"LEFT JOIN labels ON labels.node = hits.node WHERE {where} "
-                          f"ORDER BY rank_kind, length(text), hits.node, hits.rowid LIMIT ? OFFSET ?",
+        # The index (or the scan) is read once: what matched goes to a temporary table, which the
+        # total, the facets and the page then read.
+        # (Every column the page shows is copied: joining back to the FTS table by rowid scans it.)
+        db.execute(f"CREATE TEMP TABLE m AS SELECT rowid AS id, node, cls, kind, text, source, rank_kind, "
+                   f"length(text) AS len, excerpt, locator, line FROM hits WHERE {condition}", (arg,))
+        keep, args = [], []
+        for column, value in (("cls", cls), ("source", doc)):
+            if value:
+                keep.append(f"m.{column} = ?")
+                args.append(value)
+        where = " AND ".join(keep) or "1"
+        exact = db.execute("SELECT node FROM m WHERE kind = 'id' AND text = ? LIMIT 1", (text.strip(),)).fetchone()
+        total = db.execute(f"SELECT count(*) FROM m WHERE {where}", args).fetchone()[0]
+        rows = db.execute(f"SELECT m.node, m.cls, m.kind, m.text, label_ja, label_en, m.excerpt, m.source, m.locator, "
+                          f"m.line, file FROM m "
+                          f"LEFT JOIN sources ON sources.source = m.source LEFT JOIN labels ON labels.node = m.node "
+                          f"WHERE {where} ORDER BY m.rank_kind, m.len, m.node, m.id LIMIT ? OFFSET ?",
                           [*args, size, offset]).fetchall()
-        # The facets count the hits of the search with the other facet's choice applied (as Datasette's).
-        w_cls, a_cls = _where(needle, None, doc)
-        classes = db.execute(f"SELECT cls, count(*) FROM hits WHERE {w_cls} GROUP BY cls ORDER BY 2 DESC, 1",
-                             a_cls).fetchall()
-        w_doc, a_doc = _where(needle, cls, None)
-        documents = db.execute(f"SELECT hits.source, label, count(*) FROM hits LEFT JOIN sources "
-                               f"ON sources.source = hits.source WHERE {w_doc} GROUP BY hits.source "
-                               f"ORDER BY 3 DESC, 1", a_doc).fetchall()
+        # Each facet counts the hits with the other facet's choice applied (as Datasette's do).
+        classes = db.execute(f"SELECT cls, count(*) FROM m WHERE {'m.source = ?' if doc else '1'} GROUP BY cls "
+                             "ORDER BY 2 DESC, 1", [doc] if doc else []).fetchall()
+        documents = db.execute(f"SELECT m.source, label, count(*) FROM m LEFT JOIN sources ON sources.source = m.source "
+                               f"WHERE {'m.cls = ?' if cls else '1'} GROUP BY m.source ORDER BY 3 DESC, 1",
+                               [cls] if cls else []).fetchall()
     hits = [Hit(node, cls_, kind, txt, ja, en, segments(txt, needle), excerpt, source, file, locator,
                 int(line) if line is not None else None)
             for node, cls_, kind, txt, ja, en, excerpt, source, locator, line, file in rows]
