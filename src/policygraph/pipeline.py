@@ -155,6 +155,10 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
         with stages("exports"):
             exports = exporting.result()
     raise_for_problems(checks)
+    notes = tuple(checks.notes)
+    if remote is None:
+        from policygraph.views.fulltext import unavailable
+        notes += tuple(n for n in [unavailable()] if n)
     info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), stats,
                               dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), len(_store))
     if remote is not None:
@@ -169,7 +173,7 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     files = [out / embedded.STORE, *(out / name for name in exports)]
     seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
                "total": time.perf_counter() - start}
-    return BuildResult(corpus, _store, sorted(files), tuple(checks.notes), generation, seconds)
+    return BuildResult(corpus, _store, sorted(files), notes, generation, seconds)
 
 
 def exports_of(store, search_index: bool = False) -> dict[str, bytes]:
@@ -186,7 +190,8 @@ def exports_of(store, search_index: bool = False) -> dict[str, bytes]:
            "policygraph.jsonld": serialize.jsonld(nt, prefixes)}
     if search_index:
         from policygraph.views import fulltext
-        out[fulltext.FILE] = fulltext.index_bytes(store)
+        if fulltext.unavailable() is None:
+            out[fulltext.FILE] = fulltext.index_bytes(store)
     return out
 
 

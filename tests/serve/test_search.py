@@ -312,3 +312,37 @@ def test_the_trace_page_panel_links_its_quote_to_the_source_viewer(browser, live
     assert page.locator(":target").get_attribute("id") == f"L{line}"
     assert PHRASE in page.locator(":target mark").inner_text()
     clean(log)
+
+
+# ------------------------------------------------------------------------------ snapshots, old SQLite
+def test_a_snapshot_served_by_date_gets_its_own_index(project, store_dir):
+    import time
+
+    from policygraph.cli.serve import snapshot_store
+    folder = snapshot_store(project, str(store_dir), None, "2017-01-31")  # before 未来投資戦略2017 (2017-06-09)
+    try:
+        index = fulltext.index_of(folder)
+        deadline = time.monotonic() + 120
+        while fulltext.state(index, None) is not None:  # written in a thread after the server can start
+            assert time.monotonic() < deadline, "no index for the snapshot"
+            time.sleep(0.2)
+        with make_client(project, folder) as c:
+            assert re.search(r'id="pg-search-total">0 件', c.get("/search", params={"q": PHRASE}).text)
+            page = c.get("/search", params={"q": "クラウド"}).text
+            assert "search index is missing" not in page and len(hits(page)) > 0
+        assert fulltext.search(fulltext.index_of(store_dir), PHRASE).total == 1  # the whole build has it
+    finally:
+        shutil.rmtree(folder.parent)
+
+
+def test_without_a_trigram_sqlite_the_build_writes_no_index_and_says_so(project_copy, tmp_path, monkeypatch):
+    import sqlite3
+
+    from policygraph.pipeline import build
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    result = build(project_copy, tmp_path / "build")
+    assert not (tmp_path / "build" / fulltext.FILE).exists()
+    assert not (result.generation / fulltext.FILE).exists()
+    assert any("SQLite 3.31.1 has no trigram tokenizer" in n for n in result.notes)
+    assert fulltext.state(fulltext.index_of(tmp_path / "build" / "store"), None).startswith("the search index is missing")

@@ -87,7 +87,14 @@ def create_app(settings: Settings) -> Starlette:
     # The search index of the store's own generation (resolved once: a later build does not change it).
     index_path = fulltext.index_of(settings.store_dir)
     built = read_info(settings.store_dir)
-    index_problem = fulltext.state(index_path, built.triples if built else None)
+    index = {"problem": fulltext.state(index_path, built.triples if built else None)}
+
+    def index_problem() -> str | None:
+        """Why the index cannot be read, or None; looked at again while there is a reason (a snapshot's
+        index is written after the server starts: `cli.serve`)."""
+        if index["problem"] is not None:
+            index["problem"] = fulltext.state(index_path, built.triples if built else None)
+        return index["problem"]
 
     cache = ResultCache(settings.cache_bytes)
     #: Calls under way, by key: a second caller of the same call waits for the first one's answer
@@ -267,10 +274,10 @@ def create_app(settings: Settings) -> Starlette:
         note = None
         if not text.strip():
             found = fulltext.Found([], 0, 0)
-        elif index_problem is None:
+        elif (problem := index_problem()) is None:
             found = await run_in_threadpool(fulltext.search, index_path, text, cls, doc, offset, size)
         else:
-            note = f"{index_problem}: searching ids and labels on the store only (run `policygraph build`)"
+            note = f"{problem}: searching ids and labels on the store only (run `policygraph build`)"
             found = fulltext.found_of(await call(pages.search, library.folders, text), text, cls, offset, size)
         if found.exact and offset == 0 and not cls and not doc:
             return RedirectResponse(f"/id/{found.exact}", 303)

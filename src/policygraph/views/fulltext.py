@@ -151,6 +151,25 @@ def write(store, path: Path) -> int:
     return n
 
 
+def unavailable() -> str | None:
+    """Why this Python's SQLite cannot write the index (no trigram tokenizer before 3.34), or None."""
+    if sqlite3.sqlite_version_info < (3, 34, 0):
+        return (f"the search index was not written: SQLite {sqlite3.sqlite_version} has no trigram tokenizer "
+                "(3.34 or later needed); /search looks up ids and labels only")
+    return None
+
+
+def write_atomic(store, path: Path) -> None:
+    """Write the index of `store` beside `path` and rename it into place (a reader sees none or all)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        write(store, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def index_bytes(store) -> bytes:
     """The index of `store` as the bytes of a SQLite file (published with the store's generation)."""
     fd, name = tempfile.mkstemp(suffix=".sqlite")
@@ -171,7 +190,8 @@ def index_of(store_dir: Path) -> Path:
 def state(path: Path, triples: int | None) -> str | None:
     """None when `path` is an index of this version for a store of `triples` triples; else why not."""
     if not path.is_file():
-        return "the search index is missing (the store was built by an older policygraph)"
+        return ("the search index is missing (an older policygraph built the store, its SQLite has no trigram "
+                "tokenizer, or it is still being written)")
     try:
         with _open(path) as db:
             meta = dict(db.execute("SELECT key, value FROM meta"))
@@ -316,4 +336,4 @@ def found_of(records: list[dict], text: str, cls: str | None = None, offset: int
 
 
 __all__ = ["FILE", "KINDS", "Found", "Hit", "found_of", "index_bytes", "index_of", "normalize", "search", "segments", "state",
-           "write"]
+           "unavailable", "write", "write_atomic"]
