@@ -32,8 +32,11 @@ def server(store_dir, tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     # The log goes to a file: a pipe nobody reads would fill up and stall the server.
+    # --max-rows above the corpus: every named query is run unbound below, and the views' batch readers
+    # (node-triples …) then return the whole graph (about 12,000 rows).
     proc = subprocess.Popen([str(POLICYGRAPH), "serve", "--port", str(port), "--store", str(store_dir),
-                             "--root", str(ROOT)], stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+                             "--root", str(ROOT), "--max-rows", "100000"], stdout=log.open("w"),
+                            stderr=subprocess.STDOUT, text=True)
     proc.log = log
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -486,3 +486,32 @@ def test_gaps_table_is_bounded_too(runner):
     rows = runner.invoke(app, ["gaps", "--format", "csv"]).stdout
     import csv
     assert len(list(csv.reader(io.StringIO(rows)))) == whole["total"] + 1
+
+
+def test_concurrent_first_visitors_share_one_overview_computation(project, store_dir, monkeypatch):
+    """The overview's figures are computed once, however many visitors ask for them at once (each
+    first visitor used to recompute them)."""
+    import threading
+    import time
+
+    from policygraph.serve.workers import QueryWorkers
+    from tests.serve.conftest import make_client
+    calls: list[str] = []
+    real = QueryWorkers.call
+
+    def counted(self, func, *args, **kwargs):
+        calls.append(func.__name__)
+        if func.__name__ in ("overview", "sources"):
+            time.sleep(0.5)  # long enough for every visitor to arrive while it runs
+        return real(self, func, *args, **kwargs)
+    monkeypatch.setattr(QueryWorkers, "call", counted)
+    with make_client(project, store_dir) as c:
+        codes = []
+        visitors = [threading.Thread(target=lambda: codes.append(c.get("/").status_code)) for _ in range(6)]
+        for v in visitors:
+            v.start()
+        for v in visitors:
+            v.join(60)
+        assert codes == [200] * 6
+        assert c.get("/").status_code == 200
+    assert calls.count("overview") == 1 and calls.count("sources") == 1, calls
