@@ -30,14 +30,13 @@ def source_line(project, file: str, phrase: str) -> int:
 
 
 def hits(page: str) -> list[tuple[str, str, str]]:
-    """(node, kind, shown text + source link) of every hit on a search page."""
+    """(node, kind, the hit's text with its marked match and source link) of every hit on a search page."""
     out = []
-    for item in re.findall(r'<li class="pg-hit pg-hit-([a-z_]+)">(.*?)</li>', page, re.S):
-        kind, body = item
+    for kind, body in re.findall(r'<li class="pg-hit pg-hit-([a-z_]+)">(.*?)</li>', page, re.S):
         node = re.search(r'class="pg-hit-node" href="/id/([^"]+)"', body).group(1)
-        text = re.sub(r"<[^>]+>", "", re.search(r'<div class="pg-hit-text">(.*?)</div>', body, re.S).group(1))
+        assert body.count("<mark>") >= 1  # the match is marked, in the text the hit is of
         link = re.search(r'class="pg-source-link" href="([^"]+)"', body)
-        out.append((node, kind, html.unescape(text) + (link.group(1) if link else "")))
+        out.append((node, kind, html.unescape(re.sub(r"<[^>]+>", "", body)) + (link.group(1) if link else "")))
     return out
 
 
@@ -293,6 +292,9 @@ def test_a_quote_hit_opens_the_source_viewer_at_its_line(browser, live, project)
     box = target.bounding_box()
     assert 0 <= box["y"] < page.viewport_size["height"]  # scrolled to its line
     page.screenshot(path="test-artifacts/serve-source.png")
+    page.goto(live.url + "/search?q=運用コスト", wait_until="load")  # the README's picture: facets, quote hits
+    assert page.locator("#pg-facet-class li").count() > 1 and page.locator("li.pg-hit-quote mark").count() > 1
+    page.screenshot(path="test-artifacts/serve-search-facets.png")
     clean(log)
 
 
