@@ -189,6 +189,16 @@ def test_the_source_viewer_finds_a_quote_given_as_text_across_white_space(client
     assert "the quote was not found" in missing and "<mark>" not in missing
 
 
+@pytest.mark.parametrize("quote", ["<script>window.__xss=1</script>", XSS_HREF, "x/evidence/1", "../evidence/1",
+                                   "dir-future-investment-2017-cloud/evidence/99"])
+def test_a_hostile_or_unknown_quote_parameter_marks_nothing(client, quote):
+    page = client.get("/source/src-001", params={"quote": quote})
+    assert page.status_code == 200
+    main = page.text.split("<main>")[1].split("</main>")[0]
+    assert "<mark>" not in main and "<script" not in main and "<img" not in main and "javascript:" not in main
+    assert ("no evidence excerpt" if quote.endswith("/99") else "the quote was not found") in main
+
+
 @pytest.mark.parametrize("path", ["/source/../../etc/passwd", "/source/..%2F..%2Fetc%2Fpasswd", "/source/%2Fetc%2Fpasswd",
                                   "/source/%2E%2E", "/source/.env", "/source/src-999", "/source/CATALOG.md",
                                   "/source/records.schema.json", "/source/dir-future-investment-2017-cloud",
@@ -211,6 +221,8 @@ def test_every_file_line_links_to_the_source_viewer(client, project):
     viewer = client.get(target.split("#")[0])
     assert viewer.status_code == 200 and "<mark>" in viewer.text
     assert f'id="L{target.rsplit("#L", 1)[1]}"' in re.search(r'class="pg-line pg-marked" id="L\d+"', viewer.text).group(0)
+    overview = client.get("/").text
+    assert '<a class="pg-source-link" href="/source/src-001">001_c69d71386cb92e10.txt</a>' in overview
     evidence = client.get("/queries/evidence", params={"node": f"https://w3id.org/policygraph/id/{DIRECTIVE}"}).text
     assert f'href="/source/src-001?quote={EXCERPT}#L{line}"' in evidence
 
