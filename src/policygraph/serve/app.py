@@ -266,7 +266,6 @@ def create_app(settings: Settings) -> Starlette:
         """`/search?q=`: the full-text index of the store's build (ids, labels, aliases, quotes), with
         facets by class (`cls=`) and source document (`doc=`), a total and pages (`_size`, `_next`); an
         exact record id opens its page. Without a current index: labels and ids on the store, with a note."""
-        from policygraph.views import fulltext
         args = request.query_params
         text = args.get("q", "")[:200]
         cls, doc = args.get("cls", "")[:100] or None, args.get("doc", "")[:100] or None
