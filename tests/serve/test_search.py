@@ -360,3 +360,49 @@ def test_without_a_trigram_sqlite_the_build_writes_no_index_and_says_so(project_
     assert not (result.generation / fulltext.FILE).exists()
     assert any("SQLite 3.31.1 has no trigram tokenizer" in n for n in result.notes)
     assert fulltext.state(fulltext.index_of(tmp_path / "build" / "store"), None).startswith("the search index is missing")
+
+
+# ------------------------------------------------------------------------------ a larger project
+@pytest.fixture(scope="module")
+def synth_project(tmp_path_factory):
+    """A 20,000-triple synth project, built (with its index)."""
+    from typer.testing import CliRunner
+
+    from policygraph.cli.app import app
+    from policygraph.pipeline import build
+    from policygraph.project import Project
+    root = tmp_path_factory.mktemp("synth-search")
+    result = CliRunner().invoke(app, ["synth", "--triples", "20000", "--out", str(root), "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    project = Project(root)
+    build(project)
+    return project
+
+
+def test_on_a_synth_project_pages_facets_and_quote_links_agree_with_the_store(synth_project):
+    from policygraph.store.embedded import open_store
+    from policygraph.store.engines import OxigraphEngine
+    from policygraph.views import records
+    store_dir = synth_project.build_dir / "store"
+    engine = OxigraphEngine(store=open_store(store_dir))
+    by_node, by_source = _sparql_counts(engine, "導入")
+    classes = records.classes(engine, synth_project.query_dirs)
+    with make_client(synth_project, store_dir) as c:
+        seen, url = [], "/search?q=導入&_size=100"
+        while url:
+            page = c.get(url).text
+            seen += hits(page)
+            nxt = re.search(r'<a href="([^"]+)" rel="next"', page)
+            url = html.unescape(nxt.group(1)) if nxt else None
+        assert len(seen) == len(set(seen)) == sum(by_node.values()) > 100
+        shown = {n: int(k) for n, k in re.findall(r'data-value="([^"]+)"[^>]*>[^<]*</a> <span class="pg-count">(\d+)',
+                                                  page.split('id="pg-facet-class"')[1].split("</ul>")[0])}
+        expected: dict[str, int] = {}
+        for node, n in by_node.items():
+            expected[classes[node]] = expected.get(classes[node], 0) + n
+        assert shown == expected
+        quote = next(link for _, kind, link in seen if kind == "quote")
+        target = "/source/" + quote.split("/source/", 1)[1]
+        viewer = c.get(target.split("#")[0]).text
+        line = target.rsplit("#L", 1)[1]
+        assert re.search(rf'<div class="pg-line pg-marked" id="L{line}">', viewer)
