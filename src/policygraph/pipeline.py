@@ -149,12 +149,16 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     # The exports are made in memory while the checks run (Oxigraph's queries release the GIL; 1M
     # triples: ~8 s saved); nothing is written unless every check passes. "exports" times the wait.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        exporting = pool.submit(exports_of, _store)
+        exporting = pool.submit(exports_of, _store, search_index=remote is None)
         with stages("checks"):
             checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
         with stages("exports"):
             exports = exporting.result()
     raise_for_problems(checks)
+    notes = tuple(checks.notes)
+    if remote is None:
+        from policygraph.views.fulltext import unavailable
+        notes += tuple(n for n in [unavailable()] if n)
     info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), stats,
                               dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), len(_store))
     if remote is not None:
@@ -166,23 +170,29 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     # A failed build has written nothing, not even the lock file; the lock serialises the writing.
     with stages("write store"), embedded.build_lock(out):
         generation = embedded.publish(out, exports["policygraph.nt"], exports, info)
-    files = [out / embedded.STORE, *(out / name for name in EXPORT_FILES)]
+    files = [out / embedded.STORE, *(out / name for name in exports)]
     seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
                "total": time.perf_counter() - start}
-    return BuildResult(corpus, _store, sorted(files), tuple(checks.notes), generation, seconds)
+    return BuildResult(corpus, _store, sorted(files), notes, generation, seconds)
 
 
-def exports_of(store) -> dict[str, bytes]:
+def exports_of(store, search_index: bool = False) -> dict[str, bytes]:
     """The exports of a built store, by file name: N-Triples (sorted), Turtle and compact JSON-LD with
-    the project's prefixes (`policygraph.store.serialize`)."""
+    the project's prefixes (`policygraph.store.serialize`), and with `search_index` the web app's
+    full-text index (`views.fulltext`: an SQLite file published in the same generation as the store)."""
     from rdflib.namespace import OWL, RDF, TIME
 
     from policygraph.graph.namespaces import PREFIXES
     from policygraph.store import serialize
     prefixes = {p: str(ns) for p, ns in {**PREFIXES, "owl": OWL, "rdf": RDF, "time": TIME}.items()}
     nt = serialize.ntriples(store)
-    return {"policygraph.ttl": serialize.turtle(nt, prefixes), "policygraph.nt": nt,
-            "policygraph.jsonld": serialize.jsonld(nt, prefixes)}
+    out = {"policygraph.ttl": serialize.turtle(nt, prefixes), "policygraph.nt": nt,
+           "policygraph.jsonld": serialize.jsonld(nt, prefixes)}
+    if search_index:
+        from policygraph.views import fulltext
+        if fulltext.unavailable() is None:
+            out[fulltext.FILE] = fulltext.index_bytes(store)
+    return out
 
 
 # ------------------------------------------------------------------------------------- inputs

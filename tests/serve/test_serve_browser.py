@@ -6,6 +6,7 @@ from rdflib import URIRef
 
 from policygraph.serve.app import Settings, create_app
 from policygraph.store import derive
+from policygraph.views import fulltext
 from tests.serve.conftest import LiveServer
 from tests.views.test_viz_xss import XSS_1, XSS_2, XSS_3, XSS_HREF, hostile_graph
 
@@ -135,6 +136,7 @@ def hostile_live(tmp_path_factory, project):
     store.bulk_extend(ox.Quad(*(to_oxigraph(x) for x in t)) for t in ok)
     derive.reaches(store)
     store.flush()
+    fulltext.write(store, folder.parent / fulltext.FILE)  # /search reads hostile hits from the index
     del store
     with LiveServer(create_app(Settings(project, folder))) as server:
         yield server

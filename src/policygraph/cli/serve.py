@@ -76,6 +76,7 @@ def snapshot_store(project, store: str | None, as_of: str | None, published_by: 
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    _index_later(folder / "store")
     return folder / "store"
 
 
@@ -143,6 +144,24 @@ def allowed_hosts(host: str, public: bool, extra: list[str]) -> tuple[str, ...]:
         hosts.append(f"[{address}]" if address is not None and address.version == 6 else host)
     hosts += [h.strip().lower() for h in extra if h.strip()]
     return tuple(dict.fromkeys(hosts))
+
+
+def _index_later(store_dir: Path) -> None:
+    """Write the snapshot's search index beside it in a thread: the server answers at once (/search looks
+    up labels on the store, with a note, until the index is there)."""
+    import threading
+
+    from policygraph.views import fulltext
+    if fulltext.unavailable():
+        return
+
+    def write():
+        import pyoxigraph as ox
+        try:
+            fulltext.write_atomic(ox.Store.read_only(str(store_dir)), fulltext.index_of(store_dir))
+        except Exception:  # noqa: BLE001 - the folder removed at exit, or no index: the label search remains
+            pass
+    threading.Thread(target=write, name="search-index", daemon=True).start()
 
 
 def current_store(project, store: str | Path | None) -> Path:

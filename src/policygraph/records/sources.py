@@ -16,6 +16,26 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
 
 
+def normalize_with_offsets(text: str, fold: bool = False) -> tuple[str, list[int]]:
+    """`normalize(text)` (case-folded too with `fold`) and, for each of its characters, the offset in
+    `text` of the character it came from: a match in the normalised form maps back to the original.
+
+    >>> normalize_with_offsets("Ａ Ｂ㍻", fold=True)
+    ('ab平成', [0, 2, 3, 3])
+    """
+    # NFKC may change length per character (e.g. ㍻ → 平成), so normalise character by
+    # character and remember which original offset produced each normalised character.
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        out = unicodedata.normalize("NFKC", ch)
+        for c in out.casefold() if fold else out:
+            if not c.isspace():
+                chars.append(c)
+                offsets.append(i)
+    return "".join(chars), offsets
+
+
 @dataclass(frozen=True)
 class Match:
     line: int  # 1-based line of the source where the quote begins
@@ -51,16 +71,7 @@ class SourceIndex:
 
     @cached_property
     def _normalized(self) -> tuple[str, list[int]]:
-        # NFKC may change length per character (e.g. ㍻ → 平成), so normalise character by
-        # character and remember which original offset produced each normalised character.
-        chars: list[str] = []
-        offsets: list[int] = []
-        for i, ch in enumerate(self.text):
-            for out in unicodedata.normalize("NFKC", ch):
-                if not out.isspace():
-                    chars.append(out)
-                    offsets.append(i)
-        return "".join(chars), offsets
+        return normalize_with_offsets(self.text)
 
     @property
     def normalized(self) -> str:

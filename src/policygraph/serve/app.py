@@ -113,6 +113,20 @@ def create_app(settings: Settings) -> Starlette:
                 state["sparql"].close()
                 state["pages"].close()
 
+    from policygraph.store.embedded import read_info
+    from policygraph.views import fulltext
+    # The search index of the store's own generation (resolved once: a later build does not change it).
+    index_path = fulltext.index_of(settings.store_dir)
+    built = read_info(settings.store_dir)
+    index = {"problem": fulltext.state(index_path, built.triples if built else None)}
+
+    def index_problem() -> str | None:
+        """Why the index cannot be read, or None; looked at again while there is a reason (a snapshot's
+        index is written after the server starts: `cli.serve`)."""
+        if index["problem"] is not None:
+            index["problem"] = fulltext.state(index_path, built.triples if built else None)
+        return index["problem"]
+
     cache = ResultCache(settings.cache_bytes)
     #: Calls under way, by key: a second caller of the same call waits for the first one's answer
     #: instead of running it again (the overview's figures are asked for by every first visitor).
@@ -346,11 +360,48 @@ def create_app(settings: Settings) -> Starlette:
                      sources=sources, styles=ATTAINMENT_STYLE, coverage_map=cov)
 
     async def search(request: Request) -> Response:
-        text = request.query_params.get("q", "")[:200]
-        found = await call(pages.search, library.folders, text) if text.strip() else []
-        if found and found[0]["id"] == text.strip():  # an exact id sorts first
-            return RedirectResponse(f"/id/{found[0]['id']}", 303)
-        return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text)
+        """`/search?q=`: the full-text index of the store's build (ids, labels, aliases, quotes), with
+        facets by class (`cls=`) and source document (`doc=`), a total and pages (`_size`, `_next`); an
+        exact record id opens its page. Without a current index: labels and ids on the store, with a note."""
+        args = request.query_params
+        text = args.get("q", "")[:200]
+        cls, doc = args.get("cls", "")[:100] or None, args.get("doc", "")[:100] or None
+        offset, size = _paging(request)
+        note = None
+        if not text.strip():
+            found = fulltext.Found([], 0, 0)
+        elif (problem := index_problem()) is None:
+            found = await run_in_threadpool(fulltext.search, index_path, text, cls, doc, offset, size)
+        else:
+            note = f"{problem}: searching ids and labels on the store only (run `policygraph build`)"
+            found = fulltext.found_of(await call(pages.search, library.folders, text), text, cls, offset, size)
+        if found.exact and offset == 0 and not cls and not doc:
+            return RedirectResponse(f"/id/{found.exact}", 303)
+        base = request.url.remove_query_params("_next")
+
+        def toggled(key: str, value: str, chosen: str | None) -> str:  # a facet link: on, or off again
+            url = base.remove_query_params(key) if value == chosen else base.include_query_params(**{key: value})
+            return f"{url.path}?{url.query}"
+        facets = {"classes": [{"name": c, "count": n, "chosen": c == cls, "url": toggled("cls", c, cls)}
+                              for c, n in found.classes],
+                  "documents": [{"id": d, "label": label, "count": n, "chosen": d == doc, "url": toggled("doc", d, doc)}
+                                for d, label, n in found.documents]}
+        pager = _pager(request, _Page(found.hits, found.total, found.offset), size) if found.total else None
+        return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text,
+                     note=note, facets=facets, pager=pager, chosen={"cls": cls, "doc": doc})
+
+    async def source_page(request: Request) -> Response:
+        """`/source/<source id or file>`: a source text the project declares, with line anchors (#L12) and
+        the places of `?quote=` (an evidence excerpt's id, or a text) marked."""
+        doc = request.path_params["doc"]
+        if not (RECORD_ID.match(doc) or SOURCE_FILE.match(doc)):
+            raise HTTPException(404, "not a source text")
+        quote = request.query_params.get("quote", "")[:5000]
+        view = await call(pages.source_view, library.folders, str(settings.project.sources_dir), doc, quote)
+        if view is None:
+            raise HTTPException(404, f"no source text {doc!r}")
+        return _html(request, "serve-source.html.j2", title=f"{view['label'] or view['id']} · {view['file']}",
+                     view=view)
 
     async def editor(request: Request) -> Response:
         from policygraph.graph.namespaces import PREFIXES
@@ -415,6 +466,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/gaps", gaps),
         Route("/gaps.{fmt:str}", gaps),
         Route("/search", search),
+        Route("/source/{doc}", source_page),
         Route("/diff", diff_page),
         Route("/diff.{fmt:str}", diff_page),
         Route("/query", editor),
@@ -459,6 +511,17 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, sending)
+#: A source text's file name, as the records give it (no folder, no leading dot).
+SOURCE_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+@dataclass
+class _Page:
+    """What `_pager` reads of a page of rows."""
+
+    rows: list
+    total: int
+    offset: int
 
 
 def _frozen(value):

@@ -5,6 +5,7 @@ queries on the store, never a model of the whole graph.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,59 @@ def search(engine, folders: list[Path], text: str, limit: int = 100, deep: bool 
             found.setdefault(rid, (rid != needle, len(ja), rid, ja, en, cls))
     ranked = sorted(found.values())
     return [{"id": rid, "label": ja, "label_en": en, "cls": cls} for _, _, rid, ja, en, cls in ranked[:limit]]
+
+
+#: An evidence excerpt's id: its owner's id, /evidence/, its number.
+_EXCERPT = re.compile(r"^([a-z0-9][a-z0-9-]*[a-z0-9])/evidence/([0-9]{1,4})$")
+
+
+def source_view(engine, folders: list[Path], sources_dir: str, doc: str, quote: str = "") -> dict | None:
+    """A source text for the source viewer, or None when the project declares no such source: `doc` is a
+    SourceText id or its file name (only files the store names, inside `sources_dir`, are read). Its
+    lines as (piece, marked) pieces, marking every place of `quote` — an evidence excerpt's id (its
+    quote is read from the store) or a text — found as the build's quote check finds it (NFKC, white
+    space ignored: `records.sources.SourceIndex`)."""
+    from policygraph.records.sources import SourceIndex
+    from policygraph.views import records
+    library = records.library_of(folders)
+    declared = {plain(r["source"]): str(r["file"]) for r in engine.run(library.get("source-quotes"))}
+    by_file = {f: sid for sid, f in declared.items()}
+    sid = doc if doc in declared else by_file.get(doc)
+    if sid is None:
+        return None
+    base = Path(sources_dir).resolve()
+    path = (base / declared[sid]).resolve()
+    if path.parent != base or not path.is_file():
+        return None
+    index = SourceIndex(path)
+    text = index.text
+    quote_text, excerpt = quote, None
+    found = _EXCERPT.match(quote)
+    if found:
+        excerpt = quote
+        owner = URIRef(_RECORD + found.group(1))
+        quote_text = next((str(r["quote"]) for r in engine.run(library.get("evidence"), node=owner)
+                           if str(r["excerpt"]) == _RECORD + quote), "")
+    matches = index.find_all(quote_text, limit=50) if quote_text.strip() else []
+    marked = [(m.start, m.end) for m in matches]
+    lines, start = [], 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        end = start + len(line)
+        pieces, at = [], start
+        for a, b in marked:
+            a, b = max(a, start), min(b, end)
+            if a < b and a >= at:
+                pieces += [(text[at:a], False), (text[a:b], True)]
+                at = b
+        pieces.append((text[at:end], False))
+        lines.append({"number": number, "pieces": [p for p in pieces if p[0]],
+                      "marked": any(m for _, m in pieces)})
+        start = end + 1
+    labels = sorted((r["label"].language != "ja", str(r["label"]))
+                    for r in engine.run(library.get("node-labels"), values={"node": [URIRef(_RECORD + sid)]}))
+    label = labels[0][1] if labels else None
+    return {"id": sid, "file": declared[sid], "label": label, "lines": lines, "quote": quote_text,
+            "excerpt": excerpt, "matches": [{"line": m.line, "end_line": m.end_line} for m in matches]}
 
 
 def trace_page(engine, project, target: str) -> str:

@@ -263,7 +263,7 @@ class RecordGraph:
                     "source": record_id(source) if source is not None else None,
                     "source_label": self.labels(source)[0] if source is not None else None,
                     "file": _plain(next(g.objects(source, PG.fileName), "")) if source is not None else None,
-                    "_order": str(ex)}
+                    "excerpt": record_id(ex), "_order": str(ex)}
             reading = next(g.objects(ex, PG.reading), None)
             if reading is not None:
                 item["reading"] = _plain(reading)

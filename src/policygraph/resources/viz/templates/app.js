@@ -106,14 +106,30 @@
     return b;
   }
   function section(body, title) { body.appendChild(el("h3", title)); }
+  // On the site (`policygraph serve`), `file:line` opens the source viewer at that line, the quote marked.
+  var onSite = !!document.querySelector("nav.pg-site");
+  function whereLine(parts, file, line, source, quoteKey) {
+    var box = el("div", null, "src");
+    var shown = file ? file + (line ? ":" + line : "") : "";
+    parts.forEach(function (part, i) {
+      if (i) { box.appendChild(document.createTextNode(" — ")); }
+      if (part === shown && onSite) {
+        var a = el("a", shown, "pg-source-link");
+        a.setAttribute("href", "/source/" + encodeURIComponent(source || file) +
+          (quoteKey ? "?quote=" + encodeURIComponent(quoteKey) : "") + (line ? "#L" + encodeURIComponent(line) : ""));
+        box.appendChild(a);
+      } else { box.appendChild(document.createTextNode(text(part))); }
+    });
+    return box;
+  }
   function evidenceList(body, evidence) {
     section(body, "Evidence · 典拠 (" + evidence.length + ")");
     evidence.forEach(function (ev) {
       body.appendChild(el("blockquote", ev.quote, "quote"));
       if (ev.reading) { body.appendChild(el("div", "reading: " + ev.reading, "src")); }
       var where = [ev.source_label, ev.file ? ev.file + (ev.line ? ":" + ev.line : "") : "", ev.locator]
-        .filter(function (x) { return x; }).join(" — ");
-      body.appendChild(el("div", where, "src"));
+        .filter(function (x) { return x; });
+      body.appendChild(whereLine(where, ev.file, ev.line, ev.source, ev.excerpt || ev.quote));
     });
   }
   function openGap(id) {
@@ -135,7 +151,7 @@
       section(body, "Quote · 引用");
       body.appendChild(el("blockquote", g.quote, "quote"));
       var where = [g.file ? g.file + (g.line ? ":" + g.line : "") : "", g.locator].filter(function (x) { return x; });
-      if (where.length) { body.appendChild(el("div", where.join(" — "), "src")); }
+      if (where.length) { body.appendChild(whereLine(where, g.file, g.line, null, g.quote)); }
     }
     $("pg-panel").hidden = false;
   }
