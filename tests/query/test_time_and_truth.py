@@ -56,7 +56,8 @@ def test_a_deadline_by_a_fiscal_year_passes_the_day_after_it_ends():
     target = attainment.TargetFact(PGR["t"], Decimal(100), None, "ge", None, dt.date(2018, 3, 31), None)
     seen = [attainment.ObservationFact(PGR["o"], Decimal(50), None, dt.date(2017, 4, 30), 1)]
     assert attainment.assess(PGR["k"], [target], seen, dt.date(2018, 3, 31)).status == "not_yet_due"
-    assert attainment.assess(PGR["k"], [target], seen, dt.date(2018, 4, 1)).reason == "deadline passed, target not met"
+    passed = attainment.assess(PGR["k"], [target], seen, dt.date(2018, 4, 1))
+    assert (passed.status, passed.age_days) == ("unverified", 335)  # 2017-04-30 is 335 days before the deadline
     assert When.parse("FY2017").passed_on(dt.date(2018, 4, 1)) and not When.parse("FY2017").passed_on(
         dt.date(2018, 3, 31))
 
@@ -146,9 +147,10 @@ def test_a_bad_published_by_date_is_a_located_error(runner):
 def test_the_status_board_shows_the_grade_beside_the_computed_status(runner):
     rows = _status(runner)
     renkei = rows["kpi-12-renkei-chusu-areas"]
-    # Today: our status is off track (deadline FY2020 passed at 23 of 30); the source graded it A in late
-    # 2017, and as of that grade's date we compute on track: the two agree there.
-    assert (renkei["status"], renkei["grade"], renkei["statusAtGrade"]) == ("off_track", "A", "on_track")
+    # Today: unverified (deadline FY2020 passed, and the latest value, 23 of 30, is from 2017-10: no value
+    # at or after the deadline); the source graded it A in late 2017, and as of that grade's date we
+    # compute on track: the two agree there.
+    assert (renkei["status"], renkei["grade"], renkei["statusAtGrade"]) == ("unverified", "A", "on_track")
     assert renkei["gradeDate"] == "2017-12-31" and "2017" in renkei["gradeDocument"]
 
 
@@ -165,10 +167,11 @@ def test_disagreements_with_the_grades_are_a_gap_with_both_quotes(runner):
     report = json.loads(result.stdout)
     kind = next(g for g in report["gaps"] if g["kind"] == "grade-disagreement-gap")
     by_node = {r["node"].rsplit("/", 1)[-1]: r for r in kind["rows"]}
-    # ⑭'s two KPIs: graded A, but behind the straight line to their targets at the grade's date.
+    # ⑭'s two KPIs: graded A, but the official rule recomputed at the grade's date says B.
     assert set(by_node) == {"kpi-14-government-systems", "kpi-14-government-system-operating-cost"}
     systems = by_node["kpi-14-government-systems"]
-    assert systems["details"]["grade"] == "A" and systems["details"]["statusAtGrade"] == "off_track"
+    assert systems["details"]["grade"] == "A" and systems["details"]["ruleGrade"] == "B"
+    assert systems["details"]["statusAtGrade"] == "behind"
     assert systems["quote"] and systems["details"]["observationQuote"] == "1117 （2016年度末）"
 
 

@@ -143,7 +143,7 @@ def test_trace_view_is_the_trace_laid_out_top_down(rg, future):
 
 def test_trace_view_colours_kpis_by_attainment(graph, project):
     statuses = {"kpi-cloud-municipalities": "achieved", "kpi-15-spending-efficiency": "no_data",
-                "kpi-local-system-operating-cost": "off_track"}
+                "kpi-local-system-operating-cost": "missed"}
     g = with_attainment(graph, statuses)
     result = trace(RdflibEngine(g), QueryLibrary(project.query_dirs), "未来投資戦略2017")
     view = trace_view(RecordGraph(g), result)
