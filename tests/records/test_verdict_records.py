@@ -87,3 +87,44 @@ def test_a_quoted_announcement_must_be_recorded(runner, project_copy):
     assert result.exit_code == 1, result.output
     assert "record kpi-14-government-systems, field next_measurement: an announced next measurement is quoted" \
         in result.output
+
+
+# ------------------------------------------------------------------ a month printed is a month
+def test_the_my_number_system_completion_is_dated_to_its_month(graph):
+    """Defect: 004's 「平成29年12月にシステムの構築が完了」 was typed as FY2017."""
+    obs = PGR["obs-my-number-system-fy2017-eval"]
+    assert str(graph.value(obs, PG.datePrecision)).endswith("precision-month")
+    assert graph.value(obs, PG.referenceDate).toPython() == dt.date(2017, 12, 31)
+
+
+def test_a_result_naming_its_month_cannot_be_typed_to_a_fiscal_year(runner, project_copy):
+    _replace(project_copy, "004-evaluation-2019.yaml", "    date: 2017-12\n    date_text: 平成29年12月\n",
+             "    date: FY2017\n    date_text: 29年度\n")
+    result = _validate(runner, project_copy)
+    assert result.exit_code == 1, result.output
+    assert "record obs-my-number-system-fy2017-eval, field date: the value text prints 平成29年12月: type the date " \
+           "to it (date: 2017-12)" in result.output
+
+
+# ------------------------------------------------------------------ a qualitative target kept as printed
+def test_the_social_population_kpi_keeps_its_qualitative_targets(graph):
+    """Defect: 「各圏域において設定」 (000, 002) was missing while 「増加、進捗検証」 was kept as a text target."""
+    targets = list(graph.objects(PGR["kpi-12-social-population"], PG.hasTarget))
+    texts = {str(graph.value(t, PG.valueText)) for t in targets}
+    assert texts == {"各圏域において設定", "2016年度中に各圏域において設定"}
+    for t in graph.objects(PGR["kpi-12-social-population"], PG.hasTarget):
+        assert graph.value(t, PG.value) is None  # a text target: nothing to compare, no status invented
+
+
+# ------------------------------------------------------------------ the council's follow-ups and 004's response date
+def test_the_councils_follow_up_schedule_is_in_the_graph(graph):
+    """Defect: 001's 「1月、6月、10月にフォローアップ」 was not in the graph."""
+    for n in (1, 2, 3):
+        report = PGR[f"pr-briefing-gyokaku-{n}-followup"]
+        assert "1月、6月、10月にフォローアップ" in str(graph.value(report, PG.nextSteps))
+        assert graph.value(report, PG.reportsOn) is not None
+
+
+def test_the_response_to_finding_3_carries_its_own_date(graph):
+    """Defect: 004's response to 指摘事項3 carried its date (平成30年3月30日) only inside its text."""
+    assert graph.value(PGR["pr-2019-gyokaku-3"], PG.asOf).toPython() == dt.date(2018, 3, 30)

@@ -390,6 +390,9 @@ def _assess_numbers(kpi: URIRef, targets: list[TargetFact], observations: list[O
                     as_of: dt.date, baselines: list[ObservationFact] = ()) -> Attainment:
     if not targets:
         return Attainment(kpi, "no_target", as_of, reason="no target")
+    if all(t.threshold is None and t.factor is None for t in targets):
+        return Attainment(kpi, "no_target", as_of, _pick_basis(targets).node,
+                          reason="only qualitative targets (printed as text, nothing to compare)")
     usable = [t for t in targets if t.threshold is not None]
     seen = [o for o in observations if o.date <= as_of]
     if not seen:
@@ -745,7 +748,8 @@ def _shares_triples(node, progress: Decimal | None, elapsed: Decimal | None) -> 
     out = []
     for prop, number in ((PG.progressShare, progress), (PG.elapsedShare, elapsed)):
         if number is not None:
-            out.append((node, prop, Literal(format(number, "f"), datatype=XSD.decimal)))
+            # Written as Oxigraph writes a decimal (no trailing zeros), so both stores hold one literal.
+            out.append((node, prop, Literal(format(number.normalize(), "f"), datatype=XSD.decimal)))
     return out
 
 

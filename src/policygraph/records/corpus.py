@@ -118,6 +118,7 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_text(corpus)
         problems += _check_printed_dates(corpus)
         problems += _check_announcements(corpus)
+        problems += _check_dates_in_text(corpus)
         problems += _check_readings(corpus)
     if problems:  # a source that cannot be read is an input error (exit 2), like malformed YAML
         raise PolicygraphError(problems, EXIT_INPUT if corpus.unreadable else EXIT_VIOLATIONS)
@@ -208,6 +209,24 @@ def _check_printed_dates(corpus: Corpus) -> list[Problem]:
             problems.append(located.problem(
                 f"the printed date {first.text} is {shown}, but {name} is {typed.isoformat()}: correct the typed "
                 f"date (or date_text, if it quotes another date)", "date_text", value=text))
+    return problems
+
+
+def _check_dates_in_text(corpus: Corpus) -> list[Problem]:
+    """A result stated in words that names when it happened (平成29年12月にシステムの構築が完了: a printed
+    month or day followed by に) is typed to that date, not to a whole fiscal year. (A date followed by
+    より, from, is where a year's work began: the year stays.)"""
+    from policygraph.records.printed_dates import printed_dates
+    problems = []
+    for located in corpus.records.values():
+        rec = located.record
+        if rec.type == "Observation" and rec.value_text and rec.date.precision == "fiscal_year":
+            months = [p for p in printed_dates(rec.value_text) if p.month and f"{p.text}に" in rec.value_text]
+            if months:
+                shown = f"{months[0].year}-{months[0].month:02d}"
+                problems.append(located.problem(
+                    f"the value text prints {months[0].text}: type the date to it (date: {shown}{'-%02d' % months[0].day if months[0].day else ''}), "
+                    "not to its fiscal year", "date", value=str(rec.date)))
     return problems
 
 
