@@ -261,7 +261,7 @@ def test_cli_viz_graph_bad_arguments(runner, tmp_path, args, message):
 
 def test_cli_viz_trace_unknown_target(runner, tmp_path):
     result = runner.invoke(app, ["viz", "trace", "no-such-thing-anywhere", "-o", str(tmp_path / "x.html")])
-    assert result.exit_code == 2 and "no directive or document matches" in result.stderr
+    assert result.exit_code == 2 and "no node to trace from matches" in result.stderr
 
 
 def test_cli_viz_gaps_uses_the_gap_report(runner, tmp_path, monkeypatch):

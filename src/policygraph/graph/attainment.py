@@ -304,7 +304,7 @@ def shares(value: Decimal, when: dt.date, start: tuple[dt.date, Decimal], target
 
     >>> t = TargetFact(None, Decimal(725), None, "le", Decimal("0.5"), dt.date(2019, 3, 31), None)
     >>> shares(Decimal(1117), dt.date(2017, 3, 31), (dt.date(2013, 3, 31), Decimal(1450)), t)
-    (Decimal('0.4593'), Decimal('0.6667'))
+    (Decimal('0.4593'), Decimal('0.6668'))
     """
     day0, v0 = start
     if target.due is None or target.threshold is None or not day0 < target.due:
