@@ -140,3 +140,16 @@ def test_the_undated_standard_spec_value_is_typed_as_inferred(graph, statuses):
     assert str(graph.value(obs, PG.datePrecision)).endswith("precision-fiscal-year")  # not a day
     a = statuses[PGR["kpi-11-standard-spec-model-municipalities"]]
     assert a.status == "unverified" and "inferred" in a.reason
+
+
+def test_the_xlsx_kpi_sheet_carries_the_basis(runner, tmp_path):
+    from openpyxl import load_workbook
+    out = tmp_path / "audit.xlsx"
+    result = runner.invoke(app, ["export", "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out)["KPI status"]
+    header = [c.value for c in sheet[1]]
+    assert {"rule", "evidenceAgeDays", "progressShare", "elapsedShare", "projection", "parts"} <= set(header)
+    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    systems = next(r for r in rows if str(r["kpi"]).endswith("kpi-14-government-systems"))
+    assert systems["status"] == "unverified" and "days before the deadline" in systems["rule"]
