@@ -1,15 +1,27 @@
 """Attainment: is a KPI on its way to its target? Computed once, from the graph, and materialised.
 
-Every KPI gets one status, a concept of pg:AttainmentScheme (skos:notation in parentheses):
+Every KPI gets one status, a concept of pg:AttainmentScheme (skos:notation in parentheses), and the
+basis it stands on (pg:attainmentRule, in words). A status says only what its evidence supports:
 
 - achieved (``achieved``): the latest comparable observation meets the target;
-- on track (``on_track``): not met, the deadline is ahead, and the latest observation is at or beyond
-  the straight line from the starting value (the target's base, else the KPI's latest earlier
-  baseline, else the earliest observation) to the target at the deadline;
-- off track (``off_track``): not met and the deadline has passed, or behind that straight line;
+- on track (``on_track``): not met, the deadline is ahead, and the value of a year meets that year's
+  own target (a yearly target, pg:fiscalYear only), or else — the official A/B rule — the progress
+  share (current − start) / (target − start) is at least the elapsed share (date of current − start
+  date) / (deadline − start date); start: the target's base, else the KPI's latest earlier baseline,
+  else the earliest observation (pg:progressShare, pg:elapsedShare);
+- behind (``behind``): not met, deadline ahead, and the year's target missed or progress below the
+  elapsed share (the official rule's B);
+- missed (``missed``): the deadline has passed and a comparable value measured at or after it (its
+  date not inferred: pg:dateInferredBecause) does not meet the target;
+- unverified (``unverified``): the deadline has passed and no value at or after it is known;
+  pg:evidenceAgeDays says how many days before the deadline the latest value was measured;
 - not yet due (``not_yet_due``): not met, no deadline passed, nothing to judge progress against;
-- no target (``no_target``): no target, or only relative targets without a base value;
+- no target (``no_target``): no target, only qualitative ones, or only relative ones without a base;
 - no data (``no_data``): a target but no observation (in the target's unit) at or before the as-of date.
+
+Where the source projects or plans an outcome for the target (見込み, 予定), pg:attainmentProjection
+shows it beside the status; it is never judged as a value. A KPI printed only by parts (下水道, 簡易水道)
+has each part judged on its own (pg:partStatuses) and shows the least favourable.
 
 Comparators (pg:comparator): ``ge`` at least (≥); ``le`` at most (≤, 32時間以内, 0.2%以下); ``eq``
 exactly (100%); ``rank_le`` a rank, lower is better (平成28年度値以上 for a ranking); ``approx``
@@ -28,15 +40,17 @@ fiscal year starts the straight line at that year's end. A cut in % of a baselin
 
 Where a KPI's results are stated in words only (004's 測定指標 6, 8 and 9: pg:valueText without
 pg:value) and the source grades them, the status is read from the latest grade given by the as-of
-date (イ → achieved, ロ/ハ → off track, A → on track, B → off track: pg:gradeAgreesWith) and
+date (イ → achieved, ロ/ハ → missed or behind, A → on track, B → behind: pg:gradeAgreesWith) and
 pg:attainmentGrade names that grade — the source's judgement, not a computation.
 
 Every grade is also judged against what policygraph computes as of the grade's own date (its as-of
 date, else the last day its document can have been issued on): ``?grade pg:gradeDate ?day ;
-pg:statusAtGrade ?status``. The grade-disagreement gap lists those that disagree.
+pg:statusAtGrade ?status``; a roadmap grade (A/B/N/F) also gets the grade the official rule gives
+then (pg:ruleGrade, with both ratios: `official_grade`). The grade-disagreement gap lists those that
+disagree. Each target is linked to the earliest value that meets it (pg:targetMetBy).
 
 Where a KPI has values of sub-series (pg:series: 自治体クラウド and 単独クラウド of the cloud count), the
-totals are judged and the parts left aside; a KPI printed only by parts (下水道, 簡易水道) is judged on them.
+totals are judged and the parts left aside.
 
 The target used (the basis) is the comparable target with the latest due date: pg:deadline, or for a
 yearly target (pg:fiscalYear only) the last day of that fiscal year. The observation used is the
@@ -45,7 +59,7 @@ unstated one, which beats a preliminary one.
 
 Materialised as ``?kpi pg:attainment ?status ; pg:attainmentAsOf ?date``, and where they exist
 ``pg:attainmentBasis ?target ; pg:attainmentThreshold ?number ; pg:attainmentObservation ?obs``.
-Queries (kpi-status, body-workload, target-not-met-gap) and views read these triples, so every
+Queries (kpi-status, body-workload, the gap queries) and views read these triples, so every
 consumer agrees.
 
 Example:
@@ -478,7 +492,7 @@ def official_grade(facts: "KPIFacts", as_of: dt.date) -> tuple[str | None, Decim
 
 _PREFIXES = ("PREFIX pg: <https://w3id.org/policygraph/ontology#>\n"
              "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
-#: What attainment reads, in four queries whatever the number of KPIs. Optional values sit in
+#: What attainment reads, in a fixed number of queries whatever the number of KPIs. Optional values sit in
 #: OPTIONAL blocks of plain triple patterns (no property paths: Oxigraph does not push bound
 #: variables into a path inside OPTIONAL).
 KPIS = (_PREFIXES + "SELECT ?kpi WHERE { ?kpi a pg:KPI }")
