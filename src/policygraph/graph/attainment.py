@@ -145,7 +145,7 @@ class GradeFact:
     @property
     def status(self) -> str | None:
         """The status a grade reads as, where results are stated in words: a progress status where the
-        grade agrees with one (A → on track, B → off track), else its only status (イ → achieved)."""
+        grade agrees with one (A → on track, B → behind), else its only status (イ → achieved)."""
         for preferred in ("on_track", "behind"):
             if preferred in self.agrees:
                 return preferred
