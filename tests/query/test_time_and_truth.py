@@ -56,7 +56,8 @@ def test_a_deadline_by_a_fiscal_year_passes_the_day_after_it_ends():
     target = attainment.TargetFact(PGR["t"], Decimal(100), None, "ge", None, dt.date(2018, 3, 31), None)
     seen = [attainment.ObservationFact(PGR["o"], Decimal(50), None, dt.date(2017, 4, 30), 1)]
     assert attainment.assess(PGR["k"], [target], seen, dt.date(2018, 3, 31)).status == "not_yet_due"
-    assert attainment.assess(PGR["k"], [target], seen, dt.date(2018, 4, 1)).reason == "deadline passed, target not met"
+    passed = attainment.assess(PGR["k"], [target], seen, dt.date(2018, 4, 1))
+    assert (passed.status, passed.age_days) == ("unverified", 335)  # 2017-04-30 is 335 days before the deadline
     assert When.parse("FY2017").passed_on(dt.date(2018, 4, 1)) and not When.parse("FY2017").passed_on(
         dt.date(2018, 3, 31))
 
@@ -156,9 +157,10 @@ def test_only_yyyy_mm_dd_is_a_date(runner, text, option):
 def test_the_status_board_shows_the_grade_beside_the_computed_status(runner):
     rows = _status(runner)
     renkei = rows["kpi-12-renkei-chusu-areas"]
-    # Today: our status is off track (deadline FY2020 passed at 23 of 30); the source graded it A in late
-    # 2017, and as of that grade's date we compute on track: the two agree there.
-    assert (renkei["status"], renkei["grade"], renkei["statusAtGrade"]) == ("off_track", "A", "on_track")
+    # Today: unverified (deadline FY2020 passed, and the latest value, 23 of 30, is from 2017-10: no value
+    # at or after the deadline); the source graded it A in late 2017, and as of that grade's date we
+    # compute on track: the two agree there.
+    assert (renkei["status"], renkei["grade"], renkei["statusAtGrade"]) == ("unverified", "A", "on_track")
     assert renkei["gradeDate"] == "2017-12-31" and "2017" in renkei["gradeDocument"]
 
 
@@ -175,10 +177,11 @@ def test_disagreements_with_the_grades_are_a_gap_with_both_quotes(runner):
     report = json.loads(result.stdout)
     kind = next(g for g in report["gaps"] if g["kind"] == "grade-disagreement-gap")
     by_node = {r["node"].rsplit("/", 1)[-1]: r for r in kind["rows"]}
-    # ⑭'s two KPIs: graded A, but behind the straight line to their targets at the grade's date.
+    # ⑭'s two KPIs: graded A, but the official rule recomputed at the grade's date says B.
     assert set(by_node) == {"kpi-14-government-systems", "kpi-14-government-system-operating-cost"}
     systems = by_node["kpi-14-government-systems"]
-    assert systems["details"]["grade"] == "A" and systems["details"]["statusAtGrade"] == "off_track"
+    assert systems["details"]["grade"] == "A" and systems["details"]["ruleGrade"] == "B"
+    assert systems["details"]["statusAtGrade"] == "behind"
     assert systems["quote"] and systems["details"]["observationQuote"] == "1117 （2016年度末）"
 
 
@@ -186,8 +189,9 @@ def test_announced_measurements_that_passed_are_a_gap(runner):
     result = runner.invoke(app, ["gaps", "-f", "json"])
     kind = next(g for g in json.loads(result.stdout)["gaps"] if g["kind"] == "next-measurement-passed-gap")
     nodes = {r["node"].rsplit("/", 1)[-1] for r in kind["rows"]}
-    # ⑪'s 確報値 announced for 2018-03 never appears; ⑫'s 2017 value (announced for 2017-10) does.
-    assert "kpi-11-window-outsourcing" in nodes and "kpi-12-renkei-chusu-areas" not in nodes
+    # ⑪'s 確報値 announced for 2018-03 never appears; nor does ⑫'s 2018年度 value, announced by 000 for
+    # 2018-10 (it carried 002's stale 2017-10, whose value 000 did print, and was silent).
+    assert {"kpi-11-window-outsourcing", "kpi-12-renkei-chusu-areas"} <= nodes
 
 
 # --------------------------------------------------------------------------- 5. what the model now holds
@@ -197,7 +201,7 @@ def test_kpi_relations_sub_series_and_next_measurement(graph):
     assert str(graph.value(PGR["kpi-asset-aging-ratio"], PG.renamedFrom)) == "資産老朽化比率"
     assert graph.value(PGR["kpi-11-window-outsourcing"], PG.subIndicatorOf) == \
         PGR["kpi-11-advanced-reform-municipalities"]
-    assert graph.value(PGR["kpi-12-renkei-chusu-areas"], PG.nextMeasurement).toPython() == dt.date(2017, 10, 31)
+    assert graph.value(PGR["kpi-12-renkei-chusu-areas"], PG.nextMeasurement).toPython() == dt.date(2018, 10, 31)
     parts = {str(graph.value(o, PG.series)) for o in graph.objects(PGR["kpi-cloud-municipalities"], PG.hasObservation)}
     assert {"自治体クラウド", "単独クラウド"} <= parts
 

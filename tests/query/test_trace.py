@@ -118,13 +118,13 @@ def test_ambiguous_target_lists_candidates_and_fails(runner):
 def test_unknown_target_fails(runner):
     result = runner.invoke(app, ["trace", "存在しない文書"])
     assert result.exit_code == 2
-    assert "no directive or document matches" in result.stderr
+    assert "no node to trace from matches" in result.stderr
 
 
 def test_hostile_target_is_just_text(runner):
     result = runner.invoke(app, ["trace", '" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o '])
     assert result.exit_code == 2
-    assert "no directive or document matches" in result.stderr
+    assert "no node to trace from matches" in result.stderr
 
 
 def test_guideline_document_nests_actions_and_shows_empty_boxes(runner):

@@ -62,7 +62,9 @@ def test_a_printed_date_must_agree_with_the_typed_date(runner, project_copy, tmp
 @pytest.mark.parametrize("printed,typed", [("H28.4.1", "2016-04-01"), ("平成28年4月1日現在", "2016-04-01"),
                                            ("2016年4月", "2016-04"), ("2016年度", "FY2016"), ("28年度", "FY2016"),
                                            ("2016年度末", "2017-03-31"), ("2016年3月末", "2016-03-31"),
-                                           ("2016年中", "CY2016"), ("時点の記載なし", "2016-04-01")])
+                                           ("2016年中", "CY2016")])
+# (A date_text that prints no date — 時点の記載なし — is refused since issue 24: the date is typed as
+# inferred instead; tests/records/test_verdict_records.py.)
 def test_agreeing_or_undated_prints_pass(project_copy, printed, typed):
     from policygraph.pipeline import build_in_memory
     from policygraph.records.when import When

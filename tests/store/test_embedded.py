@@ -207,14 +207,16 @@ class Counting:
 
 
 def test_trace_runs_ten_queries_whatever_it_reaches(engine, project):
-    """Regression: trace ran one query per directive, item, step, KPI and fact (64 for 未来投資戦略2017)."""
+    """Regression: trace ran one query per directive, item, step, KPI and fact (64 for 未来投資戦略2017).
+    Since issue 24 a document's trace also asks for the reform items it reports and its directives'
+    own progress reports: twelve at most, from any kind of root."""
     library = QueryLibrary(project.query_dirs)
     roots = sorted({str(r["id"]) for r in engine.run(library.get("trace-roots"))})
     sizes = {}
     for target in roots:
         counting = Counting(engine)
         result = trace(counting, library, target)
-        assert counting.calls <= 10, (target, counting.calls)  # fewer where a level is empty
+        assert counting.calls <= 12, (target, counting.calls)  # fewer where a level is empty
         sizes[target] = sum(len(i["kpis"]) + len(i["steps"]) for d in result["directives"] for i in d["reform_items"])
     assert len(roots) > 60 and max(sizes.values()) >= 20  # small and large traces alike
 
@@ -252,7 +254,8 @@ def test_store_and_rdflib_derivations_agree_on_a_synthetic_project(synthetic):
 
 
 def test_trace_query_count_does_not_grow_with_the_graph(synthetic, engine, project):
-    """The largest trace of a project 1.5× the corpus's size still takes ten queries, as the corpus's do."""
+    """The largest trace of a project 1.5× the corpus's size still takes twelve queries at most, as the
+    corpus's do."""
     synth_project, _, _, store = synthetic
     library = QueryLibrary(synth_project.query_dirs)
     synth_engine = OxigraphEngine(store=store)
@@ -263,4 +266,4 @@ def test_trace_query_count_does_not_grow_with_the_graph(synthetic, engine, proje
         result = trace(counting, library, target)
         counts.append(counting.calls)
         sizes.append(sum(len(i["kpis"]) + len(i["steps"]) for d in result["directives"] for i in d["reform_items"]))
-    assert len(roots) > 50 and max(counts) <= 10 and max(sizes) >= 20
+    assert len(roots) > 50 and max(counts) <= 12 and max(sizes) >= 20

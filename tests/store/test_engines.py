@@ -18,14 +18,16 @@ NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("integer", "decimal
 #: A real node for each parameter name used in queries/ (so parameterised queries return rows).
 SAMPLE = {"root": PGR["doc-future-investment-2017"], "kpi": PGR["kpi-cloud-municipalities"], "item": PGR["ri-15"],
           "node": PGR["kpi-cloud-municipalities"], "document": PGR["doc-future-investment-2017"],
-          "report": PGR["pr-2017-15-advice-mic"], "predicate": PG.hasObservation, "cls": PG.Observation,
+          "report": PGR["pr-2017-15-advice-mic"], "directive": PGR["dir-gyokaku-2016-3-cost-visibility"],
+          "body": PGR["body-mic-regional-vitalization"], "predicate": PG.hasObservation, "cls": PG.Observation,
           "text": Literal("クラウド"), "wide": Literal("クラウド")}
 #: Where a query is compared on a richer sample than SAMPLE's (the 2017 report: values, grades, reports).
 RICHER = {"edition-statements": {"document": PGR["doc-progress-2017"]},
           "node-links-in": {"predicate": PG.measuredBy, "cls": PG.ReformItem},
           "node-incoming": {"node": PGR["doc-future-investment-2017"]},
           "node-incoming-count": {"node": PGR["doc-future-investment-2017"]},
-          "record-search": {"text": Literal("kpi-cloud"), "wide": Literal("ｋｐｉ－ｃｌｏｕｄ")}}
+          "record-search": {"text": Literal("kpi-cloud"), "wide": Literal("ｋｐｉ－ｃｌｏｕｄ")},
+          "trace-document-items": {"root": PGR["doc-progress-2017"]}}
 
 
 def canonical(term):

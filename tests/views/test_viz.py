@@ -143,7 +143,7 @@ def test_trace_view_is_the_trace_laid_out_top_down(rg, future):
 
 def test_trace_view_colours_kpis_by_attainment(graph, project):
     statuses = {"kpi-cloud-municipalities": "achieved", "kpi-15-spending-efficiency": "no_data",
-                "kpi-local-system-operating-cost": "off_track"}
+                "kpi-local-system-operating-cost": "missed"}
     g = with_attainment(graph, statuses)
     result = trace(RdflibEngine(g), QueryLibrary(project.query_dirs), "未来投資戦略2017")
     view = trace_view(RecordGraph(g), result)
@@ -274,7 +274,7 @@ def test_cli_viz_graph_bad_arguments(runner, tmp_path, args, message):
 
 def test_cli_viz_trace_unknown_target(runner, tmp_path):
     result = runner.invoke(app, ["viz", "trace", "no-such-thing-anywhere", "-o", str(tmp_path / "x.html")])
-    assert result.exit_code == 2 and "no directive or document matches" in result.stderr
+    assert result.exit_code == 2 and "no node to trace from matches" in result.stderr
 
 
 def test_cli_viz_gaps_uses_the_gap_report(runner, tmp_path, monkeypatch):

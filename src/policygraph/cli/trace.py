@@ -24,7 +24,8 @@ from policygraph.cli.options import (
 
 
 def trace(
-    target: Annotated[str, typer.Argument(help="Directive or document: id, label, alias, or a label substring.")],
+    target: Annotated[str, typer.Argument(help="Directive, document, reform item, KPI or body: id, label, alias, "
+                                                "or a label substring.")],
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table (default) or json.")] = TableOrJson.table,
     as_of: AsOfOption = None,
     published_by: PublishedByOption = None,
@@ -34,13 +35,15 @@ def trace(
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     root: RootOption = None,
 ):
-    """Trace a directive or document to every KPI it reaches, with quotes.
+    """Trace from any node: a directive or document down to every KPI it reaches; a reform item, a KPI
+    (upward: what mandates and reports it) or a body (all it is responsible for), with quotes.
 
-    Shows directives, the reform items carrying them, schedule steps and progress, KPIs with tier,
-    baselines, targets, every observation and the latest grade, responsible bodies, and for each
-    fact its document and verbatim quote.
+    Shows directives with their own progress reports (a finding's responses, dated), the reform items
+    carrying them (a document also those it reports without a directive), schedule steps and progress,
+    KPIs with tier, baselines, targets, every observation and the latest grade, responsible bodies,
+    and for each fact its document and verbatim quote.
 
-    Example: policygraph trace 未来投資戦略2017 --format json
+    Example: policygraph trace kpi-cloud-municipalities --format json
     """
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace as do_trace

@@ -41,8 +41,8 @@ BodyOption = Annotated[str | None, typer.Option(
 DocumentOption = Annotated[str | None, typer.Option(
     "--document", help="Keep only records stated in a policy document: id, label or alias.")]
 StatusOption = Annotated[str | None, typer.Option(
-    "--status", help="Keep only KPIs (and their values) with this attainment: achieved, on_track, off_track, "
-                     "not_yet_due, no_target, no_data, unknown.")]
+    "--status", help="Keep only KPIs (and their values) with this attainment: achieved, on_track, behind, "
+                     "missed, unverified, not_yet_due, no_target, no_data, unknown.")]
 
 
 FocusOption = Annotated[str | None, typer.Option(

@@ -389,6 +389,7 @@ class _Builder:
         self._statement(rec, node, PG.hasObservation, "実績値", "Observation", str(rec.date))
         self.when(node, rec.date)
         self.add(node, PG.dateText, self.lit(rec.date_text))
+        self.add(node, PG.dateInferredBecause, self.lit(rec.date_inferred))
         self.g.add((node, PG.observationStatus, OBSERVATION_STATUSES[rec.status]))
 
     def _Projection(self, rec: Projection, node):

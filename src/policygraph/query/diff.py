@@ -3,13 +3,19 @@
 Both documents are read with one named query (queries/edition-statements.rq) and compared in
 Python, so the diff runs on any engine:
 
-- KPIs added (reported in B, not A), dropped (in A, not B), replaced (a dropped KPI with
-  pg:replacedBy naming one B reports) and renamed (pg:renamedFrom, reported by either);
+- the scope of each document: the reform items it covers (reported in it, or measured by a KPI it
+  reports: queries/trace-document-items.rq);
+- KPIs added (reported in B, not A) and dropped (in A, not B) only inside the common scope: a KPI
+  is dropped when B covers its reform item and leaves it out (added: A covers its item and lacks it);
+  the rest are "not covered by A" / "not covered by B" (000 and 002 are excerpts covering different
+  reform items: a difference of scope is not a change); replaced (a dropped KPI with pg:replacedBy
+  naming one B reports) and renamed (pg:renamedFrom, reported by either);
 - targets changed (a KPI both report whose targets differ in value, unit, comparator or deadline);
 - new values (observations B prints that A did not, beside A's latest: 278 → 301 for
   窓口業務のアウトソーシング);
 - grade moves (a KPI graded in both, with another grade);
-- reports whose printed status changed (a schedule step or KPI both report on).
+- reports whose printed status changed (a schedule step or KPI both report on, where both editions
+  print a status: 002 prints none, so its blank is not a change to 順調).
 
     >>> result = diff(engine, library, "doc-progress-2016", "doc-progress-2017")
     >>> [c["kpi"] for c in result["new_values"]][:1]
@@ -27,6 +33,8 @@ from policygraph.store.engines import Engine
 SECTIONS = {
     "added": ("追加されたKPI", "KPIs added"),
     "dropped": ("削除されたKPI", "KPIs dropped"),
+    "not_covered_by_a": ("Aの対象外の改革項目のKPI", "KPIs of reform items A does not cover"),
+    "not_covered_by_b": ("Bの対象外の改革項目のKPI", "KPIs of reform items B does not cover"),
     "replaced": ("置き換えられたKPI", "KPIs replaced"),
     "renamed": ("名称が変わったKPI", "KPIs renamed"),
     "targets_changed": ("変更された目標", "Targets changed"),
@@ -83,8 +91,26 @@ def diff(engine: Engine, library: QueryLibrary, a: str, b: str) -> dict:
         return out
 
     result: dict = {"a": doc_a, "b": doc_b}
-    added = sorted(set(kpis[b]) - set(kpis[a]))
-    dropped = sorted(set(kpis[a]) - set(kpis[b]))
+    scope = {d: {record_id(r["item"]) for r in engine.run(library.get("trace-document-items"), root=PGR[d])}
+             for d in (a, b)}
+    result["scope"] = {"a": sorted(scope[a]), "b": sorted(scope[b]), "common": sorted(scope[a] & scope[b])}
+    changed = sorted(set(kpis[a]) ^ set(kpis[b]))
+    items_of: dict[str, set[str]] = {}
+    if changed:
+        for r in engine.run(library.get("trace-upward"), values={"node": [PGR[k] for k in changed]}):
+            if str(r["relation"]) == "reform_item":
+                items_of.setdefault(record_id(r["node"]), set()).add(record_id(r["up"]))
+    # A KPI without a reform item is judged as in scope (nothing says otherwise).
+    added, not_a = [], []
+    for k in sorted(set(kpis[b]) - set(kpis[a])):
+        (added if not items_of.get(k) or items_of[k] & scope[a] else not_a).append(k)
+    dropped, not_b = [], []
+    for k in sorted(set(kpis[a]) - set(kpis[b])):
+        (dropped if not items_of.get(k) or items_of[k] & scope[b] else not_b).append(k)
+    result["not_covered_by_a"] = [{"kpi": k, "label": label[k], "reform_items": sorted(items_of.get(k, ()))}
+                                  for k in not_a]
+    result["not_covered_by_b"] = [{"kpi": k, "label": label[k], "reform_items": sorted(items_of.get(k, ()))}
+                                  for k in not_b]
     replaced = [{"kpi": k, "label": label[k], "replaced_by": kpis[a][k]["replacedBy"],
                  "replaced_by_label": label.get(kpis[a][k]["replacedBy"], "")}
                 for k in dropped if kpis[a][k]["replacedBy"] in kpis[b]]
@@ -119,10 +145,13 @@ def diff(engine: Engine, library: QueryLibrary, a: str, b: str) -> dict:
         for k in sorted(set(grades[a]) & set(grades[b]))
         if {r["grade"] for r in grades[a][k]} != {r["grade"] for r in grades[b][k]}]
     reports = {d: of(d, "report") for d in (a, b)}
+    # A status change only where both editions print a status (002 prints none at all).
+    printed = {d: any(r["status"] for rs in reports[d].values() for r in rs) for d in (a, b)}
     result["status_changes"] = [
         {"subject": s, "label": label[s], "a": sorted({r["status"] for r in reports[a][s] if r["status"]}),
          "b": sorted({r["status"] for r in reports[b][s] if r["status"]})}
         for s in sorted(set(reports[a]) & set(reports[b]))
-        if {r["status"] for r in reports[a][s]} != {r["status"] for r in reports[b][s]}]
+        if printed[a] and printed[b]
+        and {r["status"] for r in reports[a][s]} != {r["status"] for r in reports[b][s]}]
     result["counts"] = {name: len(result[name]) for name in SECTIONS}
     return result

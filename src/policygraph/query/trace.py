@@ -1,8 +1,21 @@
-"""Trace: from a directive or a document down to every KPI it reaches, with evidence.
+"""Trace: from any node — a directive, a document, a reform item, a KPI or a body — to what it
+reaches and what reaches it, with evidence.
+
+- A directive or a document: down to every KPI it reaches (directives → reform items → steps and
+  progress → KPIs → values), with each directive's own progress reports (a finding's responses, with
+  their typed dates). A document also lists the reform items it reports that none of its directives
+  carries (`reform_items`: 000 reports ⑪–⑭ and their KPIs although it states no directive).
+- A reform item: the directives carrying it, and the item down to its KPIs (`reform_items`), with
+  what mandates and reports it (`upward`).
+- A KPI: upward — the directives, reform items and documents that mandate it and the documents that
+  report it (`upward`) — and the KPI itself with every value (`kpis`).
+- A body: everything it (or a sub-unit) is responsible for (`responsible_for`), the KPIs in full.
 
 All graph access goes through the named queries in queries/ (trace-roots, trace-links,
 trace-empty-boxes, trace-items, trace-item-kpis, trace-step-reports, trace-reports, trace-kpi,
-responsible, evidence), run on an engine (the embedded store by default): ten queries whatever the
+trace-directive-reports, trace-document-items, trace-upward, trace-responsible-for, trace-kpi-info,
+responsible,
+evidence), run on an engine (the embedded store by default): a fixed number of queries whatever the
 number of directives, items, steps and KPIs reached — the nodes of one level go to the next query as
 a VALUES list. This module resolves the target and assembles rows.
 """
@@ -23,14 +36,15 @@ from policygraph.store.engines import Engine
 class Candidate:
     node: URIRef
     id: str
-    kind: str  # "Directive" or "PolicyDocument"
+    kind: str  # "Directive", "PolicyDocument", "ReformItem", "KPI" or "Body"
     label: str
     label_is_lang: bool = True  # a language-tagged label, not a bare number such as 【指針１】
 
 
 def resolve_target(engine: Engine, queries: QueryLibrary, target: str,
-                   field: str = "the directive or document to trace") -> Candidate:
-    """A directive or document by id, exact label, or label substring (NFKC, case-insensitive).
+                   field: str = "the node to trace from") -> Candidate:
+    """A node a trace can start from (a directive, document, reform item, KPI or body) by id, exact
+    label, or label substring (NFKC, case-insensitive).
 
     Raises PolicygraphError (exit 2) when nothing or more than one thing matches, listing candidates.
     """
@@ -56,8 +70,8 @@ def resolve_target(engine: Engine, queries: QueryLibrary, target: str,
                 by_node[node], languages[node]):
             by_node[node], languages[node] = candidate, r["label"].language
     by_id = {c.id: c for c in by_node.values()}
-    chosen = pick(target, {c.id: labels[c.node] for c in by_node.values()}, one="directive or document",
-                  many="directives or documents", field=field,
+    chosen = pick(target, {c.id: labels[c.node] for c in by_node.values()}, one="node to trace from",
+                  many="nodes to trace from (directives, documents, reform items, KPIs, bodies)", field=field,
                   show=lambda rid: f"{rid:45} {by_id[rid].kind:15} {by_id[rid].label}")
     return by_id[chosen]
 
@@ -91,14 +105,44 @@ class Tracer:
         # Each query is plain patterns and one-pattern OPTIONALs over a bound root or VALUES list:
         # Oxigraph evaluates a larger OPTIONAL part over the whole graph first (`trace` and
         # `trace-steps` join the same rows in one query each; at a million triples they take ~1 s).
-        rows = self.engine.run(self.queries.get("trace-links"), root=root.node)
-        boxes = self.engine.run(self.queries.get("trace-empty-boxes"), root=root.node)
-        items = _unique(r["item"] for r in rows)
+        kind = root.kind
+        rows, boxes, extra_items, upward, responsible = [], [], [], {}, []
+        if kind in ("Directive", "PolicyDocument"):
+            rows = self.engine.run(self.queries.get("trace-links"), root=root.node)
+            boxes = self.engine.run(self.queries.get("trace-empty-boxes"), root=root.node)
+        if kind == "PolicyDocument":
+            carried = {r["item"] for r in rows}
+            extra_items = _unique(r["item"] for r in self.engine.run(self.queries.get("trace-document-items"),
+                                                                      root=root.node) if r["item"] not in carried)
+        if kind == "ReformItem":
+            extra_items = [root.node]
+        if kind in ("ReformItem", "KPI"):
+            upward = self.batch("trace-upward", "node", [root.node])
+            if kind == "ReformItem":  # the directives carrying the item, each shown with this item only
+                carriers = [r["up"] for r in upward.get(root.node, []) if str(r["relation"]) == "directive"]
+                rows = [r for r in self.engine.run(self.queries.get("trace-links"), values={"root": carriers})
+                        if r["item"] == root.node] if carriers else []
+        if kind == "Body":
+            responsible = self.engine.run(self.queries.get("trace-responsible-for"), body=root.node)
+        items = _unique([*(r["item"] for r in rows), *extra_items])
         item_info = {item: rs[0] for item, rs in self.batch("trace-items", "item", items).items()}
         item_kpis = self.batch("trace-item-kpis", "item", items)
         kpis = _unique(r["kpi"] for item in items for r in item_kpis.get(item, []))
+        own_kpis = []
+        if kind == "KPI":
+            own_kpis = [root.node]
+        elif kind == "Body":
+            own_kpis = _unique(r["node"] for r in responsible if str(r["class"]).endswith("#KPI"))
+        kpi_rows = {}
+        if own_kpis:
+            kpi_rows = {r["kpi"]: r for r in self.engine.run(self.queries.get("trace-kpi-info"),
+                                                             values={"kpi": own_kpis})}
+        kpis = _unique([*kpis, *own_kpis])
         steps = self.batch("trace-step-reports", "item", items)
-        reports = _unique(r["report"] for rs in steps.values() for r in rs)
+        directive_ids = _unique(r["directive"] for r in rows)
+        directive_reports = self.batch("trace-directive-reports", "directive", directive_ids)
+        reports = _unique([*(r["report"] for rs in steps.values() for r in rs),
+                           *(r["report"] for rs in directive_reports.values() for r in rs)])
         self._reports = {report: rs[0] for report, rs in self.batch("trace-reports", "report", reports).items()}
         values = self.batch("trace-kpi", "kpi", kpis)
         bodies = self.batch("responsible", "node", _unique([*items, *kpis, *reports]))
@@ -115,37 +159,73 @@ class Tracer:
                               for r in rs] for n, rs in evidence.items()}
         steps_of = {item: self._steps(rs) for item, rs in steps.items()}
         kpi_of: dict[URIRef, dict] = {}
+        item_of: dict[URIRef, dict] = {}
+
+        def item_dict(item: URIRef) -> dict:
+            if item not in item_of:
+                info = item_info[item]
+                item_of[item] = {"id": _py(item), "number": _py(info["itemNumber"]), "label": _py(info["itemJa"]),
+                                 "label_en": _py(info["itemEn"]), "bodies": self.bodies(item),
+                                 "evidence": self.evidence(item), "steps": steps_of.get(item, []), "kpis": []}
+                for k in item_kpis.get(item, []):
+                    if k["kpi"] not in kpi_of:
+                        kpi_of[k["kpi"]] = self.kpi(k["kpi"], k, values.get(k["kpi"], []))
+                    item_of[item]["kpis"].append(kpi_of[k["kpi"]])
+            return item_of[item]
+
         directives: dict[URIRef, dict] = {}
-        carried: dict[tuple, dict] = {}
+        carried: set[tuple] = set()
         for r in rows:
             d = directives.setdefault(r["directive"], {
                 "id": _py(r["directive"]), "label": _py(r["directiveJa"]), "label_en": _py(r["directiveEn"]),
                 "kind": _py(r["directiveKind"]), "number": _py(r["directiveNumber"]),
                 "part_of": _py(r["parent"]), "empty_boxes": [], "document": _py(r["document"]),
                 "document_label": _py(r["documentJa"]), "evidence": self.evidence(r["directive"]),
+                "progress": self._progress(directive_reports.get(r["directive"], [])),
                 "reform_items": []})
             if r["item"] is None or r["item"] not in item_info:  # an item without labels is not shown
                 continue
             key = (r["directive"], r["item"])
             if key in carried:
                 continue
-            info = item_info[r["item"]]
-            carried[key] = {"id": _py(r["item"]), "number": _py(info["itemNumber"]), "label": _py(info["itemJa"]),
-                            "label_en": _py(info["itemEn"]), "bodies": self.bodies(r["item"]),
-                            "evidence": self.evidence(r["item"]), "steps": steps_of.get(r["item"], []),
-                            "kpis": []}
-            d["reform_items"].append(carried[key])
-            for k in item_kpis.get(r["item"], []):
-                if k["kpi"] not in kpi_of:
-                    kpi_of[k["kpi"]] = self.kpi(k["kpi"], k, values.get(k["kpi"], []))
-                carried[key]["kpis"].append(kpi_of[k["kpi"]])
+            carried.add(key)
+            d["reform_items"].append(item_dict(r["item"]))
         for r in boxes:
             if r["directive"] in directives:
                 directives[r["directive"]]["empty_boxes"].append(
                     {"id": _py(r["placeholder"]), "box": _py(r["box"]), "label": _py(r["boxJa"]),
                      "evidence": self.evidence(r["placeholder"])})
-        return {"root": {"id": root.id, "type": root.kind, "label": root.label},
-                "directives": list(directives.values())}
+        out = {"root": {"id": root.id, "type": root.kind, "label": root.label},
+               "directives": list(directives.values())}
+        if kind in ("PolicyDocument", "ReformItem"):
+            out["reform_items"] = [item_dict(i) for i in extra_items if i in item_info]
+        if kind in ("ReformItem", "KPI"):
+            out["upward"] = {relation: [{"id": _py(r["up"]), "label": _py(r["upJa"])}
+                                        for r in upward.get(root.node, []) if str(r["relation"]) == relation]
+                             for relation in ("directive", "reform_item", "mandated_in", "reported_in")}
+        if own_kpis:
+            out["kpis"] = [kpi_of.get(k) or self.kpi(k, kpi_rows[k], values.get(k, []))
+                           for k in own_kpis if k in kpi_rows]
+        if kind == "Body":
+            out["responsible_for"] = {
+                name: [{"id": _py(r["node"]), "label": _py(r["nodeJa"])} for r in responsible
+                       if str(r["class"]).endswith(f"#{cls}")]
+                for name, cls in (("reform_items", "ReformItem"), ("kpis", "KPI"), ("steps", "ScheduleStep"),
+                                  ("progress_reports", "ProgressReport"), ("measures", "Measure"))}
+        return out
+
+    def _progress(self, rows: list[dict]) -> list[dict]:
+        """A directive's own progress reports (a finding's responses), with their typed dates."""
+        out = []
+        for r in rows:
+            report = self._reports.get(r["report"])
+            if report is not None:
+                out.append({"id": _py(r["report"]), "as_of": _py(report["asOf"]), "status": _py(report["status"]),
+                            "text": _py(report["reportText"]), "next_steps": _py(report["nextSteps"]),
+                            "document": _py(report["reportDocument"]),
+                            "document_label": _py(report["reportDocumentJa"]), "bodies": self.bodies(r["report"]),
+                            "evidence": self.evidence(r["report"])})
+        return out
 
     def evidence(self, node: URIRef) -> list[dict]:
         return self._evidence.get(node, [])
@@ -179,7 +259,7 @@ class Tracer:
             fact = {"id": _py(r["statement"]), "document": _py(r["document"]),
                     "document_label": _py(r["documentJa"])}
             for key in ("value", "unit", "valueText", "date", "dateText", "fiscalYear", "deadline",
-                        "deadlineText", "comparator", "factor", "status", "gradeLabel"):
+                        "deadlineText", "comparator", "factor", "status", "gradeLabel", "level"):
                 if r[key] is not None:
                     fact[_SNAKE.get(key, key)] = _py(r[key])
             fact["evidence"] = self.evidence(r["statement"])
@@ -194,7 +274,7 @@ _SNAKE = {"valueText": "value_text", "dateText": "date_text", "fiscalYear": "fis
 
 
 def trace(engine: Engine, queries: QueryLibrary, target: str) -> dict:
-    """Trace TARGET (id or label of a directive or document) on an engine. Example:
+    """Trace TARGET (id or label of a directive, document, reform item, KPI or body) on an engine. Example:
 
     >>> trace(engine, QueryLibrary(project.query_dirs), "未来投資戦略2017")["directives"][0]["reform_items"][0]["number"]
     '⑮'
@@ -204,8 +284,12 @@ def trace(engine: Engine, queries: QueryLibrary, target: str) -> dict:
 
 
 def kpis_reached(result: dict) -> dict[str, dict]:
-    """Every distinct KPI in a trace result, by id."""
-    return {k["id"]: k for d in result["directives"] for i in d["reform_items"] for k in i["kpis"]}
+    """Every distinct KPI in a trace result, by id (under its directives, its own reform items, and the
+    KPIs of a KPI or body trace)."""
+    items = [i for d in result["directives"] for i in d["reform_items"]] + result.get("reform_items", [])
+    found = {k["id"]: k for i in items for k in i["kpis"]}
+    found.update({k["id"]: k for k in result.get("kpis", [])})
+    return found
 
 
 __all__ = ["PG", "Candidate", "kpis_reached", "resolve_target", "trace"]

@@ -117,6 +117,8 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_values(corpus)
         problems += _check_text(corpus)
         problems += _check_printed_dates(corpus)
+        problems += _check_announcements(corpus)
+        problems += _check_dates_in_text(corpus)
         problems += _check_readings(corpus)
     if problems:  # a source that cannot be read is an input error (exit 2), like malformed YAML
         raise PolicygraphError(problems, EXIT_INPUT if corpus.unreadable else EXIT_VIOLATIONS)
@@ -178,6 +180,12 @@ def _check_printed_dates(corpus: Corpus) -> list[Problem]:
         if not text:
             continue
         typed = getattr(rec, "date", None)
+        if rec.type == "Observation" and expected_when(text) is None and not printed_dates(text) \
+                and "年度" not in text:
+            problems.append(located.problem(
+                "date_text prints no date: a date read from context is typed as inferred — drop date_text and "
+                "write date_inferred: <why this date>", "date_text", value=text))
+            continue
         if isinstance(typed, When):
             expected = expected_when(text)
             if expected is not None and expected != typed:
@@ -201,6 +209,58 @@ def _check_printed_dates(corpus: Corpus) -> list[Problem]:
             problems.append(located.problem(
                 f"the printed date {first.text} is {shown}, but {name} is {typed.isoformat()}: correct the typed "
                 f"date (or date_text, if it quotes another date)", "date_text", value=text))
+    return problems
+
+
+def _check_dates_in_text(corpus: Corpus) -> list[Problem]:
+    """A result stated in words that names when it happened (平成29年12月にシステムの構築が完了: a printed
+    month or day followed by に) is typed to that date, not to a whole fiscal year. (A date followed by
+    より, from, is where a year's work began: the year stays.)"""
+    from policygraph.records.printed_dates import printed_dates
+    problems = []
+    for located in corpus.records.values():
+        rec = located.record
+        if rec.type == "Observation" and rec.value_text and rec.date.precision == "fiscal_year":
+            months = [p for p in printed_dates(rec.value_text) if p.month and f"{p.text}に" in rec.value_text]
+            if months:
+                shown = f"{months[0].year}-{months[0].month:02d}"
+                problems.append(located.problem(
+                    f"the value text prints {months[0].text}: type the date to it (date: {shown}{'-%02d' % months[0].day if months[0].day else ''}), "
+                    "not to its fiscal year", "date", value=str(rec.date)))
+    return problems
+
+
+#: An evidence locator that quotes an announced next measurement (次回の把握時期, 把握時期).
+ANNOUNCEMENT = "次回の把握時期"
+
+
+def _check_announcements(corpus: Corpus) -> list[Problem]:
+    """A KPI (not replaced) with an announcement quoted (an evidence whose locator names 次回の把握時期) records it
+    (next_measurement), and from the latest document that announces one: a newer edition's
+    announcement replaces an older one's."""
+    problems = []
+    for located in corpus.records.values():
+        rec = located.record
+        if rec.type != "KPI" or rec.replaced_by:  # a replaced KPI is no longer measured
+            continue
+        sources = {corpus.evidence_source(located, i) for i, ev in enumerate(rec.evidence)
+                   if ANNOUNCEMENT in ev.locator}
+        if not sources:
+            continue
+        docs = [corpus.get(d) for d in rec.documents if d in corpus.records
+                and set(getattr(corpus.get(d), "source_texts", [])) & sources]
+        if rec.next_measurement is None:
+            problems.append(located.problem(
+                f"an announced next measurement is quoted ({ANNOUNCEMENT}) but not recorded: write next_measurement, "
+                "next_measurement_text and next_measurement_document", "next_measurement"))
+            continue
+        dated = [d for d in docs if d.issued_by is not None]
+        if dated:
+            latest = max(dated, key=lambda d: d.issued_by)
+            if rec.next_measurement_document != latest.id:
+                problems.append(located.problem(
+                    f"the latest announcement is {latest.id}'s: a newer edition's next measurement replaces an older "
+                    "one's", "next_measurement_document", value=rec.next_measurement_document))
     return problems
 
 

@@ -321,12 +321,17 @@ class Observation(_Statement):
     date: WhenField = Field(description="What the value refers to, at the printed precision: H28.4.1 → 2016-04-01, "
                                         "2017年４月 → 2017-04, (2016年度) → FY2016, 2017年中 → CY2017.")
     date_text: NonEmpty | None = None
+    date_inferred: NonEmpty | None = Field(
+        None, description="The source prints no date for the value: why the date is inferred from context. Such a "
+                          "value is never taken as measured at or after a deadline; date_text is then not allowed.")
     status: Literal["preliminary", "final", "unstated"]
 
     @model_validator(mode="after")
     def _value_or_text(self):
         if self.value is None and self.value_text is None:
             raise ValueError("an observation needs a value, or value_text for a result stated in words")
+        if self.date_inferred and self.date_text:
+            raise ValueError("date_inferred: the date is inferred, so no printed date_text can be given")
         return self
 
 

@@ -49,6 +49,8 @@ def _value(fact: dict) -> str:
     if fact.get("grade"):
         parts.append(fact["grade"])
     shown = " ".join(p for p in parts if p)
+    if fact.get("level") is not None:  # printed as a cut: the level it leaves
+        shown = f"{fact.get('value_text') or shown} → {fact['level']:,} {fact.get('unit') or ''}".strip()
     if fact.get("value_text") and fact.get("value") is None:
         shown = f"{shown} {fact['value_text']}".strip()
     return shown
@@ -115,6 +117,10 @@ def render_trace(result: dict, console: Console) -> None:
             console.print(Text(f"{indent}   → carried by no reform item", style="red"))
         for box in d.get("empty_boxes", []):
             console.print(T(f"{indent}   empty box 空欄: {box['label']} ", "red").append(_quote(box["evidence"])))
+        for p in d.get("progress", []):
+            when = p.get("as_of") or "日付なし (no date)"
+            console.print(T(f"{indent}   ↳ progress 対応 {when} {_clip(p['document_label'])}: {p['text']}"))
+            console.print(Text(indent + "     ").append(_quote(p["evidence"])))
         for item in d["reform_items"]:
             items.setdefault(item["id"], item)
         for part in parts.get(d["id"], []):
@@ -123,6 +129,17 @@ def render_trace(result: dict, console: Console) -> None:
     for d in result["directives"]:
         if d.get("part_of") not in listed:
             show(d, "")
+    upward = result.get("upward")
+    if upward:
+        names = {"directive": "mandated by directives 指示", "reform_item": "reform items 改革項目",
+                 "mandated_in": "mandated in documents", "reported_in": "reported in documents 報告"}
+        for key, title in names.items():
+            shown = "、".join(f"{u['label']} ({u['id']})" for u in upward.get(key, [])) or "—"
+            console.print(T(f"{title}: {shown}"))
+    for name, nodes in (result.get("responsible_for") or {}).items():
+        console.print(T(f"responsible for {name} ({len(nodes)}): " + ("、".join(n["label"] for n in nodes) or "—")))
+    for item in result.get("reform_items", []):
+        items.setdefault(item["id"], item)
     for item in items.values():
         bodies = "、".join(b["label"] for b in item["bodies"]) or "—"
         console.print()
@@ -144,4 +161,8 @@ def render_trace(result: dict, console: Console) -> None:
         if not item["kpis"]:
             console.print(Text("no KPI measures this reform item", style="red"))
         for kpi in item["kpis"]:
+            console.print(kpi_table(kpi))
+    shown = {k["id"] for item in items.values() for k in item["kpis"]}
+    for kpi in result.get("kpis", []):
+        if kpi["id"] not in shown:
             console.print(kpi_table(kpi))

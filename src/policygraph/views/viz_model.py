@@ -23,8 +23,8 @@ _PG = str(PG)
 
 #: KPI attainment statuses (skos:notation of the object of pg:attainment), in legend order.
 #: "unknown": the graph states no attainment for the KPI.
-_COLOURS = {"achieved": "#1a9850", "on_track": "#91cf60", "off_track": "#d73027", "not_yet_due": "#4575b4",
-            "no_target": "#fdae61", "no_data": "#969696"}
+_COLOURS = {"achieved": "#1a9850", "on_track": "#91cf60", "behind": "#fc8d59", "missed": "#d73027",
+            "unverified": "#c2a5cf", "not_yet_due": "#4575b4", "no_target": "#fdae61", "no_data": "#969696"}
 #: Status → (colour, Japanese, English); the labels are the attainment stage's own.
 ATTAINMENT_STYLE = {**{s: (_COLOURS[s], *LABELS[s]) for s in STATUSES},
                     "unknown": ("#ffffff", "不明", "unknown (no pg:attainment)")}
