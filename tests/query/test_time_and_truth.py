@@ -150,7 +150,7 @@ def test_only_yyyy_mm_dd_is_a_date(runner, text, option):
     the help and the message say YYYY-MM-DD (issue #20)."""
     result = runner.invoke(app, ["query", "kpi-status", option, text])
     assert result.exit_code == 2, result.output
-    assert f"field {option}: not a date (YYYY-MM-DD) (value: {text!r})" in result.stderr
+    assert f"option {option}: not a date (YYYY-MM-DD) (value: {text!r})" in result.stderr
 
 
 # --------------------------------------------------------------------------- 4. the sources' verdicts

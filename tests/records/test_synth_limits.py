@@ -24,7 +24,7 @@ def _one_line_exit_2(result, *expected):
 def test_more_than_the_maximum_is_refused_before_anything_is_written(tmp_path):
     out = tmp_path / "big"
     result = CliRunner().invoke(app, ["synth", "-n", str(10 ** 11), "-o", str(out)])
-    _one_line_exit_2(result, "field --triples: at most 100,000,000 triples")
+    _one_line_exit_2(result, "option --triples: at most 100,000,000 triples")
     assert not out.exists()
     assert synth.MAX_TRIPLES == 100_000_000
 
@@ -34,7 +34,7 @@ def test_too_little_free_space_is_refused_before_anything_is_written(tmp_path, m
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 ** 9, 10 ** 9 - 50_000, 50_000))
     out = tmp_path / "small"
     result = CliRunner().invoke(app, ["synth", "-n", "5000", "-o", str(out)])
-    _one_line_exit_2(result, f"{out}: field --out: about 0.2 MB are needed for 5,000 triples and 0.1 MB are free")
+    _one_line_exit_2(result, f"{out}: option --out: about 0.2 MB are needed for 5,000 triples and 0.1 MB are free")
     assert not out.exists()
 
 
@@ -53,7 +53,7 @@ def test_force_refuses_a_symbolic_link_and_leaves_its_target(tmp_path, linked):
     (out / linked).parent.mkdir(parents=True, exist_ok=True)
     (out / linked).symlink_to(elsewhere, target_is_directory=True)
     result = CliRunner().invoke(app, ["synth", "-n", "5000", "-o", str(out), "--force"])
-    _one_line_exit_2(result, f"{out / linked}: field --out: is a symbolic link")
+    _one_line_exit_2(result, f"{out / linked}: option --out: is a symbolic link")
     assert (elsewhere / "keep.yaml").read_text() == "precious\n" and len(list(elsewhere.iterdir())) == 1
 
 

@@ -263,7 +263,7 @@ def test_a_port_out_of_range_is_one_line():
     """Defect: `--store http://127.0.0.1:99999/sparql` crashed with a traceback (ValueError)."""
     for command in (["gaps"], ["build"], ["serve", "--port", "0"]):
         _one_line_exit_2(_invoke([*command, "--store", "http://127.0.0.1:99999/sparql"]),
-                         "field --store: the store URL has an invalid port (0 to 65535)", "127.0.0.1:99999")
+                         "option --store: the store URL has an invalid port (0 to 65535)", "127.0.0.1:99999")
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/sparql", "file:///etc/passwd", "gopher://h/x", "FTP://h/x"])

@@ -231,7 +231,7 @@ def parse_as_of(text: str | None, option: str = "--as-of"):
     (datetime.date(2017, 11, 30), None)
     >>> parse_as_of("2017-W48-4")
     Traceback (most recent call last):
-    policygraph.errors.PolicygraphError: field --as-of: not a date (YYYY-MM-DD) (value: '2017-W48-4')
+    policygraph.errors.PolicygraphError: option --as-of: not a date (YYYY-MM-DD) (value: '2017-W48-4')
     """
     import datetime as dt
     import re

@@ -133,7 +133,7 @@ def _check_url(url: str, name: str) -> None:
 
     >>> _check_url("http://127.0.0.1:99999/sparql", "store URL")
     Traceback (most recent call last):
-    policygraph.errors.PolicygraphError: field --store: the store URL has an invalid port (0 to 65535) (value: 'http://127.0.0.1:99999/sparql')
+    policygraph.errors.PolicygraphError: option --store: the store URL has an invalid port (0 to 65535) (value: 'http://127.0.0.1:99999/sparql')
     """
     try:
         parts = urllib.parse.urlsplit(url)
