@@ -254,9 +254,16 @@ class OxigraphEngine:
         rest = {k: v for k, v in terms.items() if k not in inlined}
         text, added = project_parameters(text, list(rest), _projected(text, query.path) if rest else [])
         bound = {ox.Variable(k): to_oxigraph(v) for k, v in rest.items()}
-        solutions = self._query(text, query.path, substitutions=bound)
+        return self._rows(text, query.path, bound, added)
+
+    def _rows(self, text: str, path: Path | None, bound: dict, added: set[str]) -> Rows:
+        # Its own frame, made after the query check: the check's parser leaves exceptions in reference
+        # cycles that keep the frames then on the stack (run's) alive until a collection, and pyoxigraph's
+        # QuerySolutions must be dropped by the thread that made it — a collection running in another
+        # thread (build writes its exports in one) would print "unsendable … dropped on another thread".
+        solutions = self._query(text, path, substitutions=bound)
         if not isinstance(solutions, ox.QuerySolutions):
-            raise PolicygraphError.single(_NOT_SELECT, EXIT_INPUT, file=query.path)
+            raise PolicygraphError.single(_NOT_SELECT, EXIT_INPUT, file=path)
         names = [v.value for v in solutions.variables if v.value not in added]
         return Rows(({n: from_oxigraph(sol[n]) for n in names} for sol in solutions), names)
 
