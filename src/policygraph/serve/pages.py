@@ -74,7 +74,12 @@ def node(engine, folders: list[Path], rid: str, limit: int = 25, offset: int = 0
     links = records.node_links(engine, folders, rid, limit, offset, types, predicates)
     if links is None:
         return None
-    rg = records.load(engine, folders, [rid], incoming_limit=0)
+    return node_details(records.load(engine, folders, [rid], incoming_limit=0), rid, links)
+
+
+def node_details(rg, rid: str, links: dict) -> dict:
+    """`node`'s answer from a record model holding `rid` (`records.load`, one record or a batch read
+    at once, as `policygraph viz trace` does) and its `records.node_links` answer."""
     details = rg.details(rid, incoming_limit=0)
     del details["incoming"], details["incoming_total"]  # the links come grouped and paged instead
     details["links"] = links
