@@ -147,3 +147,18 @@ def test_hostile_labels_in_the_trace_file_stay_text(browser, project, tmp_path):
     assert dom == {"imgs": 0, "scripts": 2, "handlers": 0}
     assert all(u.startswith(("file://", "data:")) for u in log["requests"]), log["requests"]
     assert log["page_errors"] == [] and log["dialogs"] == []
+
+
+def test_node_links_many_answers_as_node_links_one_by_one(engine, project):
+    """`viz trace` reads its records' links in batches (node-link-counts-batch, node-links-batch); each
+    answer equals /api/node's (`node_links`), for every record of the corpus, a hub included, and at a
+    limit small enough that some records take the page-by-page path."""
+    from policygraph.views import records
+    library = QueryLibrary(project.query_dirs)
+    ids = sorted(records.classes(engine, library))
+    assert len(ids) > 500
+    for limit in (25, 3):
+        many = records.node_links_many(engine, library, ids + ["no-such-record"], limit)
+        assert list(many) == ids                                  # unknown ids are left out
+        for rid in ids:
+            assert many[rid] == records.node_links(engine, library, rid, limit), (limit, rid)

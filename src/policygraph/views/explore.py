@@ -14,6 +14,7 @@ with a message instead of reading a hub's whole neighbourhood.
 from __future__ import annotations
 
 import itertools
+from urllib.parse import urlencode
 
 from policygraph.graph.namespaces import PG, PGR
 from policygraph.views.records import Reader, library_of
@@ -231,7 +232,7 @@ def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int 
                 colour = "#4e79a7"
             elif c == 3:
                 colour, ja, en = ATTAINMENT_STYLE[n]
-                href = "/kpis"
+                href = "/kpis?" + urlencode({"status": n})  # the board's rows of that status
             else:
                 _, ja, en, href = _STATES[n]
                 colour = "#d7191c" if n in ("not_carried", "not_measured", "no_item") else "#8c8c8c"
@@ -301,18 +302,14 @@ def trace_file(engine, library, project, result: dict, limit: int = 25) -> tuple
     or document (`query.trace.trace`'s `result`: root → directives → reform items → steps and
     progress reports / KPIs → their values) in the chain layout, KPIs marked by attainment, with each
     record's links (`/api/node`'s answer) and panel embedded, and the coverage map. Read with the
-    same bounded queries as the web app: the trace's queries, then one `node_links` per record and one
-    batched `records.load`. Returns (html, the embedded data); data["chain"] = {"nodes": ids,
+    same bounded queries as the web app: the trace's queries, then `node_links_many` and `records.load`,
+    a batch of records at a time. Returns (html, the embedded data); data["chain"] = {"nodes": ids,
     "links": [[subject, predicate IRI, object]]}, the trace's own links."""
-    from policygraph.views.records import node_links
+    from policygraph.views.records import node_links_many
     from policygraph.views.viz import trace_ids
     lib = library_of(library)
     ids = trace_ids(result)
-    answers = {}
-    for rid in ids:
-        ans = node_links(engine, lib, rid, limit)
-        if ans is not None:
-            answers[rid] = ans
+    answers = node_links_many(engine, lib, ids, limit)
     links = []
     for parent, child in _trace_pairs(result):
         link = _link_between(answers, parent, child)
