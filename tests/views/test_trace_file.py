@@ -96,6 +96,12 @@ def test_panel_links_open_embedded_records_or_are_plain_text(browser, trace_out)
     hrefs = page.eval_on_selector_all("#pg-panel a", "as => as.map(a => a.getAttribute('href'))")
     assert hrefs and all(h.startswith("#focus=") and h[len("#focus="):] in data["nodes"] for h in hrefs), hrefs
     assert page.locator("#pg-panel .pg-inert").count() > 0         # Turtle, JSON-LD, file:line … as text
+    # the coverage map's document bands: a link only for a document the file holds, every band drawn
+    html = trace_out.read_text(encoding="utf-8")
+    assert html.count('class="pg-band"') > 1
+    bands = page.eval_on_selector_all("#pg-coverage-box a", "as => as.map(a => a.getAttribute('href'))")
+    assert bands == [f"#focus={DOC}&layout=chain"]
+    assert page.locator("#pg-coverage-box svg rect").count() == html.count("<rect ")
     target = page.eval_on_selector("#pg-panel a.pg-local", "a => a.getAttribute('href')")[len("#focus="):]
     page.click("#pg-panel a.pg-local")
     page.wait_for_function("id => pgexplore.state().focus === id", arg=target)

@@ -402,18 +402,24 @@
   }
   // In a file the panel's links to the web app's pages would go nowhere: a link to a record the file
   // holds opens it here (#focus=<id>); any other becomes plain text.
+  // (The coverage map's bands too: a document the file does not hold is drawn without a link.)
   function localLinks(root) {
     root.querySelectorAll("a[href]").forEach(function (a) {
-      var h = a.getAttribute("href"), m = /^\/(?:id\/([a-z0-9-]+)|explore\?focus=([a-z0-9-]+))$/.exec(h);
-      var id = m && (m[1] || m[2]);
+      var h = a.getAttribute("href"), m = /^(?:\/id\/([a-z0-9-]+)|\/explore\?focus=([a-z0-9-]+)|#focus=([a-z0-9-]+)(?:&layout=chain)?)$/.exec(h);
+      var id = m && (m[1] || m[2] || m[3]);
       if (id && (data.nodes || {})[id]) {
-        a.setAttribute("href", "#focus=" + id); a.className = (a.className + " pg-local").trim();
-      } else if (h.charAt(0) !== "#") {
+        a.setAttribute("href", "#focus=" + id + (m[3] ? h.slice(7 + id.length) : ""));
+        a.setAttribute("class", ((a.getAttribute("class") || "") + " pg-local").trim());
+      } else if (a.namespaceURI === "http://www.w3.org/2000/svg") {
+        while (a.firstChild) { a.parentNode.insertBefore(a.firstChild, a); }
+        a.remove();
+      } else {
         var t = el("span", a.textContent, "pg-inert"); t.title = "policygraph serve のみ · only in policygraph serve";
         a.replaceWith(t);
       }
     });
   }
+  if (!SITE && $("pg-coverage-box")) { localLinks($("pg-coverage-box")); }
 
   // ------------------------------------------------------------------ search
   var results = $("pg-results");
