@@ -267,7 +267,10 @@ def create_app(settings: Settings) -> Starlette:
         from policygraph.views.explore import render_explorer
         if "explorer" not in state:
             state["explorer"] = await run_in_threadpool(render_explorer, settings.project, "探索 Explore", None, True)
-        return HTMLResponse(state["explorer"], headers={"X-Content-Type-Options": "nosniff"})
+        # Its own policy (vis-network and explore.js pinned by hash, fetch to this origin) in the header
+        # too: without it SecurityHeaders sends the app's CSP, which blocks both inline scripts.
+        csp = unescape(_META_CSP.search(state["explorer"]).group(1))
+        return HTMLResponse(state["explorer"], headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff"})
 
     async def search_api(request: Request) -> Response:
         """`GET /api/search?q=`: the explorer's search (ids, labels, aliases and quotes): records (id, label,
