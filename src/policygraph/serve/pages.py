@@ -181,7 +181,8 @@ def source_view(engine, folders: list[Path], sources_dir: str, doc: str, quote: 
 
 
 def trace_page(engine, project, target: str) -> str:
-    """The interactive trace view of a directive or document: `policygraph viz trace`'s page."""
+    """The interactive trace view of a directive or document (/trace/<id>; `policygraph viz trace` writes the
+    explorer on the same chain instead: views.explore.trace_file)."""
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
     from policygraph.views import records
