@@ -2,9 +2,10 @@
 box and the coverage map, in process on the embedded store (what a page worker runs). Prints figures;
 not part of the test suite.
 
-    python benchmarks/explore_api.py                    # the corpus (build/store) and a 100k synth project
-    python benchmarks/explore_api.py --sizes 1000000    # a 1M-triple synth project (builds it: minutes)
-    python benchmarks/explore_api.py --sizes            # the corpus only
+    python benchmarks/explore_api.py                                # the corpus and a 100k synth project
+    python benchmarks/explore_api.py --sizes corpus,100000,1000000  # … and 1M (builds it: minutes, 2 GB)
+    python benchmarks/explore_api.py --sizes 1000000 --project 1000000=/tmp/s1m   # reuse a built project
+    python benchmarks/explore_api.py --sizes corpus                 # the corpus only
 
 Goal (issue #22): /api/node p99 ≤ 50 ms at 1M triples. Samples: random records (seeded), random pairs
 for paths (max 6 links, k 5).
@@ -67,25 +68,35 @@ def bench(name: str, store_dir: Path, project, samples: int) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="*", default=[100_000])
+    ap.add_argument("--sizes", nargs="*", default=["corpus", "100000"],
+                    help="corpus and/or synth sizes in triples, comma- or space-separated")
+    ap.add_argument("--project", action="append", default=[], metavar="SIZE=DIR",
+                    help="a synth project already written and built (`policygraph synth --triples SIZE --out DIR "
+                         "--seed 1`, then `policygraph build --root DIR`): benchmarked as it is")
     ap.add_argument("--samples", type=int, default=200)
     args = ap.parse_args(argv)
     from policygraph.pipeline import build
     from policygraph.project import Project
-    corpus = Project(ROOT)
+    sizes = [x for arg in args.sizes for x in arg.split(",") if x]
+    built = {int(k): Path(v) for k, v in (p.split("=", 1) for p in args.project)}
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "corpus"
-        build(corpus, out)
-        bench("corpus", out / "store", corpus, args.samples)
-        for size in args.sizes:
-            from policygraph.records.synth import synthesize
-            root = Path(tmp) / f"synth-{size}"
-            t = time.perf_counter()
-            synthesize(root, size, seed=1)
-            project = Project(root)
-            build(project, root / "build")
-            print(f"synth {size:,}: written and built in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-            bench(f"synth {size:,}", root / "build" / "store", project, args.samples)
+        for size in sizes:
+            if size == "corpus":
+                corpus = Project(ROOT)
+                out = Path(tmp) / "corpus"
+                build(corpus, out)
+                bench("corpus", out / "store", corpus, args.samples)
+                continue
+            size = int(size)
+            root = built.get(size)
+            if root is None or not (root / "build" / "store").exists():
+                from policygraph.records.synth import synthesize
+                root = Path(tmp) / f"synth-{size}"
+                t = time.perf_counter()
+                synthesize(root, size, seed=1)
+                build(Project(root), root / "build")
+                print(f"synth {size:,}: written and built in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+            bench(f"synth {size:,}", root / "build" / "store", Project(root), args.samples)
     return 0
 
 

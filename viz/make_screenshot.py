@@ -1,34 +1,35 @@
-"""Regenerate docs/screenshot-trace.png (the README's picture of `viz trace`).
+"""Regenerate docs/screenshot-trace.png (the README's picture of `viz trace`: the explorer file on the
+chain of 未来投資戦略2017, the cloud KPI's panel open).
 
-    python viz/make_screenshot.py
+    python viz/make_screenshot.py      # after `policygraph build`
 
 Uses Debian's /usr/bin/chromium; install fonts-noto-cjk first or Japanese shows as boxes.
 """
-from pathlib import Path
+import subprocess
+import sys
 
-from policygraph.pipeline import load_graph
 from policygraph.project import Project
-from policygraph.query.sparql import QueryLibrary
-from policygraph.query.trace import trace
-from policygraph.views.viz import render, trace_view, write_page
-from policygraph.views.viz_browser import chromium, instrumented_page, node_screen_xy, open_view
-from policygraph.views.viz_model import RecordGraph
+from policygraph.views.viz_browser import chromium, instrumented_page
 
+KPI = "kpi-cloud-municipalities"
 project = Project.locate()
-graph, _ = load_graph(project)
-result = trace(graph, QueryLibrary(project.queries_dir), "未来投資戦略2017")
-page_path = write_page(project.build_dir / "viz-trace-screenshot.html", render(trace_view(RecordGraph(graph), result), project))
+page_path = project.build_dir / "viz-trace-screenshot.html"
+subprocess.run([sys.executable, "-m", "policygraph", "viz", "trace", "未来投資戦略2017", "-o", str(page_path),
+                "--root", str(project.root)], check=True)
 out = project.root / "docs" / "screenshot-trace.png"
 with chromium() as browser:
     page, log = instrumented_page(browser, viewport=(1500, 900))
-    open_view(page, page_path)
-    page.evaluate("""() => { const n = pgviz.network, p = n.getPositions(['kpi-cloud-municipalities'])
-        ['kpi-cloud-municipalities']; n.moveTo({position: {x: p.x, y: p.y - 120}, scale: 0.95, animation: false}); }""")
-    x, y = node_screen_xy(page, "kpi-cloud-municipalities")
-    page.mouse.click(x, y)
-    page.wait_for_selector("#pg-panel:not([hidden])")
-    page.mouse.move(x - 300, y - 330)  # an empty spot of the canvas: no tooltip in the picture
-    page.wait_for_timeout(200)
-    assert not log["console_errors"] and all(u.startswith("file://") for u in log["requests"])
+    page.goto(page_path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("() => window.pgexplore && window.pgexplore.ready.done", timeout=30000)
+    page.evaluate("""id => { const n = pgexplore.network, p = n.getPositions([id])[id];
+        n.moveTo({position: {x: p.x - 200, y: p.y + 120}, scale: 0.9, animation: false});
+        n.selectNodes([id]); }""", KPI)
+    box = page.eval_on_selector("#pg-graph canvas", "c => c.getBoundingClientRect().toJSON()")
+    p = page.evaluate("id => pgexplore.network.canvasToDOM(pgexplore.network.getPositions([id])[id])", KPI)
+    page.mouse.click(box["x"] + p["x"], box["y"] + p["y"])   # opens the panel (and expands the KPI)
+    page.wait_for_selector("#pg-panel blockquote.pg-quote")
+    page.mouse.move(box["x"] + 20, box["y"] + 20)  # an empty spot of the canvas: no tooltip in the picture
+    page.wait_for_timeout(500)
+    assert not log["console_errors"] and all(u.startswith(("file://", "data:")) for u in log["requests"])
     page.screenshot(path=str(out))
 print(f"wrote {out}")

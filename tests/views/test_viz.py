@@ -236,7 +236,10 @@ def test_cli_viz_graph_and_trace_write_pages(runner, tmp_path):
     out2 = tmp_path / "t.html"
     result = runner.invoke(app, ["viz", "trace", "未来投資戦略2017", "-o", str(out2)])
     assert result.exit_code == 0, result.output
-    assert f"wrote {out2}" in result.stdout and "kpi-cloud-municipalities" in out2.read_text(encoding="utf-8")
+    assert f"wrote {out2}" in result.stdout
+    # the explorer file, opened on the trace's chain (tests/views/test_trace_file.py opens it in chromium)
+    data = json.loads(re.search(r'id="pg-explore-data">(.*?)</script>', out2.read_text(encoding="utf-8"), re.DOTALL).group(1))
+    assert data["layout"] == "chain" and "kpi-cloud-municipalities" in data["chain"]["nodes"]
 
 
 def test_cli_viz_graph_over_budget_writes_the_coverage_map_and_a_focused_view(runner, tmp_path):

@@ -200,18 +200,25 @@ def viz_trace(
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     root: RootOption = None,
 ):
-    """One directive or document down to its observations, top-down, KPIs coloured by attainment.
+    """The explorer as one offline file, opened on the chain of one directive or document: root →
+    directives → reform items → steps / KPIs → values, left to right, KPIs marked by attainment.
+
+    Each record's facts, quotes and links are embedded (click to expand, as in `viz explore`), with
+    the coverage map. It reads the store with the same bounded queries as the web app.
 
     Example: policygraph viz trace 未来投資戦略2017 -o trace.html
     """
     from policygraph.query.trace import trace
-    from policygraph.views import records
-    from policygraph.views.viz import trace_ids, trace_view
+    from policygraph.views.explore import trace_file
+    from policygraph.views.viz import default_output, write_page
     with time_limit(timeout, "viz trace's queries"):  # a project may replace trace's queries
         project, engine, library = _load(root, store, graph_file, as_of, published_by)
         result = trace(engine, library, target)
-        view = trace_view(records.load(engine, library, trace_ids(result)), result)
-    _write(project, view, out, result["root"]["id"])
+        html, data = trace_file(engine, library, project, result)
+    path = out or default_output(project, "trace", result["root"]["id"])
+    write_page(path, html)
+    typer.echo(f"wrote {path} ({len(data['chain']['nodes'])} nodes, {len(data['chain']['links'])} links in the "
+               f"chain of {result['root']['id']}, and the coverage map)")
 
 
 @viz_app.command("explore")

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import anyio
 from starlette.applications import Starlette
@@ -267,7 +267,10 @@ def create_app(settings: Settings) -> Starlette:
         from policygraph.views.explore import render_explorer
         if "explorer" not in state:
             state["explorer"] = await run_in_threadpool(render_explorer, settings.project, "探索 Explore", None, True)
-        return HTMLResponse(state["explorer"], headers={"X-Content-Type-Options": "nosniff"})
+        # Its own policy (vis-network and explore.js pinned by hash, fetch to this origin) in the header
+        # too: without it SecurityHeaders sends the app's CSP, which blocks both inline scripts.
+        csp = unescape(_META_CSP.search(state["explorer"]).group(1))
+        return HTMLResponse(state["explorer"], headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff"})
 
     async def search_api(request: Request) -> Response:
         """`GET /api/search?q=`: the explorer's search (ids, labels, aliases and quotes): records (id, label,
@@ -320,14 +323,18 @@ def create_app(settings: Settings) -> Starlette:
 
     async def kpis(request: Request) -> Response:
         fmt = _table_format(request)
+        # ?status=<value>: the rows whose status column holds it (Datasette's column filter), pages and downloads
+        status = request.query_params.get("status", "")[:200] or None
+        query = f"?{urlencode({'status': status})}" if status else ""
         if fmt:  # the whole board, streamed
-            board = await call(pages.named_rows, library.folders, "kpi-status", {})
-            return await _table_file(fmt, "kpi-status", board, title="KPI 状況 · KPI status board")
+            board = await call(pages.kpi_rows, library.folders, status)
+            return await _table_file(fmt, "kpi-status" + (f"-{status}" if status else ""), board,
+                                     title="KPI 状況 · KPI status board" + (f" · status = {status}" if status else ""))
         offset, size = _paging(request)
-        board, lines = await call(pages.kpi_board, library.folders, offset, size)
+        board, lines = await call(pages.kpi_board, library.folders, offset, size, status)
         return _html(request, "serve-kpis.html.j2", title="KPI 状況 · KPI status board", board=board, lines=lines,
-                     styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}" for f in TABLE_FORMATS},
-                     pager=_pager(request, board, size))
+                     styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}{query}" for f in TABLE_FORMATS},
+                     pager=_pager(request, board, size), status=status)
 
     async def gaps(request: Request) -> Response:
         fmt = _table_format(request)

@@ -74,7 +74,12 @@ def node(engine, folders: list[Path], rid: str, limit: int = 25, offset: int = 0
     links = records.node_links(engine, folders, rid, limit, offset, types, predicates)
     if links is None:
         return None
-    rg = records.load(engine, folders, [rid], incoming_limit=0)
+    return node_details(records.load(engine, folders, [rid], incoming_limit=0), rid, links)
+
+
+def node_details(rg, rid: str, links: dict) -> dict:
+    """`node`'s answer from a record model holding `rid` (`records.load`, one record or a batch read
+    at once, as `policygraph viz trace` does) and its `records.node_links` answer."""
     details = rg.details(rid, incoming_limit=0)
     del details["incoming"], details["incoming_total"]  # the links come grouped and paged instead
     details["links"] = links
@@ -176,7 +181,8 @@ def source_view(engine, folders: list[Path], sources_dir: str, doc: str, quote: 
 
 
 def trace_page(engine, project, target: str) -> str:
-    """The interactive trace view of a directive or document: `policygraph viz trace`'s page."""
+    """The interactive trace view of a directive or document (/trace/<id>; `policygraph viz trace` writes the
+    explorer on the same chain instead: views.explore.trace_file)."""
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
     from policygraph.views import records
@@ -210,10 +216,27 @@ def named_page(engine, folders: list[Path], name: str, params: dict[str, str], o
     return named_rows(engine, folders, name, params).page(offset, size)
 
 
-def kpi_board(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, dict[str, str]]:
-    """One page of the KPI status board: kpi-status's rows, and a sparkline (SVG points) of the
-    observations of each KPI on the page."""
-    board = named_rows(engine, folders, "kpi-status", {}).page(offset, size)
+#: What the coverage map (coverage-flow.rq) and the board call a KPI without an attainment status.
+NO_STATUS = "unknown"
+
+
+def kpi_rows(engine, folders: list[Path], status: str | None = None) -> Table:
+    """kpi-status's rows; with `status`, those whose `status` column holds that value (`/kpis?status=`,
+    as Datasette filters a column; NO_STATUS keeps the rows without one, as the coverage map counts them)."""
+    board = named_rows(engine, folders, "kpi-status", {})
+    if status:
+        keep = [i for i, r in enumerate(board.rows)
+                if (str(r["status"]) if r.get("status") not in (None, "") else NO_STATUS) == status]
+        board = Table(board.columns, [board.rows[i] for i in keep], [board.linked[i] for i in keep], board.types,
+                      board.notes)
+    return board
+
+
+def kpi_board(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE,
+              status: str | None = None) -> tuple[Table, dict[str, str]]:
+    """One page of the KPI status board (`kpi_rows`, of one `status` if given), and a sparkline (SVG
+    points) of the observations of each KPI on the page."""
+    board = kpi_rows(engine, folders, status).page(offset, size)
     return board, sparklines(engine, folders, [row.get("kpi") for row in board.rows])
 
 

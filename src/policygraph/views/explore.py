@@ -14,6 +14,7 @@ with a message instead of reading a hub's whole neighbourhood.
 from __future__ import annotations
 
 import itertools
+from urllib.parse import urlencode
 
 from policygraph.graph.namespaces import PG, PGR
 from policygraph.views.records import Reader, library_of
@@ -231,7 +232,7 @@ def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int 
                 colour = "#4e79a7"
             elif c == 3:
                 colour, ja, en = ATTAINMENT_STYLE[n]
-                href = "/kpis"
+                href = "/kpis?" + urlencode({"status": n})  # the board's rows of that status
             else:
                 _, ja, en, href = _STATES[n]
                 colour = "#d7191c" if n in ("not_carried", "not_measured", "no_item") else "#8c8c8c"
@@ -286,25 +287,95 @@ def explorer_file(engine, library, project, focus: str, depth: int = 2, limit: i
     """A self-contained explorer page (`policygraph viz explore`, `viz graph --focus`): the coverage
     map, and the neighbourhood of `focus` with each record's panel (the node page's own template)
     embedded; no request leaves the file. Returns (html, the embedded data)."""
-    from policygraph.serve import pages
-    from policygraph.serve.templates import environment
-    from policygraph.views.viz_model import ATTAINMENT_STYLE
     lib = library_of(library)
     answers = neighbourhood(engine, lib, focus, depth, limit, max_nodes)
-    env = environment(project)
-    body = env.get_template("serve-node-body.html.j2")
-    fragments = {}
-    for rid in answers:
-        details = pages.node(engine, lib.folders, rid, limit)
-        if details is not None:
-            fragments[rid] = body.render(node=details, iri=details["iri"], styles=ATTAINMENT_STYLE, query={})
-    cov = coverage_map(engine, lib)
-    coverage_html = env.from_string('{% from "coverage-map.html.j2" import coverage %}{{ coverage(cov, False) }}').render(cov=cov)
-    data = {"focus": focus, "nodes": answers, "fragments": fragments, "limit": limit, "layout": layout}
+    data = {"focus": focus, "nodes": answers, "fragments": _fragments(engine, lib, project, answers), "limit": limit,
+            "layout": layout}
     head = answers[focus]
     html = render_explorer(project, title or f"探索 {head['label']} ({depth} links)", data, site=False,
-                           coverage_html=coverage_html)
+                           coverage_html=_coverage_html(engine, lib, project))
     return html, data
+
+
+def trace_file(engine, library, project, result: dict, limit: int = 25) -> tuple[str, dict]:
+    """`policygraph viz trace`: the explorer as one offline file, opened on the chain of one directive
+    or document (`query.trace.trace`'s `result`: root → directives → reform items → steps and
+    progress reports / KPIs → their values) in the chain layout, KPIs marked by attainment, with each
+    record's links (`/api/node`'s answer) and panel embedded, and the coverage map. Read with the
+    same bounded queries as the web app: the trace's queries, then `node_links_many` and `records.load`,
+    a batch of records at a time. Returns (html, the embedded data); data["chain"] = {"nodes": ids,
+    "links": [[subject, predicate IRI, object]]}, the trace's own links."""
+    from policygraph.views.records import node_links_many
+    from policygraph.views.viz import trace_ids
+    lib = library_of(library)
+    ids = trace_ids(result)
+    answers = node_links_many(engine, lib, ids, limit)
+    links = []
+    for parent, child in _trace_pairs(result):
+        link = _link_between(answers, parent, child)
+        if link is not None and link not in links:
+            links.append(link)
+    root = result["root"]["id"]
+    data = {"focus": root, "nodes": answers, "fragments": _fragments(engine, lib, project, answers), "limit": limit,
+            "layout": "chain", "chain": {"nodes": [rid for rid in ids if rid in answers], "links": links}}
+    html = render_explorer(project, f"policygraph: trace — {result['root']['label']}", data, site=False,
+                           coverage_html=_coverage_html(engine, lib, project))
+    return html, data
+
+
+def _trace_pairs(result: dict):
+    """(parent, child) ids of a trace's links, in the order the trace lists them."""
+    root = result["root"]["id"]
+    is_doc = result["root"]["type"] == "PolicyDocument"
+    for d in result["directives"]:
+        if is_doc:
+            yield root, d["id"]
+        for item in d["reform_items"]:
+            yield d["id"], item["id"]
+            for step in item["steps"]:
+                yield item["id"], step["id"]
+                for rep in step["progress"]:
+                    yield step["id"], rep["id"]
+            for kpi in item["kpis"]:
+                yield item["id"], kpi["id"]
+                for key in ("baselines", "targets", "observations", "projections", "assessments"):
+                    for st in kpi[key]:
+                        yield kpi["id"], st["id"]
+
+
+def _link_between(answers: dict, a: str, b: str) -> list[str] | None:
+    """[subject, predicate, object] of a link between `a` and `b` that the embedded answers list (from
+    either end: a group may page past `b` at one end but not at the other), or None."""
+    for this, other in ((a, b), (b, a)):
+        for g in answers.get(this, {}).get("groups", ()):
+            if any(n["id"] == other for n in g["nodes"]):
+                return [this, g["predicate"], other] if g["direction"] == "out" else [other, g["predicate"], this]
+    return None
+
+
+def _fragments(engine, lib, project, answers: dict) -> dict[str, str]:
+    """id → the record panel's HTML (the node page's own template) for each of `answers`, the records
+    read in batches (`records.load`), not one by one."""
+    from policygraph.serve import pages
+    from policygraph.serve.templates import environment
+    from policygraph.views import records
+    from policygraph.views.viz_model import ATTAINMENT_STYLE
+    body = environment(project).get_template("serve-node-body.html.j2")
+    fragments = {}
+    for chunk in records.batches(list(answers)):
+        rg = records.load(engine, lib, chunk, incoming_limit=0)
+        for rid in chunk:
+            if rid in rg.iris:
+                details = pages.node_details(rg, rid, answers[rid])
+                fragments[rid] = body.render(node=details, iri=details["iri"], styles=ATTAINMENT_STYLE, query={})
+    return fragments
+
+
+def _coverage_html(engine, lib, project) -> str:
+    from policygraph.serve.templates import environment
+    cov = coverage_map(engine, lib)
+    return environment(project).from_string(
+        '{% from "coverage-map.html.j2" import coverage %}{{ coverage(cov, False) }}').render(cov=cov)
 
 
 def explorer_styles() -> dict:
@@ -343,5 +414,5 @@ def render_explorer(project, title: str, data: dict | None = None, site: bool = 
         site=site, data=payload, coverage_html=coverage_html)
 
 
-__all__ = ["coverage_map", "explorer_file", "neighbourhood", "DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",
+__all__ = ["coverage_map", "explorer_file", "trace_file", "neighbourhood", "DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",
            "explorer_styles", "path_api", "paths", "render_explorer", "summaries"]

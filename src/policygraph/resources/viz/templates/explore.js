@@ -232,6 +232,10 @@
     network.fit({ maxZoomLevel: 1.2 });
     if (network.getScale() < MIN_SCALE) {
       var at = state.focus && network.getPositions([state.focus])[state.focus];
+      if (at && state.layout === "chain") {
+        // left to right: the focus near the left edge, what it leads to on its right
+        at = { x: at.x + Math.max(container.clientWidth / 2 - 140, 0) / MIN_SCALE, y: at.y };
+      }
       network.moveTo({ position: at || network.getViewPosition(), scale: MIN_SCALE });
     }
   }
@@ -294,6 +298,16 @@
       state.focus = id; addAnswer(ans); if (state.expanded.indexOf(id) < 0) { state.expanded.push(id); }
       refreshFilters(); refresh(); network.selectNodes([id]); showPanel(id); return ans;
     });
+  }
+  function drawChain(root) {
+    data.chain.nodes.forEach(function (id) {
+      var a = data.nodes[id];
+      ensureNode({ id: id, label: a.label, label_en: a.label_en, cls: a.cls, status: a.status }, id === root ? undefined : root);
+    });
+    data.chain.links.forEach(function (l) { ensureEdge(l[0], l[1], l[2]); });
+    state.focus = root;
+    refreshFilters(); refresh(); network.selectNodes([root]); showPanel(root);
+    return Promise.resolve();
   }
   function expand(id) {
     if (state.expanded.indexOf(id) >= 0) { return Promise.resolve(); }
@@ -383,8 +397,29 @@
       var doc = new DOMParser().parseFromString(html, "text/html");
       doc.querySelectorAll("script, iframe, object, embed").forEach(function (x) { x.remove(); });
       Array.prototype.forEach.call(doc.body.childNodes, function (c) { body.appendChild(document.importNode(c, true)); });
+      if (!SITE) { localLinks(body); }
     }, function (e) { body.appendChild(el("p", String(e.message || e))); });
   }
+  // In a file the panel's links to the web app's pages would go nowhere: a link to a record the file
+  // holds opens it here (#focus=<id>); any other becomes plain text.
+  // (The coverage map's bands too: a document the file does not hold is drawn without a link.)
+  function localLinks(root) {
+    root.querySelectorAll("a[href]").forEach(function (a) {
+      var h = a.getAttribute("href"), m = /^(?:\/id\/([a-z0-9-]+)|\/explore\?focus=([a-z0-9-]+)|#focus=([a-z0-9-]+)(?:&layout=chain)?)$/.exec(h);
+      var id = m && (m[1] || m[2] || m[3]);
+      if (id && (data.nodes || {})[id]) {
+        a.setAttribute("href", "#focus=" + id + (m[3] ? h.slice(7 + id.length) : ""));
+        a.setAttribute("class", ((a.getAttribute("class") || "") + " pg-local").trim());
+      } else if (a.namespaceURI === "http://www.w3.org/2000/svg") {
+        while (a.firstChild) { a.parentNode.insertBefore(a.firstChild, a); }
+        a.remove();
+      } else {
+        var t = el("span", a.textContent, "pg-inert"); t.title = "policygraph serve のみ · only in policygraph serve";
+        a.replaceWith(t);
+      }
+    });
+  }
+  if (!SITE && $("pg-coverage-box")) { localLinks($("pg-coverage-box")); }
 
   // ------------------------------------------------------------------ search
   var results = $("pg-results");
@@ -499,7 +534,11 @@
     $("pg-status").value = state.status;
     $("pg-classes").textContent = ""; $("pg-predicates").textContent = "";
     var chain = Promise.resolve();
-    if (focusId) { chain = chain.then(function () { return focus(focusId); }); }
+    if (data.chain && focusId === data.focus) {
+      // `viz trace`'s file: it opens on the trace's own chain (root → directives → reform items →
+      // steps / KPIs → values), not on the root's whole neighbourhood; a click expands any of them.
+      chain = chain.then(function () { return drawChain(focusId); });
+    } else if (focusId) { chain = chain.then(function () { return focus(focusId); }); }
     list(p, "expand").forEach(function (id) { chain = chain.then(function () { return expand(id); }); });
     list(p, "more").forEach(function (k) {
       var f = k.split("~"); chain = chain.then(function () { return more({ id: f[0], direction: f[1], predicate: f[2], offset: +f[3] }); }); });
