@@ -325,7 +325,7 @@ def main() -> None:
 
 
 #: Sections other scripts write into BENCHMARKS.md (benchmarks/serve_load.py): kept as they are.
-KEPT = ("## policygraph serve: load test",)
+KEPT = ("## policygraph serve: load test", "## Read path (issue #21)", "## Explorer (issue #22)")
 
 
 def kept_sections(path: Path) -> list[str]:
