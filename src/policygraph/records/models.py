@@ -245,11 +245,6 @@ class KPI(EvidencedRecord):
     replaced_by: RecordId | None = Field(None, description="The KPI a later edition measures instead.")
     renamed_from: NonEmpty | None = Field(None, description="The KPI's earlier name, as printed "
                                                             "(資産老朽化比率 → 有形固定資産減価償却率).")
-    next_measurement: WhenField | None = Field(
-        None, description="When the source says the next value is known (2017年度の実績は2017年10月に把握 → "
-                          "2017-10; 確報値は2018年３月頃に公表 → 2018-03).")
-    next_measurement_text: NonEmpty | None = None
-    next_measurement_document: RecordId | None = None
 
     @model_validator(mode="after")
     def _one_edition_per_document(self):
@@ -347,6 +342,18 @@ class Projection(_Statement):
         None, description="When the estimate was made, where printed (2016年度末時点 → 2017-03-31).")
 
 
+class Announcement(EvidencedRecord):
+    """One 次回の把握時期 a document prints for a KPI: when the next value is to be known. Every printed
+    announcement is recorded, each with its document; the latest edition's is the KPI's next measurement."""
+
+    type: Literal["Announcement"]
+    kpi: RecordId
+    document: RecordId
+    when: WhenField = Field(description="When the source says the next value is known (2017年度の実績は2017年10月に把握 → "
+                                        "2017-10; 確報値は2018年３月頃に公表 → 2018-03; 翌年度末に把握 → its day).")
+    text: NonEmpty = Field(description="The announcement as printed.")
+
+
 class Assessment(EvidencedRecord):
     type: Literal["Assessment"]
     kpi: RecordId
@@ -359,7 +366,8 @@ class Assessment(EvidencedRecord):
 MODELS: dict[str, type[Record]] = {
     m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in (SourceText, Body, PolicyDocument, Directive, ReformItem, ScheduleStep, ProgressReport,
-              Measure, KPI, Baseline, Target, Observation, Projection, Assessment, Placeholder, BudgetLine)
+              Measure, KPI, Baseline, Target, Observation, Projection, Assessment, Placeholder, BudgetLine,
+              Announcement)
 }
 
 #: For each type, the fields that hold references and the types they may point to.
@@ -374,13 +382,14 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
                        "responsible": ("Body",)},
     "Measure": {"document": ("PolicyDocument",), "implements": ("ReformItem", "Directive"), "responsible": ("Body",)},
     "KPI": {"reform_items": ("ReformItem",), "documents": ("PolicyDocument",), "responsible": ("Body",),
-            "sub_indicator_of": ("KPI",), "replaced_by": ("KPI",), "next_measurement_document": ("PolicyDocument",)},
+            "sub_indicator_of": ("KPI",), "replaced_by": ("KPI",)},
     "Baseline": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
     "Target": {"kpi": ("KPI",), "document": ("PolicyDocument",), "relative_to": ("Baseline",),
                "reduction_from": ("Baseline",)},
     "Observation": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
     "Projection": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
     "Assessment": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
+    "Announcement": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
     "Placeholder": {"of": ("Directive",), "document": ("PolicyDocument",)},
     "BudgetLine": {"document": ("PolicyDocument",)},
 }

@@ -774,14 +774,15 @@ class _Area:
             ("label", label(ja, en)), ("tier", num(tier)), ("number", q(number)), ("reform_items", ids([rid])),
             ("documents", ids([self.did(key) for key in documents])),
             ("responsible", ids(responsible) if responsible else None),
-            ("next_measurement", "2018-03" if announced else None),
-            ("next_measurement_text", q(announced) if announced else None),
-            ("next_measurement_document", self.did("progress-2017") if announced else None),
         ], [_ev(f"改革項目{item_number} KPI {tier_ja} {number}", f"{tier_ja} {number} {ja}"),
             _ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number}", f"{tier_ja} {number} {ja}",
                 self.src("progress-2017"))]
             + ([_ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number} 次回の把握時期と今後の方針", announced,
                     self.src("progress-2017"))] if announced else []))
+        if announced:  # the announcement itself, a record of its own (the latest edition's wins)
+            records.append(("progress-2017", f"ann-{base}-{self.tag['progress-2017']}", "Announcement", [
+                ("kpi", kid), ("document", self.did("progress-2017")), ("when", "2018-03"), ("text", q(announced)),
+            ], [_ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number} 次回の把握時期と今後の方針", announced)]))
         for key, rid_, rtype, fields, evidence in records:
             self.record(key, rid_, rtype, fields, evidence)
 
