@@ -50,7 +50,7 @@ PRECISIONS = {"day": PG["precision-day"], "month": PG["precision-month"], "fisca
 CLASSES = {name: PG[name] for name in (
     "SourceText", "Body", "PolicyDocument", "Directive", "ReformItem", "ScheduleStep", "ProgressReport",
     "Measure", "KPI", "Baseline", "Target", "Observation", "Projection", "Assessment", "BudgetLine",
-    "Announcement")}
+    "Announcement", "Acknowledgement")}
 CLASSES["Placeholder"] = PG.EmptyPlaceholder
 
 
@@ -412,6 +412,15 @@ class _Builder:
         self.g.add((node, PG.reportedIn, iri(rec.document)))
         self.g.add((node, PG.nextMeasurement, Literal(rec.when.end, datatype=XSD.date)))
         self.g.add((node, PG.nextMeasurementText, Literal(rec.text)))
+
+    def _Acknowledgement(self, rec, node):
+        self.label(node, f"{rec.gap} の承認 {rec.node}（{rec.until.isoformat()}まで）",
+                   f"Acknowledged {rec.gap} on {rec.node} (until {rec.until.isoformat()})")
+        self.g.add((node, PG.acknowledgesGap, Literal(rec.gap)))
+        self.g.add((node, PG.acknowledges, iri(rec.node)))
+        self.g.add((node, PG.reason, Literal(rec.reason)))
+        self.g.add((node, PG.acknowledgedBy, Literal(rec.by)))
+        self.g.add((node, PG.acknowledgedUntil, Literal(rec.until, datatype=XSD.date)))
 
     def _Assessment(self, rec: Assessment, node):
         kpi = self.corpus.get(rec.kpi)

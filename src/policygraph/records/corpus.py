@@ -118,6 +118,7 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_text(corpus)
         problems += _check_printed_dates(corpus)
         problems += _check_announcements(corpus)
+        problems += _check_acknowledgements(corpus)
         problems += _check_dates_in_text(corpus)
         problems += _check_readings(corpus)
     if problems:  # a source that cannot be read is an input error (exit 2), like malformed YAML
@@ -259,6 +260,24 @@ def _check_announcements(corpus: Corpus) -> list[Problem]:
                     f"an announced next measurement is quoted ({ANNOUNCEMENT}) but not recorded: add an "
                     f"Announcement record (kpi: {rec.id}, document: {missing[0]}, when, text, evidence)",
                     "evidence", i, "quote", value=ev.quote))
+    return problems
+
+
+def _check_acknowledgements(corpus: Corpus) -> list[Problem]:
+    """An acknowledgement names a gap kind the project has (a *-gap query) and a record that exists."""
+    from policygraph.query.sparql import QueryLibrary
+    acks = [corpus.records[a.id] for a in corpus.of_type("Acknowledgement")]
+    if not acks:
+        return []
+    kinds = {n for n in QueryLibrary(corpus.project.query_dirs).names() if n.endswith("-gap")}
+    problems = []
+    for located in acks:
+        rec = located.record
+        if rec.gap not in kinds:
+            problems.append(located.problem(f"unknown gap kind; the project's are {', '.join(sorted(kinds))}",
+                                            "gap", value=rec.gap))
+        if rec.node not in corpus.records:
+            problems.append(located.problem("unknown id: the node must be a record's id", "node", value=rec.node))
     return problems
 
 

@@ -6,6 +6,7 @@ cross-references by id, and evidence: source text, locator and verbatim quote.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -354,6 +355,37 @@ class Announcement(EvidencedRecord):
     text: NonEmpty = Field(description="The announcement as printed.")
 
 
+def _strict_date(value):
+    """A day written YYYY-MM-DD (YAML reads it as a date); nothing else is taken for one."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("not a date (YYYY-MM-DD)")
+
+
+#: A date written YYYY-MM-DD and nothing else (no number read as a timestamp, no month).
+StrictDate = Annotated[dt.date, BeforeValidator(_strict_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class Acknowledgement(EvidencedRecord):
+    """A curator's acceptance of one gap: which gap kind on which node, why, by whom, until when. Kept out
+    of `gaps --fail-on-gaps` until `until` (as of the attainment date); expired, or left on a gap that
+    no longer fires, it is itself reported (acknowledgement-expired-gap, acknowledgement-dangling-gap)."""
+
+    type: Literal["Acknowledgement"]
+    gap: RecordId = Field(description="The gap kind: a *-gap query's name (kpi-no-observation-gap).")
+    node: RecordId = Field(description="Id of the record the gap row names.")
+    reason: NonEmpty = Field(description="Why the gap is accepted.")
+    by: NonEmpty = Field(description="Who accepts it (a name or a role).")
+    until: StrictDate = Field(description="The last day the acceptance holds (YYYY-MM-DD).")
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="Where the reason is stated in a source: its quote (optional otherwise).")
+
+
 class Assessment(EvidencedRecord):
     type: Literal["Assessment"]
     kpi: RecordId
@@ -367,7 +399,7 @@ MODELS: dict[str, type[Record]] = {
     m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in (SourceText, Body, PolicyDocument, Directive, ReformItem, ScheduleStep, ProgressReport,
               Measure, KPI, Baseline, Target, Observation, Projection, Assessment, Placeholder, BudgetLine,
-              Announcement)
+              Announcement, Acknowledgement)
 }
 
 #: For each type, the fields that hold references and the types they may point to.
