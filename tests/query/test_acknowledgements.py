@@ -35,8 +35,20 @@ def _ack(rid: str, gap: str, node: str, until: str = "2019-03-31", reason: str =
     return text
 
 
+#: The corpus's own acknowledgement (000: ⑬'s missing target, until 2018-03-31).
+REAL = "ack-13-it-bpr-municipalities-no-target"
+
+
 def _write(project, *records: str) -> None:
-    (project.records_dir / ACKS).write_text("records:\n" + "".join(records), encoding="utf-8")
+    """The fixture's acknowledgements, in place of the corpus's own one (so each test knows all there are)."""
+    path = project.records_dir / "000-progress-2017.yaml"
+    text = path.read_text(encoding="utf-8")
+    if f"  - id: {REAL}\n" in text:  # (a second call finds it gone)
+        start = text.index(f"  - id: {REAL}\n")
+        end = text.index("\n\n", start)
+        path.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    if records:
+        (project.records_dir / ACKS).write_text("records:\n" + "".join(records), encoding="utf-8")
 
 
 def _gaps(runner, project, *extra: str, as_of: str = AS_OF):
@@ -59,7 +71,23 @@ def _id(iri: str) -> str:
 
 
 # ------------------------------------------------------------------ shown beside the gap, out of --fail-on-gaps
+def test_the_corpus_acknowledgement_holds_until_its_day_then_is_reported_expired(runner):
+    """000 says why ⑬'s first KPI has no target and plans one 今年度中: acknowledged until 2018-03-31."""
+    def rows(as_of):
+        result = runner.invoke(app, ["gaps", "-f", "json", "--as-of", as_of])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+    held, lapsed = rows("2017-12-31"), rows("2018-04-01")
+    mine = [r for r in _rows(held, "kpi-no-target-gap") if _id(r["node"]) == KPI]
+    assert mine and all(r["acknowledged"] and r["ackUntil"] == "2018-03-31" for r in mine)
+    assert held["acknowledged"] == len(mine) and not _rows(held, "acknowledgement-expired-gap")
+    assert [_id(r["node"]) for r in _rows(lapsed, "acknowledgement-expired-gap")] == [REAL]
+    assert lapsed["acknowledged"] == 0 and any(_id(r["node"]) == KPI for r in _rows(lapsed, "kpi-no-target-gap"))
+    assert not _rows(held, "acknowledgement-dangling-gap") and not _rows(lapsed, "acknowledgement-dangling-gap")
+
+
 def test_an_acknowledged_gap_is_shown_beside_it_and_kept_out_of_fail_on_gaps(runner, project_copy):
+    _write(project_copy)
     before = _report(runner, project_copy)
     assert any(_id(r["node"]) == KPI for r in _rows(before, "kpi-no-target-gap"))
     assert not any(r["acknowledged"] for r in _rows(before))
@@ -92,6 +120,7 @@ def test_an_acknowledged_gap_is_shown_beside_it_and_kept_out_of_fail_on_gaps(run
 def test_fail_on_gaps_passes_while_every_gap_is_acknowledged_and_fails_once_they_expire(runner, project_copy):
     """Acknowledge every gap (until 2019-03-31) as of 2018-12-31: --fail-on-gaps passes. As of a day after
     `until`, each acknowledgement is an acknowledgement-expired-gap row and nothing is acknowledged."""
+    _write(project_copy)
     found = {(g["kind"], _id(r["node"])) for g in _report(runner, project_copy)["gaps"] for r in g["rows"]}
     assert len(found) > 50
     _write(project_copy, *(_ack(f"ack-{n}", kind, node) for n, (kind, node) in enumerate(sorted(found))))
@@ -112,6 +141,7 @@ def test_fail_on_gaps_passes_while_every_gap_is_acknowledged_and_fails_once_they
 
 def test_a_dangling_acknowledgement_is_reported_and_a_live_one_is_not(runner, project_copy):
     """kpi-e-approval-duration has a target: an acknowledgement of its kpi-no-target-gap accepts nothing."""
+    _write(project_copy)
     before = _report(runner, project_copy)
     assert not any(_id(r["node"]) == "kpi-e-approval-duration" for r in _rows(before, "kpi-no-target-gap"))
     _write(project_copy, _ack("ack-stale", "kpi-no-target-gap", "kpi-e-approval-duration", until="2099-12-31"),
