@@ -167,6 +167,8 @@ def test_a_dangling_acknowledgement_is_reported_and_a_live_one_is_not(runner, pr
     (_ack("ack-x", "kpi-no-target-gap", KPI, quote="判定基準を確定し、来年度中に目標値の設定を予定。"),
      "field evidence[0].quote: quote not found in source src-000"),
     (_ack("ack-x", "kpi-no-target-gap", KPI, by=""), "field by:"),
+    (_ack("ack-a", "kpi-no-target-gap", KPI) + _ack("ack-x", "kpi-no-target-gap", KPI),
+     "field node: a second acknowledgement of kpi-no-target-gap on kpi-13-it-bpr-municipalities (the first is ack-a)"),
 ])
 def test_a_bad_acknowledgement_is_a_located_error(runner, project_copy, record, words):
     _write(project_copy, record)

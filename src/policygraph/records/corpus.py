@@ -264,15 +264,22 @@ def _check_announcements(corpus: Corpus) -> list[Problem]:
 
 
 def _check_acknowledgements(corpus: Corpus) -> list[Problem]:
-    """An acknowledgement names a gap kind the project has (a *-gap query) and a record that exists."""
+    """An acknowledgement names a gap kind the project has (a *-gap query) and a record that exists, once
+    per gap kind and node."""
     from policygraph.query.sparql import QueryLibrary
     acks = [corpus.records[a.id] for a in corpus.of_type("Acknowledgement")]
     if not acks:
         return []
     kinds = {n for n in QueryLibrary(corpus.project.query_dirs).names() if n.endswith("-gap")}
     problems = []
+    first: dict[tuple[str, str], str] = {}
     for located in acks:
         rec = located.record
+        if (rec.gap, rec.node) in first:
+            problems.append(located.problem(f"a second acknowledgement of {rec.gap} on {rec.node} (the first is "
+                                            f"{first[rec.gap, rec.node]}): one per gap kind and node", "node",
+                                            value=rec.node))
+        first.setdefault((rec.gap, rec.node), rec.id)
         if rec.gap not in kinds:
             problems.append(located.problem(f"unknown gap kind; the project's are {', '.join(sorted(kinds))}",
                                             "gap", value=rec.gap))
