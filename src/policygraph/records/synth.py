@@ -279,7 +279,8 @@ class _Writer:
         for key, value in fields:
             if value is not None:
                 out.append(f"    {key}: {value}\n")
-        out.append("    evidence:\n")
+        if evidence:  # (an acknowledgement may have none)
+            out.append("    evidence:\n")
         for ev in evidence:
             out.append(f"      - {ev}\n")
         self.counts[rtype] += 1
@@ -783,6 +784,13 @@ class _Area:
             records.append(("progress-2017", f"ann-{base}-{self.tag['progress-2017']}", "Announcement", [
                 ("kpi", kid), ("document", self.did("progress-2017")), ("when", "2018-03"), ("text", q(announced)),
             ], [_ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number} 次回の把握時期と今後の方針", announced)]))
+            # a curator's acknowledgements: of the passed announcement (expired by now), and of a gap the KPI
+            # does not have (it has a target: dangling)
+            for suffix, gap, until in (("passed", "next-measurement-passed-gap", "2018-06-30"),
+                                       ("stale", "kpi-no-target-gap", "2099-12-31")):
+                records.append(("progress-2017", f"ack-{base}-{suffix}", "Acknowledgement", [
+                    ("gap", gap), ("node", kid), ("reason", q("確報値の公表を待つ")), ("by", q("synth curator")),
+                    ("until", until)], []))
         for key, rid_, rtype, fields, evidence in records:
             self.record(key, rid_, rtype, fields, evidence)
 
