@@ -57,7 +57,8 @@ def test_the_catalogue_is_complete(project):
         "directive-no-kpi-gap", "item-no-kpi-gap", "kpi-no-target-gap", "kpi-no-observation-gap",
         "kpi-no-body-gap", "deadline-no-observation-gap", "target-not-met-gap", "preliminary-only-gap",
         "source-disagreement-gap", "guideline-empty-box-gap", "projection-as-observation-gap",
-        "grade-disagreement-gap", "next-measurement-passed-gap"}
+        "grade-disagreement-gap", "next-measurement-passed-gap", "acknowledgement-expired-gap",
+        "acknowledgement-dangling-gap"}
     assert {p.name for p in FIXTURES.iterdir() if p.is_dir()} == names, "every gap query needs its fixtures"
 
 
@@ -147,7 +148,7 @@ def test_cli_gaps_csv_and_fail_on_gaps(runner):
     assert result.exit_code == 1
     assert result.stdout.startswith("\ufeff")  # a byte-order mark, for spreadsheets
     header, *lines = result.stdout.removeprefix("\ufeff").splitlines()
-    assert header == "kind,title,node,label,document,quote,locator,file,line"
+    assert header == "kind,title,node,label,document,quote,locator,file,line,acknowledged,ackReason,ackBy,ackUntil"
     assert any(line.startswith("kpi-no-observation-gap,") for line in lines)
     # record ids, as in the workbook and the web app's /gaps.csv (not full IRIs)
     assert "https://w3id.org/policygraph/id/" not in result.stdout

@@ -94,7 +94,8 @@ def test_hostile_parameter_value_is_harmless_on_a_remote_store(remote_engine, en
 def test_queries_return_rows_on_the_corpus(engines, project):
     """The comparison above is not vacuous: report queries have rows on the real corpus."""
     lib = QueryLibrary(project.query_dirs)
-    for name in ("kpi-status", "kpi-history", "coverage-matrix", "body-workload", "trace"):
+    for name in ("kpi-status", "kpi-history", "coverage-matrix", "body-workload", "trace", "acknowledgements",
+                 "acknowledgement-expired-gap", "next-measurement-passed-gap"):
         query = lib.get(name)
         assert engines[1].run(query, **{p: SAMPLE[p] for p in query.params}), name
 

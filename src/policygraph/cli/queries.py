@@ -198,7 +198,10 @@ def gaps(
     """Run every gap query (queries/*-gap.rq) and report the gaps grouped by kind, with quotes.
 
     Each row names the node (label and id), the document and the verbatim source quote that shows
-    the gap. With --fail-on-gaps the exit code is 1 when any row is found.
+    the gap, and the curator's acknowledgement of it, if any (record kind Acknowledgement: reason, by
+    whom, until when). With --fail-on-gaps the exit code is 1 when any row is found that no unexpired
+    acknowledgement covers (as of the attainment date, --as-of); an expired or dangling acknowledgement
+    is itself a gap row (acknowledgement-expired-gap, acknowledgement-dangling-gap).
 
     Example: policygraph gaps --format json --fail-on-gaps
     """
@@ -218,7 +221,7 @@ def gaps(
         typer.echo(json.dumps({**report_dict, "engine": graph.name}, ensure_ascii=False, indent=2))
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
         from policygraph.views.tables import delimited_blocks
-        columns = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
+        from policygraph.query.gaps import COLUMNS as columns
         plain = [{c: v for c, v in r.as_dict().items() if c in columns} for r in _shown(rows, fmt, limit)]
         for row in plain:
             row["node"] = record_id(row["node"])  # ids, as in the workbook and the web app's /gaps.csv
@@ -240,21 +243,39 @@ def gaps(
             table.add_column("node", overflow="fold", max_width=40)
             table.add_column("文書 document", overflow="fold", max_width=30)
             table.add_column("引用 quote", overflow="fold")
+            if any(r.ack_until for r in found):
+                table.add_column("承認 acknowledged", overflow="fold", max_width=36)
             for r in found[:left]:
                 node_id = r.node.rsplit("/", 1)[-1]
                 where_text = f" [{r.file[:3]}:{r.line or '?'} {r.locator}]" if r.file else ""
                 table.add_row(Text.assemble(printable(r.label), "\n", (printable(node_id), "dim")),
                               Text(printable(r.document)),
                               Text.assemble(printable(f"「{r.quote}」"), (printable(where_text), "dim"))
-                              if r.quote else Text(""))
+                              if r.quote else Text(""),
+                              *([_acknowledgement(r)] if any(x.ack_until for x in found) else []))
             out.print(table)
             left -= min(left, len(found))
         _more(len(_shown(rows, fmt, limit)), len(rows))
         console(stderr=True).print(f"(graph: {graph.where}; engine: {graph.name})", style="dim")
-    if fail_on_gaps and rows:
-        found = ", ".join(f"{name} ({len(r)})" for name, r in by_kind.items() if r)
-        typer.echo(f"policygraph: --fail-on-gaps: {len(rows)} gaps found: {found}", err=True)
+    open_rows = report.open_rows()  # an unexpired acknowledgement keeps its gap out of --fail-on-gaps
+    if fail_on_gaps and open_rows:
+        counts: dict[str, int] = {}
+        for r in open_rows:
+            counts[r.kind] = counts.get(r.kind, 0) + 1
+        found = ", ".join(f"{name} ({n})" for name, n in counts.items())
+        acknowledged = len(rows) - len(open_rows)
+        typer.echo(f"policygraph: --fail-on-gaps: {len(open_rows)} gaps found: {found}"
+                   + (f" ({acknowledged} acknowledged, not counted)" if acknowledged else ""), err=True)
         raise typer.Exit(EXIT_VIOLATIONS)
+
+
+def _acknowledgement(row) -> Text:
+    """The acknowledgement cell of a gap table: until when, why, by whom (expired says so)."""
+    if not row.ack_until:
+        return Text("")
+    state = f"承認 until {row.ack_until}" if row.acknowledged else f"期限切れ expired {row.ack_until}"
+    return Text.assemble((printable(state), "bold" if row.acknowledged else "red"), "\n",
+                         printable(row.ack_reason), "\n", (printable(f"— {row.ack_by}"), "dim"))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,7 @@
 """Build the RDF graph: ontology + records → one rdflib Graph."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -48,7 +49,8 @@ PRECISIONS = {"day": PG["precision-day"], "month": PG["precision-month"], "fisca
 #: Record type → ontology class. The names agree except Placeholder, whose class says what it records.
 CLASSES = {name: PG[name] for name in (
     "SourceText", "Body", "PolicyDocument", "Directive", "ReformItem", "ScheduleStep", "ProgressReport",
-    "Measure", "KPI", "Baseline", "Target", "Observation", "Projection", "Assessment", "BudgetLine")}
+    "Measure", "KPI", "Baseline", "Target", "Observation", "Projection", "Assessment", "BudgetLine",
+    "Announcement", "Acknowledgement")}
 CLASSES["Placeholder"] = PG.EmptyPlaceholder
 
 
@@ -115,6 +117,7 @@ class _Builder:
         self.grades = {key: notations(ontology, scheme) for key, scheme in GRADE_SCHEMES.items()}
         self.problems: list[Problem] = []
         self.fiscal_years: set[int] = set()
+        self.announcements = latest_announcements(corpus)
 
     # small helpers ---------------------------------------------------------------
     def add(self, s, p, o):
@@ -333,11 +336,12 @@ class _Builder:
         if rec.replaced_by:
             self.g.add((node, PG.replacedBy, iri(rec.replaced_by)))
         self.add(node, PG.renamedFrom, self.lit(rec.renamed_from))
-        if rec.next_measurement is not None:
-            self.g.add((node, PG.nextMeasurement, Literal(rec.next_measurement.end, datatype=XSD.date)))
-        self.add(node, PG.nextMeasurementText, self.lit(rec.next_measurement_text))
-        if rec.next_measurement_document:
-            self.g.add((node, PG.nextMeasurementIn, iri(rec.next_measurement_document)))
+        winner = self.announcements.get(rec.id)
+        if winner is not None:  # the latest edition's announcement is the KPI's next measurement
+            self.g.add((node, PG.nextMeasurement, Literal(winner.when.end, datatype=XSD.date)))
+            self.g.add((node, PG.nextMeasurementText, Literal(winner.text)))
+            self.g.add((node, PG.nextMeasurementIn, iri(winner.document)))
+            self.g.add((node, PG.latestAnnouncement, iri(winner.id)))
         for edition in rec.editions:
             ed = iri(f"{rec.id}/edition/{edition.document}")
             self.g.add((node, PG.hasEdition, ed))
@@ -401,6 +405,23 @@ class _Builder:
         self.add(node, PG.dateText, self.lit(rec.date_text))
         self.g.add((node, PG.statusText, Literal(rec.kind)))
 
+    def _Announcement(self, rec, node):
+        kpi = self.corpus.get(rec.kpi)
+        self.g.add((iri(rec.kpi), PG.hasAnnouncement, node))
+        self.label(node, f"{kpi.label.ja} 次回の把握時期 {rec.text}", f"Next measurement of {kpi.label.en}: {rec.when}")
+        self.g.add((node, PG.reportedIn, iri(rec.document)))
+        self.g.add((node, PG.nextMeasurement, Literal(rec.when.end, datatype=XSD.date)))
+        self.g.add((node, PG.nextMeasurementText, Literal(rec.text)))
+
+    def _Acknowledgement(self, rec, node):
+        self.label(node, f"{rec.gap} の承認 {rec.node}（{rec.until.isoformat()}まで）",
+                   f"Acknowledged {rec.gap} on {rec.node} (until {rec.until.isoformat()})")
+        self.g.add((node, PG.acknowledgesGap, Literal(rec.gap)))
+        self.g.add((node, PG.acknowledges, iri(rec.node)))
+        self.g.add((node, PG.reason, Literal(rec.reason)))
+        self.g.add((node, PG.acknowledgedBy, Literal(rec.by)))
+        self.g.add((node, PG.acknowledgedUntil, Literal(rec.until, datatype=XSD.date)))
+
     def _Assessment(self, rec: Assessment, node):
         kpi = self.corpus.get(rec.kpi)
         doc = self.corpus.get(rec.document)
@@ -419,6 +440,17 @@ class _Builder:
                 f"grade not in the {scheme} legend ({', '.join(self.grades[scheme])})", "grade", value=rec.grade))
         else:
             self.g.add((node, PG.grade, self.grades[scheme][rec.grade]))
+
+
+def latest_announcements(corpus: Corpus) -> dict:
+    """Each announced KPI's winning 次回の把握時期: the announcement of the latest-issued document (by the
+    last day it can have been issued); on a tie, the later announced day."""
+    best: dict = {}
+    for ann in corpus.of_type("Announcement"):
+        key = (corpus.get(ann.document).issued_by or dt.date.min, ann.when.end)
+        if ann.kpi not in best or key > best[ann.kpi][0]:
+            best[ann.kpi] = (key, ann)
+    return {kpi: ann for kpi, (_key, ann) in best.items()}
 
 
 def build_triples(corpus: Corpus, ontology: Graph) -> TripleList:

@@ -20,6 +20,12 @@ from policygraph.query.sparql import NamedQuery, QueryLibrary
 from policygraph.store.engines import Engine, TextQuery
 
 GAP_SUFFIX = "-gap"
+#: The gap kind of acknowledgements whose gap no longer fires: its query lists every acknowledgement,
+#: run_gaps keeps those whose gap kind found no row on their node.
+DANGLING = "acknowledgement-dangling-gap"
+#: Columns of a gap row in tables, CSV and the workbook (the acknowledgement's beside the gap's).
+COLUMNS = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line",
+           "acknowledged", "ackReason", "ackBy", "ackUntil"]
 
 
 @dataclass
@@ -34,13 +40,19 @@ class GapRow:
     file: str = ""
     line: int | None = None
     row: dict = field(default_factory=dict)  # the raw query row, RDF terms
+    #: The curator's acknowledgement of this gap, if any (an unexpired one keeps it out of --fail-on-gaps).
+    acknowledged: bool = False
+    ack_reason: str = ""
+    ack_by: str = ""
+    ack_until: str = ""
 
     def as_dict(self) -> dict:
         from policygraph.graph.terms import plain as _py
         return {"kind": self.kind, "title": self.title, "node": self.node, "label": self.label,
                 "document": self.document, "quote": self.quote, "locator": self.locator, "file": self.file,
-                "line": self.line, "details": {k: _py(v) for k, v in self.row.items()
-                                               if k not in ("node", "label") and v is not None}}
+                "line": self.line, "acknowledged": self.acknowledged, "ackReason": self.ack_reason,
+                "ackBy": self.ack_by, "ackUntil": self.ack_until,
+                "details": {k: _py(v) for k, v in self.row.items() if k not in ("node", "label") and v is not None}}
 
 
 def gap_queries(library: QueryLibrary) -> list[NamedQuery]:
@@ -59,19 +71,29 @@ def first_excerpts(engine: Engine, library: QueryLibrary, nodes) -> dict[URIRef,
 
 
 def run_gaps(engine: Engine, library: QueryLibrary) -> list[GapRow]:
-    """Run every gap query and return its rows, grouped by kind in name order, each with its quote."""
+    """Run every gap query and return its rows, grouped by kind in name order, each with its quote and
+    the acknowledgement of it, if any (acknowledgements.rq; expired as of the attainment date)."""
     found = [(query, row) for query in gap_queries(library) for row in engine.run(query)]
+    fired = {(query.name, str(row.get("node"))) for query, row in found if query.name != DANGLING}
+    found = [(query, row) for query, row in found if query.name != DANGLING
+             or (str(row.get("gap")), str(row.get("acknowledged"))) not in fired]
+    acks = {}
+    if "acknowledgements" in library.names():
+        acks = {(str(r["gap"]), str(r["node"])): r for r in engine.run(library.get("acknowledgements"))}
     quotes = first_excerpts(engine, library, (row.get("quoted") or row.get("node") for _, row in found))
     out: list[GapRow] = []
     for query, row in found:
         node = row.get("node")
         ev = quotes.get(row.get("quoted") or node) or {}
         document = row.get("documentLabel") or ev.get("sourceLabel") or ""
+        ack = acks.get((query.name, str(node)))
+        expired = bool(ack and ack.get("asOf") is not None and str(ack["until"]) < str(ack["asOf"]))
         out.append(GapRow(
             kind=query.name, title=query.title, node=str(node), label=str(row.get("label") or node),
             document=str(document), quote=str(ev.get("quote") or ""), locator=str(ev.get("locator") or ""),
             file=str(ev.get("file") or ""), line=int(ev["line"]) if ev.get("line") is not None else None,
-            row=row))
+            row=row, acknowledged=bool(ack) and not expired, ack_reason=str(ack["reason"]) if ack else "",
+            ack_by=str(ack["by"]) if ack else "", ack_until=str(ack["until"]) if ack else ""))
     return out
 
 
@@ -96,9 +118,13 @@ class GapReport:
         found = group(self.rows)
         return {q.name: found.get(q.name, []) for q in self.kinds}
 
+    def open_rows(self) -> list[GapRow]:
+        """The rows --fail-on-gaps counts: every row not covered by an unexpired acknowledgement."""
+        return [r for r in self.rows if not r.acknowledged]
+
     def as_dict(self) -> dict:
         by_kind = self.by_kind()
-        return {"as_of": self.as_of, "total": len(self.rows),
+        return {"as_of": self.as_of, "total": len(self.rows), "acknowledged": len(self.rows) - len(self.open_rows()),
                 "gaps": [{"kind": q.name, "title": q.title, "description": q.description,
                           "count": len(by_kind[q.name]), "rows": [r.as_dict() for r in by_kind[q.name]]}
                          for q in self.kinds]}

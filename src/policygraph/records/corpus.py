@@ -118,6 +118,7 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_text(corpus)
         problems += _check_printed_dates(corpus)
         problems += _check_announcements(corpus)
+        problems += _check_acknowledgements(corpus)
         problems += _check_dates_in_text(corpus)
         problems += _check_readings(corpus)
     if problems:  # a source that cannot be read is an input error (exit 2), like malformed YAML
@@ -232,35 +233,58 @@ def _check_dates_in_text(corpus: Corpus) -> list[Problem]:
 
 #: An evidence locator that quotes an announced next measurement (次回の把握時期, 把握時期).
 ANNOUNCEMENT = "次回の把握時期"
+#: A printed announcement, in normalized text: a month or a year's end, then 把握/公表/集計 (2018年3月頃に公表,
+#: 翌年度末に把握, 2017年度末に集計), or 把握時期は and a month.
+ANNOUNCED = re.compile(r"(?:\d{4}年\d{1,2}月|\d{4}年度末|翌年度末)(?:頃)?に?(?:把握|公表|集計)|把握時期は\d{4}年\d{1,2}月")
 
 
 def _check_announcements(corpus: Corpus) -> list[Problem]:
-    """A KPI (not replaced) with an announcement quoted (an evidence whose locator names 次回の把握時期) records it
-    (next_measurement), and from the latest document that announces one: a newer edition's
-    announcement replaces an older one's."""
+    """A KPI (not replaced) whose evidence quotes an announcement (locator naming 次回の把握時期, quote printing
+    one) has an Announcement record from the document holding that source: every edition's announcement is
+    recorded, not only the latest (the graph derives the latest)."""
+    announced = {(a.kpi, a.document) for a in corpus.of_type("Announcement")}
     problems = []
     for located in corpus.records.values():
         rec = located.record
         if rec.type != "KPI" or rec.replaced_by:  # a replaced KPI is no longer measured
             continue
-        sources = {corpus.evidence_source(located, i) for i, ev in enumerate(rec.evidence)
-                   if ANNOUNCEMENT in ev.locator}
-        if not sources:
-            continue
-        docs = [corpus.get(d) for d in rec.documents if d in corpus.records
-                and set(getattr(corpus.get(d), "source_texts", [])) & sources]
-        if rec.next_measurement is None:
-            problems.append(located.problem(
-                f"an announced next measurement is quoted ({ANNOUNCEMENT}) but not recorded: write next_measurement, "
-                "next_measurement_text and next_measurement_document", "next_measurement"))
-            continue
-        dated = [d for d in docs if d.issued_by is not None]
-        if dated:
-            latest = max(dated, key=lambda d: d.issued_by)
-            if rec.next_measurement_document != latest.id:
+        for i, ev in enumerate(rec.evidence):
+            if ANNOUNCEMENT not in ev.locator or not ANNOUNCED.search(normalize(ev.quote)):
+                continue
+            source = corpus.evidence_source(located, i)
+            docs = [d for d in rec.documents if d in corpus.records
+                    and source in getattr(corpus.get(d), "source_texts", [])]
+            missing = [d for d in docs if (rec.id, d) not in announced]
+            if missing:
                 problems.append(located.problem(
-                    f"the latest announcement is {latest.id}'s: a newer edition's next measurement replaces an older "
-                    "one's", "next_measurement_document", value=rec.next_measurement_document))
+                    f"an announced next measurement is quoted ({ANNOUNCEMENT}) but not recorded: add an "
+                    f"Announcement record (kpi: {rec.id}, document: {missing[0]}, when, text, evidence)",
+                    "evidence", i, "quote", value=ev.quote))
+    return problems
+
+
+def _check_acknowledgements(corpus: Corpus) -> list[Problem]:
+    """An acknowledgement names a gap kind the project has (a *-gap query) and a record that exists, once
+    per gap kind and node."""
+    from policygraph.query.sparql import QueryLibrary
+    acks = [corpus.records[a.id] for a in corpus.of_type("Acknowledgement")]
+    if not acks:
+        return []
+    kinds = {n for n in QueryLibrary(corpus.project.query_dirs).names() if n.endswith("-gap")}
+    problems = []
+    first: dict[tuple[str, str], str] = {}
+    for located in acks:
+        rec = located.record
+        if (rec.gap, rec.node) in first:
+            problems.append(located.problem(f"a second acknowledgement of {rec.gap} on {rec.node} (the first is "
+                                            f"{first[rec.gap, rec.node]}): one per gap kind and node", "node",
+                                            value=rec.node))
+        first.setdefault((rec.gap, rec.node), rec.id)
+        if rec.gap not in kinds:
+            problems.append(located.problem(f"unknown gap kind; the project's are {', '.join(sorted(kinds))}",
+                                            "gap", value=rec.gap))
+        if rec.node not in corpus.records:
+            problems.append(located.problem("unknown id: the node must be a record's id", "node", value=rec.node))
     return problems
 
 

@@ -6,6 +6,7 @@ cross-references by id, and evidence: source text, locator and verbatim quote.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -245,11 +246,6 @@ class KPI(EvidencedRecord):
     replaced_by: RecordId | None = Field(None, description="The KPI a later edition measures instead.")
     renamed_from: NonEmpty | None = Field(None, description="The KPI's earlier name, as printed "
                                                             "(資産老朽化比率 → 有形固定資産減価償却率).")
-    next_measurement: WhenField | None = Field(
-        None, description="When the source says the next value is known (2017年度の実績は2017年10月に把握 → "
-                          "2017-10; 確報値は2018年３月頃に公表 → 2018-03).")
-    next_measurement_text: NonEmpty | None = None
-    next_measurement_document: RecordId | None = None
 
     @model_validator(mode="after")
     def _one_edition_per_document(self):
@@ -347,6 +343,49 @@ class Projection(_Statement):
         None, description="When the estimate was made, where printed (2016年度末時点 → 2017-03-31).")
 
 
+class Announcement(EvidencedRecord):
+    """One 次回の把握時期 a document prints for a KPI: when the next value is to be known. Every printed
+    announcement is recorded, each with its document; the latest edition's is the KPI's next measurement."""
+
+    type: Literal["Announcement"]
+    kpi: RecordId
+    document: RecordId
+    when: WhenField = Field(description="When the source says the next value is known (2017年度の実績は2017年10月に把握 → "
+                                        "2017-10; 確報値は2018年３月頃に公表 → 2018-03; 翌年度末に把握 → its day).")
+    text: NonEmpty = Field(description="The announcement as printed.")
+
+
+def _strict_date(value):
+    """A day written YYYY-MM-DD (YAML reads it as a date); nothing else is taken for one."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("not a date (YYYY-MM-DD)")
+
+
+#: A date written YYYY-MM-DD and nothing else (no number read as a timestamp, no month).
+StrictDate = Annotated[dt.date, BeforeValidator(_strict_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class Acknowledgement(EvidencedRecord):
+    """A curator's acceptance of one gap: which gap kind on which node, why, by whom, until when. Kept out
+    of `gaps --fail-on-gaps` until `until` (as of the attainment date); expired, or left on a gap that
+    no longer fires, it is itself reported (acknowledgement-expired-gap, acknowledgement-dangling-gap)."""
+
+    type: Literal["Acknowledgement"]
+    gap: RecordId = Field(description="The gap kind: a *-gap query's name (kpi-no-observation-gap).")
+    node: RecordId = Field(description="Id of the record the gap row names.")
+    reason: NonEmpty = Field(description="Why the gap is accepted.")
+    by: NonEmpty = Field(description="Who accepts it (a name or a role).")
+    until: StrictDate = Field(description="The last day the acceptance holds (YYYY-MM-DD).")
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="Where the reason is stated in a source: its quote (optional otherwise).")
+
+
 class Assessment(EvidencedRecord):
     type: Literal["Assessment"]
     kpi: RecordId
@@ -359,7 +398,8 @@ class Assessment(EvidencedRecord):
 MODELS: dict[str, type[Record]] = {
     m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in (SourceText, Body, PolicyDocument, Directive, ReformItem, ScheduleStep, ProgressReport,
-              Measure, KPI, Baseline, Target, Observation, Projection, Assessment, Placeholder, BudgetLine)
+              Measure, KPI, Baseline, Target, Observation, Projection, Assessment, Placeholder, BudgetLine,
+              Announcement, Acknowledgement)
 }
 
 #: For each type, the fields that hold references and the types they may point to.
@@ -374,13 +414,14 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
                        "responsible": ("Body",)},
     "Measure": {"document": ("PolicyDocument",), "implements": ("ReformItem", "Directive"), "responsible": ("Body",)},
     "KPI": {"reform_items": ("ReformItem",), "documents": ("PolicyDocument",), "responsible": ("Body",),
-            "sub_indicator_of": ("KPI",), "replaced_by": ("KPI",), "next_measurement_document": ("PolicyDocument",)},
+            "sub_indicator_of": ("KPI",), "replaced_by": ("KPI",)},
     "Baseline": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
     "Target": {"kpi": ("KPI",), "document": ("PolicyDocument",), "relative_to": ("Baseline",),
                "reduction_from": ("Baseline",)},
     "Observation": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
     "Projection": {"kpi": ("KPI",), "document": ("PolicyDocument",), "reduction_from": ("Baseline",)},
     "Assessment": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
+    "Announcement": {"kpi": ("KPI",), "document": ("PolicyDocument",)},
     "Placeholder": {"of": ("Directive",), "document": ("PolicyDocument",)},
     "BudgetLine": {"document": ("PolicyDocument",)},
 }

@@ -279,7 +279,8 @@ class _Writer:
         for key, value in fields:
             if value is not None:
                 out.append(f"    {key}: {value}\n")
-        out.append("    evidence:\n")
+        if evidence:  # (an acknowledgement may have none)
+            out.append("    evidence:\n")
         for ev in evidence:
             out.append(f"      - {ev}\n")
         self.counts[rtype] += 1
@@ -774,14 +775,22 @@ class _Area:
             ("label", label(ja, en)), ("tier", num(tier)), ("number", q(number)), ("reform_items", ids([rid])),
             ("documents", ids([self.did(key) for key in documents])),
             ("responsible", ids(responsible) if responsible else None),
-            ("next_measurement", "2018-03" if announced else None),
-            ("next_measurement_text", q(announced) if announced else None),
-            ("next_measurement_document", self.did("progress-2017") if announced else None),
         ], [_ev(f"改革項目{item_number} KPI {tier_ja} {number}", f"{tier_ja} {number} {ja}"),
             _ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number}", f"{tier_ja} {number} {ja}",
                 self.src("progress-2017"))]
             + ([_ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number} 次回の把握時期と今後の方針", announced,
                     self.src("progress-2017"))] if announced else []))
+        if announced:  # the announcement itself, a record of its own (the latest edition's wins)
+            records.append(("progress-2017", f"ann-{base}-{self.tag['progress-2017']}", "Announcement", [
+                ("kpi", kid), ("document", self.did("progress-2017")), ("when", "2018-03"), ("text", q(announced)),
+            ], [_ev(f"改革項目{item_number} KPIの状況 {tier_ja} {number} 次回の把握時期と今後の方針", announced)]))
+            # a curator's acknowledgements: of the passed announcement (expired by now), and of a gap the KPI
+            # does not have (it has a target: dangling)
+            for suffix, gap, until in (("passed", "next-measurement-passed-gap", "2018-06-30"),
+                                       ("stale", "kpi-no-target-gap", "2099-12-31")):
+                records.append(("progress-2017", f"ack-{base}-{suffix}", "Acknowledgement", [
+                    ("gap", gap), ("node", kid), ("reason", q("確報値の公表を待つ")), ("by", q("synth curator")),
+                    ("until", until)], []))
         for key, rid_, rtype, fields, evidence in records:
             self.record(key, rid_, rtype, fields, evidence)
 

@@ -274,8 +274,8 @@ def gap_table(engine, folders: list[Path]) -> tuple[Table, list[dict]]:
     from policygraph.graph.namespaces import record_id
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
+    from policygraph.query.gaps import COLUMNS as columns
     report = gap_report(engine, QueryLibrary(folders))
-    columns = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
     rows = []
     for r in report.rows:
         row = {c: v for c, v in r.as_dict().items() if c in columns}

@@ -30,11 +30,13 @@ from policygraph.controls import printable, spreadsheet_safe
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.graph.namespaces import PG
 from policygraph.output import write_atomically
+from policygraph.query.gaps import COLUMNS as GAPS_COLUMNS
 from policygraph.views import records
 from policygraph.views.viz_model import _HIDDEN_PROPS, RecordGraph, is_record, pick_labels, record_id
 
 DEFAULT_FILES = {"graphml": "policygraph.graphml", "csv": "kpis.csv", "xlsx": "policygraph.xlsx"}
-GAP_COLUMNS = ["kind", "title", "node", "label", "document", "quote", "locator", "file", "line"]
+#: Gap sheet columns: the gap's, then the acknowledgement's (acknowledged, ackReason, ackBy, ackUntil).
+GAP_COLUMNS = GAPS_COLUMNS
 
 KPI_COLUMNS = ["kpi_id", "kpi_label_ja", "kpi_label_en", "tier", "attainment", "responsible", "kind",
                "statement_id", "value", "unit", "value_text", "derived", "date", "date_text", "status",
