@@ -66,7 +66,7 @@ def test_a_mistyped_trace_target_suggests_ids_in_plain_words(runner):
     """Defect: messages said `field TARGET` (typer's argument name) and offered nothing close."""
     result = runner.invoke(app, ["trace", "dir-honebuto-2017-clod"])
     assert result.exit_code == 2
-    assert ("the directive or document to trace: no directive or document matches 'dir-honebuto-2017-clod' "
+    assert ("the node to trace from: no node to trace from matches 'dir-honebuto-2017-clod' "
             "(by id, label or alias); did you mean dir-honebuto-2017-cloud") in result.stderr
     assert "TARGET" not in result.stderr and "field" not in result.stderr
 

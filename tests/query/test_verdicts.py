@@ -145,9 +145,9 @@ def test_the_undated_standard_spec_value_is_typed_as_inferred(graph, statuses):
 def test_the_xlsx_kpi_sheet_carries_the_basis(runner, tmp_path):
     from openpyxl import load_workbook
     out = tmp_path / "audit.xlsx"
-    result = runner.invoke(app, ["export", "--format", "xlsx", "-o", str(out)])
+    result = runner.invoke(app, ["export", "--format", "xlsx", "--lang", "en", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    sheet = load_workbook(out)["KPI status"]
+    sheet = load_workbook(out)["KPI status"]  # the English sheet name (--lang en)
     header = [c.value for c in sheet[1]]
     assert {"rule", "evidenceAgeDays", "progressShare", "elapsedShare", "projection", "parts"} <= set(header)
     rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]

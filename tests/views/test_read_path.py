@@ -148,7 +148,7 @@ def test_pages_never_read_the_whole_graph(corpus, guard):
 
 def test_views_and_exports_never_read_the_whole_graph(store_dir, tmp_path, guard):
     runner = StoreRunner(store_dir)
-    for args in (["viz", "graph"], ["viz", "graph", "--status", "off_track", "--body", "総務省"],
+    for args in (["viz", "graph"], ["viz", "graph", "--status", "unverified", "--body", "総務省"],
                  ["viz", "gaps"], ["viz", "trace", "未来投資戦略2017"],
                  ["export", "--format", "csv"], ["export", "--format", "graphml"], ["export", "--format", "xlsx"]):
         out = tmp_path / f"{'-'.join(args)}.out"
@@ -189,7 +189,7 @@ def test_trace_pages_are_identical(side):
         assert new == old, target
 
 
-@pytest.mark.parametrize("selection", [Selection(frozenset({"KPI"})), Selection(status="off_track"),
+@pytest.mark.parametrize("selection", [Selection(frozenset({"KPI"})), Selection(status="unverified"),
                                        Selection(frozenset({"Directive", "ReformItem"})), Selection()])
 def test_graph_and_gap_views_are_identical(corpus, selection):
     index = records.index(corpus.engine, corpus.library)

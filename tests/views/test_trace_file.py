@@ -111,7 +111,7 @@ def test_panel_links_open_embedded_records_or_are_plain_text(browser, trace_out)
 
 def test_kpis_are_marked_by_attainment(browser, graph, project, tmp_path):
     statuses = {"kpi-cloud-municipalities": "achieved", "kpi-15-spending-efficiency": "no_data",
-                "kpi-local-system-operating-cost": "off_track"}
+                "kpi-local-system-operating-cost": "missed"}
     g = with_attainment(graph, statuses)
     engine = RdflibEngine(g)
     library = QueryLibrary(project.query_dirs)
@@ -125,7 +125,7 @@ def test_kpis_are_marked_by_attainment(browser, graph, project, tmp_path):
     drawn = page.evaluate("ids => pgexplore.nodes.get(ids).map(n => [n.id, n.color.border, n.borderWidth])", list(statuses))
     assert {i: (c, w) for i, c, w in drawn} == {k: (ATTAINMENT_STYLE[s][0], 4) for k, s in statuses.items()}
     # the status filter keeps the KPIs of that status (and what is not a KPI)
-    page.select_option("#pg-status", "off_track")
+    page.select_option("#pg-status", "missed")
     kpis = page.evaluate("() => pgexplore.view.get().filter(n => n.cls === 'KPI').map(n => n.id)")
     assert kpis == ["kpi-local-system-operating-cost"]
 
