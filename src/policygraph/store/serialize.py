@@ -60,7 +60,7 @@ def _canonical_blank_lines(lines: list[bytes]) -> list[bytes]:
     from rdflib.compare import to_canonical_graph
     canonical = to_canonical_graph(Graph().parse(data=b"\n".join(lines).decode("utf-8"), format="nt"))
     out = canonical.serialize(format="nt", encoding="utf-8")
-    return [line for line in out.split(b"\n") if line.strip()]
+    return sorted(line for line in out.split(b"\n") if line.strip())  # the serialiser's order follows hashing
 
 
 def _split(nt: bytes) -> Iterator[tuple[str, str, str]]:
