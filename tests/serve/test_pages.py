@@ -81,7 +81,7 @@ def test_trace_page_is_the_viz_trace_view(client):
 
 def test_kpi_board_has_status_and_sparklines(client):
     text = client.get("/kpis").text
-    assert 'class="pg-table pg-sortable" id="pg-kpis"' in text
+    assert 'class="pg-table" id="pg-kpis"' in text and 'href="/kpis?_sort=label" class="pg-sort"' in text
     assert "pg-status-achieved" in text and "<polyline" in text
     assert f'href="/id/{KPI}"' in text
 
@@ -110,7 +110,8 @@ def test_every_table_downloads_as_csv_and_xlsx(client, path, sheet):
     assert book.sheetnames == ["目次", tab] and book.active.title == tab
     assert book["目次"]["B2"].value == sheet  # the full name, when the tab is shortened
     assert book[tab].max_row == len(csv_text.splitlines()) or book[tab].max_row > 1
-    assert isinstance(client.get(path + ".json").json(), list)
+    assert isinstance(client.get(path + ".json", params={"_shape": "array"}).json(), list)
+    assert set(client.get(path + ".json").json()) >= {"rows", "columns", "truncated", "next", "next_url", "count"}
     assert client.get(path + ".exe").status_code in (400, 404)  # no such format (a trace: no such target)
 
 

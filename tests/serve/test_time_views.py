@@ -29,7 +29,7 @@ def test_serving_as_published_by_a_date_answers_as_of_that_date(project, store_d
     folder = snapshot_store(project, str(store_dir), None, "2017-01-31")
     try:
         with make_client(project, folder) as c:
-            rows = c.get("/queries/kpi-status.json").json()
+            rows = c.get("/queries/kpi-status.json?_shape=array").json()
             rows = rows if isinstance(rows, list) else rows["rows"]
             window = next(r for r in rows if str(r["kpi"]).endswith("kpi-11-window-outsourcing"))
             assert (int(window["latestValue"]), window["asOf"]) == (278, "2017-01-31")

@@ -36,7 +36,7 @@ from policygraph import __version__
 from policygraph.errors import PolicygraphError
 from policygraph.project import Project
 from policygraph.query.sparql import RECORD_ID
-from policygraph.serve import pages, protocol
+from policygraph.serve import pages, protocol, sqltables
 from policygraph.views.viz_model import ATTAINMENT_STYLE
 from policygraph.serve.workers import MemoryLimitHit, QueryWorkers, TimeLimitHit, WorkerFailed, WorkersBusy
 
@@ -94,6 +94,10 @@ def create_app(settings: Settings) -> Starlette:
         # cache and /health read the same store.
         with pinned(settings.store_dir) as store_dir:
             state["store_dir"] = store_dir
+            # The tables' SQLite files: beside this generation's store, named by the build they come from.
+            state["tables"] = sqltables.cache_dir(store_dir)
+            info = read_info(store_dir)
+            state["stamp"] = f"{info.built_at}/{info.triples}" if info else str(store_dir)
             # Two pools: ad-hoc SPARQL apart from the pages, so a client running queries into the time
             # limit (whose workers are ended and started again) never holds up a page.
             # Each has its own threads and a bounded queue.
@@ -215,20 +219,48 @@ def create_app(settings: Settings) -> Starlette:
             from policygraph.query.names import did_you_mean
             raise HTTPException(404, f"no query named {name!r}{did_you_mean(name, library.names())}")
         query = library.get(name)
-        # `_size`, `_next` … (a leading underscore, as Datasette's): the page's, not the query's.
-        params = {k: v for k, v in request.query_params.items() if v != "" and not k.startswith("_")}
-        unknown = set(params) - set(query.params)
-        if unknown:
-            raise HTTPException(400, f"unknown parameter(s) {', '.join(sorted(unknown))} for query {name}; it takes "
-                                     f"{', '.join(query.params) or 'none'}")
-        if fmt:  # the whole result, streamed
-            found = await call(pages.named_rows, library.folders, name, params)
-            return await _table_file(fmt, name, found, title=query.title)
-        offset, size = _paging(request)
-        found = await call(pages.named_page, library.folders, name, params, offset, size)
+        # The query's own parameters bind it (each set of values is a table of its own); other names are
+        # filters on its columns, and `_size`, `_sort` … (a leading underscore, as Datasette's) the page's.
+        params = {k: v for k, v in request.query_params.items() if v != "" and k in query.params}
+        args = (tuple(str(f) for f in library.folders), name, tuple(sorted(params.items())))
         title = " · ".join(t for t in (query.title_ja, query.title) if t) or name
-        return _html(request, "serve-query.html.j2", title=title, query=query, params=params,
-                     result=found, links=_format_links(request, name), pager=_pager(request, found, size))
+        return await serve_table(request, "query", args, fmt, name=name, title=title, reserved=tuple(query.params),
+                                 template="serve-query.html.j2", takes=query.params,
+                                 context={"query": query, "params": params})
+
+    async def materialised(kind: str, args: tuple, project: bool = False):
+        """(path, Meta) of table `kind` with `args`: written once per store generation by a page worker
+        (concurrent first callers share the call; `sqltables.materialise`), then read from its file."""
+        path = state["tables"] / sqltables.file_name(kind, args, state["stamp"])
+        meta = await call(sqltables.materialise, kind, args, str(path),
+                          **({"project": settings.project} if project else {}))
+        return path, meta
+
+    async def serve_table(request: Request, kind: str, args: tuple, fmt: str | None, *, name: str, title: str,
+                          template: str, reserved: tuple = (), takes: dict | None = None, context: dict | None = None,
+                          project: bool = False, page_hook=None) -> Response:
+        """A table of the web app with Datasette's URL conventions (`serve.sqltables`): its HTML page, or
+        `.json` (a page: rows, columns, counts, next, facets; `?_shape=array` every row as a list),
+        `.jsonl`, `.csv` and `.xlsx` (every row the filters keep: no cap)."""
+        path, meta = await materialised(kind, args, project)
+        try:
+            q = sqltables.parse(list(request.query_params.multi_items()), meta, reserved,
+                                default_facets=fmt is None or fmt == "json")
+        except sqltables.BadRequest as exc:
+            message = str(exc)
+            if takes is not None and message.startswith("unknown parameter"):
+                message += (f" for query {name}; it takes {', '.join(takes) or 'no parameter'}, and its columns "
+                            f"filter the rows: {', '.join(meta.columns)}")
+            raise HTTPException(400, message) from None
+        if fmt in ("csv", "jsonl", "xlsx") or (fmt == "json" and request.query_params.get("_shape") == "array"):
+            return await _table_file(fmt, name, path, q, title, call)
+        page = await run_in_threadpool(sqltables.select, path, q, meta)
+        view = _view(request, page, q, meta)
+        if fmt == "json":
+            return JSONResponse(_json_page(request, page, q, view))
+        extra = await page_hook(page) if page_hook else {}
+        return _html(request, template, title=title, result=page, view=view, meta=meta, pager=view["pager"],
+                     links=view["downloads"], **(context or {}), **extra)
 
     # ---------------------------------------------------------------- audit pages
     async def node_page(request: Request) -> Response:
@@ -310,9 +342,10 @@ def create_app(settings: Settings) -> Starlette:
 
     async def trace_page(request: Request) -> Response:
         target, fmt = _split_format(request.path_params["target"])
-        if fmt:
-            found = await call(pages.trace_table, settings.project, target)
-            return await _table_file(fmt, f"trace-{target}", found, title=f"トレース · trace {target}")
+        if fmt:  # the trace's rows, as every table: filters, sort and columns of the URL
+            return await serve_table(request, "trace", (target,), fmt, name=f"trace-{target}",
+                                     title=f"トレース · trace {target}", template="serve-query.html.j2",
+                                     project=True)
         html = await call(pages.trace_page, settings.project, target)
         # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch) in a
         # <meta> tag for the file on disk; served, the same policy goes in the header, with frame-ancestors.
@@ -322,29 +355,20 @@ def create_app(settings: Settings) -> Starlette:
                                            "X-Content-Type-Options": "nosniff"})
 
     async def kpis(request: Request) -> Response:
-        fmt = _table_format(request)
-        # ?status=<value>: the rows whose status column holds it (Datasette's column filter), pages and downloads
-        status = request.query_params.get("status", "")[:200] or None
-        query = f"?{urlencode({'status': status})}" if status else ""
-        if fmt:  # the whole board, streamed
-            board = await call(pages.kpi_rows, library.folders, status)
-            return await _table_file(fmt, "kpi-status" + (f"-{status}" if status else ""), board,
-                                     title="KPI 状況 · KPI status board" + (f" · status = {status}" if status else ""))
-        offset, size = _paging(request)
-        board, lines = await call(pages.kpi_board, library.folders, offset, size, status)
-        return _html(request, "serve-kpis.html.j2", title="KPI 状況 · KPI status board", board=board, lines=lines,
-                     styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}{query}" for f in TABLE_FORMATS},
-                     pager=_pager(request, board, size), status=status)
+        """The KPI board: kpi-status as a table (`?status=missed`, facets, sort, pages, downloads), with a
+        sparkline per KPI of the page."""
+        async def sparklines(page):
+            return {"lines": await call(pages.sparklines, library.folders, [r.get("kpi") for r in page.rows])}
+        return await serve_table(request, "kpis", (tuple(str(f) for f in library.folders),), _table_format(request),
+                                 name="kpi-status", title="KPI 状況 · KPI status board", template="serve-kpis.html.j2",
+                                 context={"styles": ATTAINMENT_STYLE}, page_hook=sparklines)
 
     async def gaps(request: Request) -> Response:
-        fmt = _table_format(request)
-        if fmt:  # the whole report, streamed
-            found, _kinds = await call(pages.gap_table, library.folders)
-            return await _table_file(fmt, "gaps", found, title="欠落 · Coverage gaps")
-        offset, size = _paging(request)
-        found, kinds = await call(pages.gap_page, library.folders, offset, size)
-        return _html(request, "serve-gaps.html.j2", title="欠落 · Coverage gaps", result=found, kinds=kinds,
-                     links={f: f"/gaps.{f}" for f in TABLE_FORMATS}, pager=_pager(request, found, size))
+        path_args = (tuple(str(f) for f in library.folders),)
+        _path, meta = await materialised("gaps", path_args)
+        return await serve_table(request, "gaps", path_args, _table_format(request), name="gaps",
+                                 title="欠落 · Coverage gaps", template="serve-gaps.html.j2",
+                                 context={"kinds": meta.extra.get("kinds", [])})
 
     async def diff_page(request: Request) -> Response:
         a, b = request.query_params.get("a", "")[:200], request.query_params.get("b", "")[:200]
@@ -703,7 +727,8 @@ def _text(status: int, message: str) -> Response:
 
 
 #: The download formats of every table: suffix → media type.
-TABLE_FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+TABLE_FORMATS = {"json": "application/json", "jsonl": "application/x-ndjson; charset=utf-8",
+                 "csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -721,64 +746,131 @@ def _split_format(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def _format_links(request: Request, name: str) -> dict[str, str]:
-    query = f"?{request.url.query}" if request.url.query else ""
-    return {fmt: f"{request.url.path.rsplit('/', 1)[0]}/{name}.{fmt}{query}" for fmt in TABLE_FORMATS}
-
-
-async def _table_file(fmt: str, name: str, table: pages.Table, title: str = "") -> Response:
-    """A table as a download: JSON (a list of objects, as `policygraph query --format json`), CSV (UTF-8
-    with a BOM, for Excel) or an Excel workbook (`views.tables.xlsx_bytes`: dates typed, quotes verbatim,
-    a contents sheet naming the table in full). JSON and CSV are streamed a block of rows at a time; the
-    workbook is built in a thread, not on the event loop. Any size: the page shows a page of rows, the
-    download has them all."""
+async def _table_file(fmt: str, name: str, path: Path, q: sqltables.Query, title: str, call) -> Response:
+    """Every row of a table that the URL's filters keep, in its sort and with its columns, as a download:
+    CSV (UTF-8 with a BOM, for Excel), JSON lines, a JSON array (`.json?_shape=array`, as `policygraph
+    query --format json`), read from the table's file and streamed a block of rows at a time; or an
+    Excel workbook (`views.tables.xlsx_bytes`: dates typed, quotes verbatim), built in a page worker.
+    No row cap: the page shows a page of rows, the download has them all."""
     from starlette.responses import StreamingResponse
-
-    from policygraph.views.tables import Sheet, xlsx_bytes
-    columns, rows = table.columns, table.rows
     headers = {"X-Content-Type-Options": "nosniff"}
     if fmt != "json":
         headers["Content-Disposition"] = f'attachment; filename="{_safe_name(name)}.{fmt}"'
-    if fmt == "json":
-        return StreamingResponse(_json_blocks(rows), media_type=TABLE_FORMATS[fmt], headers=headers)
-    if fmt == "csv":
-        return StreamingResponse(_csv_blocks(columns, rows), media_type=TABLE_FORMATS[fmt], headers=headers)
-    body = await run_in_threadpool(xlsx_bytes, [Sheet(name, columns, rows, table.types, title)])
-    return Response(body, media_type=TABLE_FORMATS[fmt], headers=headers)
+    if fmt == "xlsx":
+        body = await call(sqltables.xlsx, str(path), q, name, title)
+        return Response(body, media_type=TABLE_FORMATS[fmt], headers=headers)
+    blocks = sqltables.stream(path, q)
+    writer = {"csv": _csv_blocks, "jsonl": _jsonl_blocks, "json": _json_blocks}[fmt]
+    meta = sqltables.read_meta(path)
+    # A sync generator: Starlette runs each step in a thread, so no block is read on the event loop.
+    return StreamingResponse(writer(sqltables.shown_columns(meta, q), blocks), media_type=TABLE_FORMATS[fmt],
+                             headers=headers)
 
 
-def _json_blocks(rows: list[dict]):
-    """The rows as one JSON array (as `json.dumps(rows, indent=1)` writes it), a block at a time."""
-    from policygraph.views.tables import json_blocks
-    for text in json_blocks(rows, indent=1):
-        yield text.encode()
+def _json_blocks(_columns: list[str], blocks):
+    """The rows as one JSON array (each row an object, as `policygraph query --format json`)."""
+    first = True
+    yield b"["
+    for rows in blocks:
+        text = ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+        yield (("\n" if first else ",\n") + text).encode()
+        first = False
+    yield b"\n]\n"
 
 
-def _csv_blocks(columns: list[str], rows: list[dict]):
-    from policygraph.views.tables import delimited_blocks
-    yield b"\xef\xbb\xbf"
-    for text in delimited_blocks(columns, rows):  # the BOM above, once
-        yield text.encode()
+def _jsonl_blocks(_columns: list[str], blocks):
+    for rows in blocks:
+        yield "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+def _csv_blocks(columns: list[str], blocks):
+    from policygraph.views.tables import delimited
+    yield delimited(columns, [], bom=True).encode()
+    for rows in blocks:
+        yield delimited(columns, rows).split("\n", 1)[1].encode()
+
+
+def _href(path: str, items: list[tuple[str, str]]) -> str:
+    return f"{path}?{urlencode(items)}" if items else path
+
+
+def _view(request: Request, page: sqltables.Page, q: sqltables.Query, meta: sqltables.Meta) -> dict:
+    """What a table page shows around its rows, as links that keep the rest of the URL: facets (each
+    value toggles its filter), the filters as removable chips, sort links per column, the pager and the
+    downloads (which carry the filters, sort and columns)."""
+    path = request.url.path
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != "_next"]
+
+    def without(*pairs, keys=()):
+        return [(k, v) for k, v in items if (k, v) not in pairs and k not in keys]
+
+    facets = []
+    for col, found in page.facets.items():
+        results = []
+        for r in found["results"]:
+            if r["null"]:
+                pair = (f"{col}__isnull", "1")
+            else:
+                pair = (col, str(r["value"]))
+            url = _href(path, without(pair) if r["selected"] else [*items, pair])
+            results.append({**r, "label": "—" if r["null"] else r["value"], "url": url})
+        facets.append({"name": col, "results": results, "truncated": found["truncated"]})
+    chips = [{"label": f.label, "url": _href(path, without((f.param, f.value)))} for f in q.filters]
+    if q.search:
+        chips.append({"label": f"“{q.search}”", "url": _href(path, without(keys=("_search",)))})
+    sort_urls = {}
+    for c in page.columns:
+        desc = q.sort == c and not q.desc
+        sort_urls[c] = _href(path, [*without(keys=("_sort", "_sort_desc")), ("_sort_desc" if desc else "_sort", c)])
+    shown = len(page.rows)
+    nxt = page.offset + shown if page.offset + shown < page.count else None
+    prev = max(page.offset - q.size, 0) if page.offset > 0 else None
+    pager = {"first": page.offset + 1 if shown else 0, "last": page.offset + shown, "total": page.count,
+             "next": _href(path, [*items, ("_next", str(nxt))]) if nxt is not None else None,
+             "prev": (_href(path, [*items, ("_next", str(prev))]) if prev else _href(path, items))
+             if prev is not None else None,
+             "next_token": str(nxt) if nxt is not None else None}
+    keep = [(k, v) for k, v in items if k not in ("_size", "_facet", "_nofacet")]
+    base = path.rsplit(".", 1)[0] if path.rsplit("/", 1)[-1].count(".") else path
+    downloads = {fmt: _href(f"{base}.{fmt}", keep if fmt != "json" else items) for fmt in TABLE_FORMATS}
+    hidden = [(k, v) for k, v in items if k != "_search"]
+    columns = [{"name": c, "shown": c in page.columns,
+                "url": _href(path, without(("_nocol", c))) if c not in page.columns and ("_nocol", c) in items
+                else _href(path, [*items, ("_nocol", c)]) if c in page.columns
+                else _href(path, [*items, ("_col", c)])} for c in meta.columns]
+    return {"facets": facets, "chips": chips, "sort": q.sort, "desc": q.desc, "sort_urls": sort_urls,
+            "pager": pager, "downloads": downloads, "hidden": hidden, "search": q.search, "path": path,
+            "count": page.count, "total": page.total, "columns": columns}
+
+
+def _json_page(request: Request, page: sqltables.Page, q: sqltables.Query, view: dict) -> dict:
+    """`.json` of a table, in Datasette's shape: a page of rows with what leads on."""
+    nxt = view["pager"]["next"]
+    return {"columns": page.columns, "rows": page.rows, "truncated": False, "count": page.count,
+            "filtered_table_rows_count": page.count, "total": page.total, "offset": page.offset,
+            "next": view["pager"]["next_token"],
+            "next_url": str(request.url.replace(query="")) + nxt[nxt.index("?"):] if nxt else None,
+            "sort": q.sort if not q.desc else None, "sort_desc": q.sort if q.desc else None,
+            "filters": [{"column": f.column, "op": f.op, "value": f.value} for f in q.filters],
+            "facet_results": {f["name"]: {"name": f["name"], "truncated": f["truncated"],
+                                          "results": [{"value": r["value"], "label": r["label"], "count": r["count"],
+                                                       "selected": r["selected"], "toggle_url": r["url"]}
+                                                      for r in f["results"]]} for f in view["facets"]},
+            "notes": page.notes}
 
 
 def _paging(request: Request) -> tuple[int, int]:
-    """(offset, page size) of a table page: `?_size=N` (or `max`) and `?_next=` (the token of the next
-    page's link: its first row), as Datasette names them; 400 for anything else."""
-    from policygraph.serve.pages import MAX_PAGE_SIZE, PAGE_SIZE
-    size_text = request.query_params.get("_size", "")
-    next_text = request.query_params.get("_next", "")
+    """(offset, page size) of a page of search hits: `?_size=N` (or `max`) and `?_next=` (the token of
+    the next page's link), as every table reads them (`sqltables.parse`); 400 for anything else."""
     try:
-        size = MAX_PAGE_SIZE if size_text == "max" else int(size_text) if size_text else PAGE_SIZE
-        offset = int(next_text) if next_text else 0
-    except ValueError:
-        raise HTTPException(400, "_size is a number of rows (or max) and _next the token of a next-page link") from None
-    if not 1 <= size <= MAX_PAGE_SIZE or offset < 0:
-        raise HTTPException(400, f"_size is between 1 and {MAX_PAGE_SIZE} and _next not negative")
-    return offset, size
+        return (sqltables._token(request.query_params.get("_next", "")),
+                sqltables._size(request.query_params.get("_size", "")))
+    except sqltables.BadRequest as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def _pager(request: Request, table, size: int) -> dict:
-    """What a page of rows says under its table: which rows, of how many, and the links on."""
+    """What a page of search hits says under them: which rows, of how many, and the links on."""
     total = table.total if table.total is not None else len(table.rows)
     shown = len(table.rows)
     nxt = table.offset + shown if table.offset + shown < total else None

@@ -39,11 +39,6 @@ class Table:
                      self.types, self.notes, len(self.rows), offset)
 
 
-#: Rows per page of the web app's tables (`?_size=`, as Datasette names it), and the most a page shows.
-PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
-
-
 def table_of(rows, columns: list[str] | None = None) -> Table:
     """A `Rows` result (dicts of RDF terms) as a Table."""
     from policygraph.views.tables import column_types
@@ -210,34 +205,9 @@ def trace_table(engine, project, target: str) -> Table:
     return Table(columns, rows, linked)
 
 
-def named_page(engine, folders: list[Path], name: str, params: dict[str, str], offset: int = 0,
-               size: int = PAGE_SIZE) -> Table:
-    """One page of a named query's rows (the page a web page shows; the downloads take them all)."""
-    return named_rows(engine, folders, name, params).page(offset, size)
-
-
-#: What the coverage map (coverage-flow.rq) and the board call a KPI without an attainment status.
+#: What the coverage map (coverage-flow.rq) and the board call a KPI without an attainment status
+#: (`/kpis?status=unknown` keeps them: `serve.sqltables` reads it as "no value").
 NO_STATUS = "unknown"
-
-
-def kpi_rows(engine, folders: list[Path], status: str | None = None) -> Table:
-    """kpi-status's rows; with `status`, those whose `status` column holds that value (`/kpis?status=`,
-    as Datasette filters a column; NO_STATUS keeps the rows without one, as the coverage map counts them)."""
-    board = named_rows(engine, folders, "kpi-status", {})
-    if status:
-        keep = [i for i, r in enumerate(board.rows)
-                if (str(r["status"]) if r.get("status") not in (None, "") else NO_STATUS) == status]
-        board = Table(board.columns, [board.rows[i] for i in keep], [board.linked[i] for i in keep], board.types,
-                      board.notes)
-    return board
-
-
-def kpi_board(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE,
-              status: str | None = None) -> tuple[Table, dict[str, str]]:
-    """One page of the KPI status board (`kpi_rows`, of one `status` if given), and a sparkline (SVG
-    points) of the observations of each KPI on the page."""
-    board = kpi_rows(engine, folders, status).page(offset, size)
-    return board, sparklines(engine, folders, [row.get("kpi") for row in board.rows])
 
 
 def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
@@ -261,12 +231,6 @@ def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
         rid = str(r["kpi"]).removeprefix(_RECORD)
         series[rid].append((_plain(date) if date is not None else "9999", str(r["statement"]), value))
     return {k: sparkline([v for *_, v in sorted(points)]) for k, points in series.items()}
-
-
-def gap_page(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, list[dict]]:
-    """One page of the gap report's table, and the count per kind (of the whole report)."""
-    table, kinds = gap_table(engine, folders)
-    return table.page(offset, size), kinds
 
 
 def gap_table(engine, folders: list[Path]) -> tuple[Table, list[dict]]:
