@@ -49,3 +49,24 @@ class LiveServer:
 def live(project, store_dir):
     with LiveServer(create_app(Settings(project, store_dir))) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def synth_200k(tmp_path_factory):
+    """(project, store folder, engine) of a synth project of about 200,000 triples, built once per
+    session: its `evidence` table has over 13,000 rows, more than the old 10,000-row cap of the pages
+    (synth ~2 s and build ~40 s on 2 busy cores)."""
+    from typer.testing import CliRunner
+
+    from policygraph.cli.app import app
+    from policygraph.pipeline import build
+    from policygraph.project import Project
+    from policygraph.store.embedded import open_store
+    from policygraph.store.engines import OxigraphEngine
+    root = tmp_path_factory.mktemp("synth-200k")
+    result = CliRunner().invoke(app, ["synth", "--triples", "200000", "--out", str(root), "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    project = Project(root)
+    build(project)
+    store_dir = project.build_dir / "store"
+    return project, store_dir, OxigraphEngine(store=open_store(store_dir))

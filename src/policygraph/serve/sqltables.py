@@ -49,7 +49,7 @@ MAX_PAGE_SIZE = 1000
 FACET_VALUES = 30
 #: Facets most tables want, when a table has the column (status, responsible body, document, tier,
 #: grade, gap kind, class …), in this order.
-DEFAULT_FACETS = ("kind", "status", "attainment", "tier", "grade", "cls", "class", "document", "doc", "body",
+DEFAULT_FACETS = ("kind", "status", "attainment", "tier", "grade", "cls", "class", "document", "doc", "source", "body",
                   "responsibleBody", "acknowledged")
 #: Filter operators (the part after "__" in `column__op=`).
 OPERATORS = ("exact", "not", "contains", "gte", "lte", "gt", "lt", "isnull")
@@ -393,10 +393,14 @@ def _where(query: Query, meta: Meta) -> tuple[str, list]:
             args.append(_like(f.value))
         elif f.op == "isnull":
             parts.append(f"{col} IS {'NOT ' if f.value in ('0', 'false') else ''}NULL")
-        else:
+        else:  # numbers compare with numbers, text with text (ISO dates order as text)
             sign = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}[f.op]
-            parts.append(f"{col} {sign} ?")
-            args.append(number if number is not None else f.value)
+            test = f"(typeof({col}) = 'text' AND {col} {sign} ?)"
+            args.append(f.value)
+            if number is not None:
+                test = f"({test} OR (typeof({col}) IN ('integer', 'real') AND {col} {sign} ?))"
+                args.append(number)
+            parts.append(test)
     if query.search:
         parts.append("(" + " OR ".join(f"{_q(c)} LIKE ? ESCAPE '\\'" for c in meta.columns) + ")")
         args += [_like(query.search)] * len(meta.columns)

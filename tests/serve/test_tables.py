@@ -1,0 +1,345 @@
+"""Datasette's URL conventions on every table of the web app (`serve.sqltables`): filters, `_search`,
+`_sort` / `_sort_desc`, `_size`, `_next`, facets, `_col` / `_nocol`, the `.json` shape and the streamed
+downloads with no row cap — on the corpus and on a synth project larger than the old 10,000-row cap.
+Every expectation is computed from the store (the CLI's rows), not from the server."""
+import csv
+import html
+import io
+import re
+from collections import Counter
+
+import pytest
+from openpyxl import load_workbook
+
+from policygraph.cli.app import app
+from policygraph.graph.terms import plain
+from policygraph.query.sparql import QueryLibrary, parse_param
+from policygraph.serve import pages
+from tests.serve.conftest import make_client
+
+KPI = "kpi-cloud-municipalities"
+DOCUMENT = "doc-ten-guidelines-draft"  # a trace of 50 rows
+
+
+def cli_rows(engine, folders, name, **params):
+    rows = engine.run(QueryLibrary(folders).get(name), **{k: parse_param(v) for k, v in params.items()})
+    return [{c: plain(r.get(c)) for c in rows.columns} for r in rows]
+
+
+def expected_rows(engine, project, path):
+    """The whole table behind a page, read from the store as the CLI reads it."""
+    folders = project.query_dirs
+    if path == "/kpis":
+        return cli_rows(engine, folders, "kpi-status")
+    if path == "/gaps":
+        return pages.gap_table(engine, folders)[0].rows
+    if path.startswith("/trace/"):
+        return pages.trace_table(engine, project, path.rsplit("/", 1)[1]).rows
+    name, _, query = path.removeprefix("/queries/").partition("?")
+    return cli_rows(engine, folders, name, **dict(p.split("=") for p in query.split("&") if p))
+
+
+def everything(client, path, **params):
+    """Every row of a table page, followed through `next_url` of its `.json` (a page at a time)."""
+    got = client.get(_json_path(path), params=[*_own(path), *params.items()])
+    assert got.status_code == 200, got.text
+    body = got.json()
+    rows = list(body["rows"])
+    pages_read = 1
+    while body["next_url"]:
+        body = client.get(body["next_url"]).json()
+        rows += body["rows"]
+        pages_read += 1
+    return rows, pages_read
+
+
+TABLES = ["/kpis", "/gaps", "/queries/evidence", f"/queries/kpi-history?kpi={KPI}", f"/trace/{DOCUMENT}"]
+
+
+def _json_path(path):
+    """The .json of a table page (its own query string goes in `params`: httpx replaces a URL's query)."""
+    return path.partition("?")[0] + ".json"
+
+
+def _takes(project, path):
+    """The parameters of a named query page's query (a name that binds the query, not a filter)."""
+    if not path.startswith("/queries/"):
+        return {}
+    return QueryLibrary(project.query_dirs).get(path.removeprefix("/queries/").partition("?")[0]).params
+
+
+def _own(path):
+    """The (name, value) pairs of a page's own query string (a named query's parameters)."""
+    from urllib.parse import parse_qsl
+    return parse_qsl(path.partition("?")[2])
+
+
+def _sort_key(v):
+    """SQLite's order: numbers before text, text by code point."""
+    return (0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v))
+
+
+def _ascii_lower(text):
+    """LIKE's case folding (ASCII letters only)."""
+    return "".join(c.lower() if c.isascii() else c for c in text)
+
+
+def _facet_matches(results, counts):
+    """A facet lists the most frequent values (at most 30) with their counts."""
+    shown = {r["value"]: r["count"] for r in results}
+    assert len(shown) == min(len(counts), 30)
+    assert all(counts[v] == n for v, n in shown.items())
+    assert min(shown.values()) >= max([n for v, n in counts.items() if v not in shown], default=0)
+
+
+# ----------------------------------------------------------------------------------------------- corpus
+@pytest.mark.parametrize("path", TABLES)
+def test_paging_through_next_yields_every_row_once_in_order(client, engine, project, path):
+    expected = expected_rows(engine, project, path)
+    assert len(expected) > 7
+    rows, read = everything(client, path, _size=7)
+    assert rows == [dict(r) for r in _jsonable(expected)]
+    assert read == -(-len(expected) // 7)
+
+
+def _jsonable(rows):
+    import json
+    return json.loads(json.dumps(rows, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("path", TABLES)
+def test_exact_contains_not_and_range_filters(client, engine, project, path):
+    expected = _jsonable(expected_rows(engine, project, path))
+    columns = [c for c in expected[0] if c not in _takes(project, path)]
+    # a column with several values: an exact filter that keeps some rows and drops others
+    column = next(c for c in columns if 1 < len({str(r[c]) for r in expected if r[c] is not None}) <= len(expected)
+                  and all(isinstance(r[c], str) or r[c] is None for r in expected))
+    value = Counter(r[column] for r in expected if r[column] is not None).most_common(1)[0][0]
+    keep = [r for r in expected if r[column] == value]
+    base, own = _json_path(path), _own(path)
+    got = client.get(base, params={**dict(own), column: value, "_size": 1000}).json()
+    assert got["count"] == len(keep) < len(expected) and got["rows"] == keep
+    assert got["total"] == len(expected) and got["filters"] == [{"column": column, "op": "exact", "value": value}]
+    other = client.get(base, params={**dict(own), f"{column}__not": value, "_size": 1000}).json()
+    assert other["count"] == len(expected) - len(keep)
+    part = value[1:4] if len(value) > 4 else value
+    contains = [r for r in expected if r[column] is not None and _ascii_lower(part) in _ascii_lower(str(r[column]))]
+    assert client.get(base, params={**dict(own), f"{column}__contains": part}).json()["count"] == len(contains)
+    nulls = [r for r in expected if r[column] is None]
+    assert client.get(base, params={**dict(own), f"{column}__isnull": "1"}).json()["count"] == len(nulls)
+    # ranges: text compares as text (ISO dates order), numbers as numbers
+    gte = [r for r in expected if r[column] is not None and str(r[column]) >= value]
+    lte = [r for r in expected if r[column] is not None and str(r[column]) <= value]
+    assert client.get(base, params={**dict(own), f"{column}__gte": value}).json()["count"] == len(gte)
+    assert client.get(base, params={**dict(own), f"{column}__lte": value}).json()["count"] == len(lte)
+
+
+def test_numeric_range_filters_compare_numbers(client, engine, project):
+    expected = cli_rows(engine, project.query_dirs, "kpi-history", kpi=KPI)
+    values = sorted(r["value"] for r in expected if isinstance(r["value"], (int, float)))
+    middle = values[len(values) // 2]
+    base, own = "/queries/kpi-history.json", {"kpi": KPI}
+    assert client.get(base, params={**dict(own), "value__gte": str(middle)}).json()["count"] == sum(v >= middle for v in values)
+    assert client.get(base, params={**dict(own), "value__lt": str(middle)}).json()["count"] == sum(v < middle for v in values)
+    assert client.get(base, params={**dict(own), "value": str(middle)}).json()["count"] == values.count(middle)  # "550" = 550
+
+
+@pytest.mark.parametrize("path", TABLES)
+def test_sort_and_sort_desc(client, engine, project, path):
+    expected = _jsonable(expected_rows(engine, project, path))
+    column = next(c for c in expected[0] if len({str(r[c]) for r in expected}) > 2)
+    for option, desc in (("_sort", False), ("_sort_desc", True)):
+        rows, _ = everything(client, path, **{option: column, "_size": 1000})
+        values = [r[column] for r in rows]
+        present = [v for v in values if v is not None]
+        assert values == present + [None] * (len(values) - len(present))  # no value: last, either way
+        assert present == sorted(present, key=_sort_key, reverse=desc)
+        assert sorted(map(str, values)) == sorted(str(r[column]) for r in expected)
+
+
+@pytest.mark.parametrize("path", TABLES)
+def test_columns_chosen_and_dropped_in_pages_and_downloads(client, engine, project, path):
+    expected = _jsonable(expected_rows(engine, project, path))
+    columns = list(expected[0])
+    two = columns[-1], columns[0]
+    base, _, query = path.partition("?")
+    params = [*_own(path), *(("_col", c) for c in two)]
+    got = client.get(_json_path(path), params=params).json()
+    assert got["columns"] == [columns[0], columns[-1]] and set(got["rows"][0]) == set(two)  # the table's order
+    dropped = client.get(_json_path(path), params=[*_own(path), ("_nocol", columns[0])]).json()
+    assert dropped["columns"] == columns[1:]
+    text = client.get(f"{base}.csv", params=[*_own(path), ("_nocol", columns[0])]).content
+    assert text.startswith(b"\xef\xbb\xbf")
+    header = next(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert header == columns[1:]
+
+
+@pytest.mark.parametrize("path, column", [("/kpis", "status"), ("/kpis", "tier"), ("/gaps", "kind"),
+                                          ("/gaps", "document"), ("/queries/evidence", "source")])
+def test_facets_count_the_filtered_rows_and_toggle_their_filter(client, engine, project, path, column):
+    expected = _jsonable(expected_rows(engine, project, path))
+    counts = Counter(r[column] for r in expected)
+    got = client.get(_json_path(path), params=_own(path)).json()
+    facet = got["facet_results"][column]  # a default facet of this table
+    if column == "status":  # the board's "unknown": a KPI without a status (the coverage map's word)
+        counts = Counter(v if v is not None else pages.NO_STATUS for v in counts.elements())
+    _facet_matches(facet["results"], counts)
+    value, n = next((r["value"], r["count"]) for r in facet["results"] if r["value"] is not None)
+    chosen = client.get(next(r["toggle_url"] for r in facet["results"] if r["value"] == value)).json()  # .json
+    assert chosen["count"] == n and all(r[column] == value for r in chosen["rows"])
+    again = next(r for r in chosen["facet_results"][column]["results"] if r["value"] == value)
+    assert again["selected"] and again["count"] == n
+    assert client.get(again["toggle_url"]).json()["count"] == len(expected)  # off again
+
+
+def test_an_asked_facet_on_any_column(client, engine, project):
+    expected = cli_rows(engine, project.query_dirs, "evidence")
+    got = client.get("/queries/evidence.json", params={"_facet": "reading", "_nofacet": "1"}).json()
+    assert list(got["facet_results"]) == ["reading"]
+    _facet_matches(got["facet_results"]["reading"]["results"], Counter(r["reading"] for r in expected))
+
+
+def test_search_in_every_column(client, engine, project):
+    expected = cli_rows(engine, project.query_dirs, "evidence")
+    keep = [r for r in expected if any("クラウド" in str(v) for v in r.values() if v is not None)]
+    got = client.get("/queries/evidence.json", params={"_search": "クラウド", "_size": 1000}).json()
+    assert 0 < got["count"] == len(keep) < len(expected)
+
+
+def test_the_json_shape(client):
+    got = client.get("/kpis.json", params={"_size": 5, "status": "achieved"}).json()
+    assert {"rows", "columns", "truncated", "count", "total", "next", "next_url", "facet_results", "filters",
+            "sort", "sort_desc", "filtered_table_rows_count"} <= set(got)
+    assert got["truncated"] is False and len(got["rows"]) == 5 and got["next"] == "5"
+    assert got["next_url"].startswith("http://127.0.0.1/kpis.json?") and "status=achieved" in got["next_url"]
+    last = client.get("/kpis.json", params={"_size": 1000}).json()
+    assert last["next"] is None and last["next_url"] is None
+
+
+def test_the_streamed_downloads_keep_filters_sort_and_columns(client, engine, project):
+    expected = [r for r in _jsonable(cli_rows(engine, project.query_dirs, "kpi-status")) if r["status"] == "unverified"]
+    expected.sort(key=lambda r: (r["label"] is None, r["label"] or ""), reverse=False)
+    params = {"status": "unverified", "_sort": "label", "_col": ["kpi", "label", "status"]}
+    rows = list(csv.DictReader(io.StringIO(client.get("/kpis.csv", params=params).content.decode("utf-8-sig"))))
+    assert [r["kpi"] for r in rows] == [r["kpi"] for r in expected] and list(rows[0]) == ["kpi", "label", "status"]
+    import json
+    lines = client.get("/kpis.jsonl", params=params).text.splitlines()
+    assert [json.loads(x)["kpi"] for x in lines] == [r["kpi"] for r in expected]
+    assert client.get("/kpis.json", params={**params, "_shape": "array"}).json() == \
+        [{c: r[c] for c in ("kpi", "label", "status")} for r in expected]
+    sheet = load_workbook(io.BytesIO(client.get("/kpis.xlsx", params=params).content))["kpi-status"]
+    assert [c.value for c in sheet[1]] == ["kpi", "label", "status"]
+    assert [r[0].value for r in sheet.iter_rows(min_row=2)] == [r["kpi"] for r in expected]
+
+
+def test_the_csv_equals_the_clis_csv(client, runner):
+    for name, params in (("evidence", {}), ("kpi-history", {"kpi": KPI}), ("kpi-status", {})):
+        args = ["query", name, "--format", "csv", *(x for k, v in params.items() for x in ("-p", f"{k}={v}"))]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        cli = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff"))))
+        web = list(csv.reader(io.StringIO(client.get(f"/queries/{name}.csv", params=params).content
+                                          .decode("utf-8-sig"))))
+        assert web == cli and len(web) > 1, name
+
+
+@pytest.mark.parametrize("url, words", [
+    ("/queries/kpi-history?kpi=kpi-x&nope=1", ["nope", "it takes kpi", "statement"]),  # both: params and columns
+    ("/kpis?_sort=nope", ["_sort", "names no column", "status"]),
+    ("/gaps?_size=0", ["_size"]), ("/gaps?_size=x", ["_size"]), ("/gaps?_next=-1", ["_next"]),
+    ("/kpis?_col=nope", ["_col"]), ("/kpis?_facet=nope", ["_facet"]), ("/kpis?nope__contains=1", ["nope__contains"]),
+])
+def test_bad_parameters_are_a_400_that_says_why(client, url, words):
+    r = client.get(url)
+    assert r.status_code == 400 and all(w in r.text for w in words), r.text
+
+
+def test_a_query_parameter_named_like_a_column_binds_the_query(client, engine, project):
+    """kpi-history takes `kpi` and has a `kpi` column: the name keeps its meaning as the query's parameter."""
+    got = client.get("/queries/kpi-history.json", params={"kpi": KPI, "_size": 1000}).json()
+    assert got["filters"] == [] and got["count"] == len(cli_rows(engine, project.query_dirs, "kpi-history", kpi=KPI))
+
+
+def test_the_page_shows_facets_chips_sort_links_pager_and_downloads_with_the_filters(client):
+    r = client.get("/kpis", params={"status": "unverified", "_sort": "label", "_size": 5})
+    text = html.unescape(r.text)
+    assert '<li class="pg-chip">status = unverified <a href="/kpis?_sort=label&_size=5"' in text  # removable
+    assert '<div class="pg-facet" data-column="status"' in text
+    assert re.search(r'<a href="/kpis\?_sort=label&_size=5" class="pg-facet-value pg-selected" aria-current="true">'
+                     r'unverified</a> <span class="pg-count">(\d+)</span>', text)
+    assert '<th aria-sort="ascending"><a href="/kpis?status=unverified&_size=5&_sort_desc=label" class="pg-sort">' \
+           'label ▲</a></th>' in text                                 # a real link: focusable
+    assert re.search(r'rows 1–5 of \d+ · <a href="/kpis\?status=unverified&_sort=label&_size=5&_next=5" rel="next"', text)
+    for fmt in ("csv", "jsonl", "xlsx"):
+        assert f'href="/kpis.{fmt}?status=unverified&_sort=label"' in text
+    second = html.unescape(client.get("/kpis", params={"status": "unverified", "_sort": "label", "_size": 5,
+                                                       "_next": 5}).text)
+    assert "rows 6–10 of" in second and 'href="/kpis?status=unverified&_sort=label&_size=5" rel="prev"' in second
+
+
+def test_hostile_filter_values_stay_text(client):
+    hostile = '"><script>alert(1)</script>'
+    r = client.get("/gaps", params={"kind": hostile, "_search": hostile})
+    assert r.status_code == 200 and "<script>alert(1)" not in r.text and "&lt;script&gt;" in r.text
+    assert client.get("/gaps.json", params={"kind": "x' OR 1=1 --"}).json()["count"] == 0
+
+
+def test_a_table_is_written_once_per_generation_beside_the_store(client, store_dir):
+    from policygraph.serve import sqltables
+    client.get("/gaps")
+    folder = sqltables.cache_dir(store_dir)
+    files = sorted(folder.glob("gaps-*.sqlite"))
+    assert len(files) == 1
+    before = files[0].stat().st_mtime_ns
+    client.get("/gaps", params={"kind": "x"})
+    client.get("/gaps.csv")
+    assert sorted(folder.glob("gaps-*.sqlite")) == files and files[0].stat().st_mtime_ns == before
+    assert not list(folder.glob(".*.tmp"))
+
+
+# ------------------------------------------------------------------------------ beyond the old row cap
+@pytest.fixture(scope="module")
+def big(synth_200k):
+    """A client over the synth project, with a max-rows well below its tables (the cap is /sparql's only)."""
+    project, store_dir, engine = synth_200k
+    with make_client(project, store_dir, max_rows=1000) as c:
+        yield c, project, engine
+
+
+def test_a_table_larger_than_the_old_cap_pages_through_every_row_once(big):
+    client, project, engine = big
+    expected = _jsonable(cli_rows(engine, project.query_dirs, "evidence"))
+    assert len(expected) > 10_000
+    rows, read = everything(client, "/queries/evidence", _size=1000)
+    assert read == -(-len(expected) // 1000)
+    assert rows == expected
+    page = html.unescape(client.get("/queries/evidence", params={"_next": 10_000}).text)
+    assert f"rows 10001–10100 of {len(expected)}" in page
+
+
+def test_the_downloads_of_a_large_table_have_every_row_and_equal_the_cli(big):
+    client, project, engine = big
+    from typer.testing import CliRunner
+    result = CliRunner().invoke(app, ["query", "evidence", "--format", "csv", "--root", str(project.root)])
+    assert result.exit_code == 0
+    cli = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff"))))
+    web = list(csv.reader(io.StringIO(client.get("/queries/evidence.csv").content.decode("utf-8-sig"))))
+    assert len(web) > 10_001 and web == cli
+    assert len(client.get("/queries/evidence.jsonl").text.splitlines()) == len(cli) - 1
+    assert len(client.get("/queries/evidence.json", params={"_shape": "array"}).json()) == len(cli) - 1
+
+
+def test_filters_sort_and_facets_on_a_large_table(big):
+    client, project, engine = big
+    expected = _jsonable(cli_rows(engine, project.query_dirs, "evidence"))
+    by_source = Counter(r["source"] for r in expected)
+    got = client.get("/queries/evidence.json", params={"_facet": "source"}).json()
+    _facet_matches(got["facet_results"]["source"]["results"], by_source)
+    source, n = by_source.most_common(1)[0]
+    rows, _ = everything(client, "/queries/evidence", source=source, _sort_desc="line", _size=50)
+    assert len(rows) == n and [r["line"] for r in rows] == sorted((r["line"] for r in expected
+                                                                   if r["source"] == source), reverse=True)
+    kpis = _jsonable(cli_rows(engine, project.query_dirs, "kpi-status"))
+    board = client.get("/kpis.json").json()
+    assert board["total"] == len(kpis) > 500
+    _facet_matches(board["facet_results"]["status"]["results"], Counter(r["status"] or pages.NO_STATUS for r in kpis))
