@@ -110,19 +110,40 @@ def test_a_kpi_page_shows_its_quote_and_chart(browser, live):
     clean(log)
 
 
-def test_the_board_sorts_and_filters(browser, live):
-    page, log = open_page(browser, live, "/kpis")
+def test_a_facet_click_filters_the_board_and_the_url_reproduces_it(browser, live, engine, project):
+    """Datasette's model: a facet value is a link that filters the table on the server; its URL, loaded
+    again, shows the same rows; sort headers are links a keyboard reaches; the chip removes the filter."""
+    from collections import Counter
+
+    from policygraph.serve import pages
+    statuses = Counter(r["status"] or pages.NO_STATUS
+                       for r in pages.named_rows(engine, project.query_dirs, "kpi-status", {}).rows)
+    status, n = next((s, k) for s, k in statuses.most_common() if 1 < k < sum(statuses.values()))
+    page, log = open_page(browser, live, "/kpis?_size=1000")
+    assert page.locator("#pg-kpis tbody tr").count() == sum(statuses.values())
+    page.click(f'.pg-facet[data-column="status"] a.pg-facet-value:text-is("{status}")')
+    page.wait_for_url(f"**status={status}**")
     rows = page.locator("#pg-kpis tbody tr")
-    total = rows.count()
-    page.fill("input.pg-filter", "クラウド")
-    visible = page.locator("#pg-kpis tbody tr:not([hidden])").count()
-    assert 0 < visible < total
-    page.fill("input.pg-filter", "")
-    page.click("#pg-kpis thead th:nth-child(3)")
-    first = page.inner_text("#pg-kpis tbody tr:first-child td:nth-child(3)")
-    page.click("#pg-kpis thead th:nth-child(3)")
-    assert page.inner_text("#pg-kpis tbody tr:first-child td:nth-child(3)") != first
+    assert rows.count() == n
+    shown = page.locator("#pg-kpis tbody .pg-status").evaluate_all("els => els.map(e => e.className)")
+    assert all(f"pg-status-{status}" in c or c.endswith("pg-status-None") for c in shown)
+    assert page.locator(".pg-chip").inner_text().startswith(f"status = {status}")
+    url, first = page.url, page.inner_text("#pg-kpis tbody tr:first-child")
+    again, log2 = open_page(browser, live, url.removeprefix(live.url))  # the shared link
+    assert again.locator("#pg-kpis tbody tr").count() == n
+    assert again.inner_text("#pg-kpis tbody tr:first-child") == first
+    # sort by a header link, reached from the keyboard
+    again.focus('#pg-kpis thead a.pg-sort:text-is("label")')
+    again.keyboard.press("Enter")
+    again.wait_for_url("**_sort=label**")
+    labels = again.locator("#pg-kpis tbody tr td:nth-child(4)").all_inner_texts()
+    assert labels == sorted(labels) and len(labels) == n
+    again.click(".pg-chip a.pg-chip-remove")
+    again.wait_for_load_state()
+    assert "status=" not in again.url and again.locator("#pg-kpis tbody tr").count() == min(100, sum(statuses.values()))
+    page.screenshot(path="test-artifacts/serve-board-facet.png")
     clean(log)
+    clean(log2)
 
 
 @pytest.fixture(scope="module")
