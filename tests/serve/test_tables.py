@@ -343,3 +343,18 @@ def test_filters_sort_and_facets_on_a_large_table(big):
     board = client.get("/kpis.json").json()
     assert board["total"] == len(kpis) > 500
     _facet_matches(board["facet_results"]["status"]["results"], Counter(r["status"] or pages.NO_STATUS for r in kpis))
+
+
+def test_search_json_pages_through_every_hit_once_with_facets(client):
+    first = client.get("/search.json", params={"q": "クラウド", "_size": 10}).json()
+    assert first["count"] > 10 and len(first["rows"]) == 10 and first["next"] == "10"
+    rows, body = list(first["rows"]), first
+    while body["next_url"]:
+        body = client.get(body["next_url"]).json()
+        rows += body["rows"]
+    keys = [(r["node"], r["kind"], r["text"], r["excerpt"]) for r in rows]
+    assert len(rows) == first["count"] and len(set(keys)) == len(keys)
+    cls = first["facet_results"]["cls"]["results"][0]
+    chosen = client.get(cls["toggle_url"]).json()
+    assert chosen["count"] == cls["count"] and {r["cls"] for r in chosen["rows"]} == {cls["value"]}
+    assert client.get("/search.csv", params={"q": "x"}).status_code == 404

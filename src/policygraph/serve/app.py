@@ -413,6 +413,10 @@ def create_app(settings: Settings) -> Starlette:
         else:
             note = f"{problem}: searching ids and labels on the store only (run `policygraph build`)"
             found = fulltext.found_of(await call(pages.search, library.folders, text), text, cls, offset, size)
+        if request.path_params.get("fmt") == "json":  # the hits, in the tables' JSON shape
+            return JSONResponse(_search_json(request, found, size, cls, doc, note))
+        if request.path_params.get("fmt") is not None:
+            raise HTTPException(404, "the search has .json only")
         if found.exact and offset == 0 and not cls and not doc:
             return RedirectResponse(f"/id/{found.exact}", 303)
         base = request.url.remove_query_params("_next")
@@ -504,6 +508,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/gaps", gaps),
         Route("/gaps.{fmt:str}", gaps),
         Route("/search", search),
+        Route("/search.{fmt:str}", search),
         Route("/source/{doc}", source_page),
         Route("/diff", diff_page),
         Route("/diff.{fmt:str}", diff_page),
@@ -857,6 +862,31 @@ def _json_page(request: Request, page: sqltables.Page, q: sqltables.Query, view:
                                                        "selected": r["selected"], "toggle_url": r["url"]}
                                                       for r in f["results"]]} for f in view["facets"]},
             "notes": page.notes}
+
+
+def _search_json(request: Request, found, size: int, cls: str | None, doc: str | None, note: str | None) -> dict:
+    """`/search.json`: a page of hits as the tables give theirs (rows, count, next, next_url, facet_results
+    by class `cls` and source document `doc`, each value's toggle_url)."""
+    from dataclasses import asdict
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != "_next"]
+    path = request.url.path
+
+    def toggle(key: str, value: str, chosen: str | None) -> str:
+        kept = [(k, v) for k, v in items if k != key]
+        return _href(path, kept if value == chosen else [*kept, (key, value)])
+    nxt = found.offset + len(found.hits) if found.offset + len(found.hits) < found.total else None
+    rows = [{k: v for k, v in asdict(h).items() if k != "segments"} for h in found.hits]
+    return {"columns": list(rows[0]) if rows else [], "rows": rows, "truncated": False, "count": found.total,
+            "offset": found.offset, "next": str(nxt) if nxt is not None else None,
+            "next_url": str(request.url.replace(query=urlencode([*items, ("_next", nxt)]))) if nxt is not None else None,
+            "facet_results": {
+                "cls": {"name": "cls", "truncated": False,
+                        "results": [{"value": c, "label": c, "count": n, "selected": c == cls,
+                                     "toggle_url": toggle("cls", c, cls)} for c, n in found.classes]},
+                "doc": {"name": "doc", "truncated": False,
+                        "results": [{"value": d, "label": label, "count": n, "selected": d == doc,
+                                     "toggle_url": toggle("doc", d, doc)} for d, label, n in found.documents]}},
+            "notes": [note] if note else []}
 
 
 def _paging(request: Request) -> tuple[int, int]:

@@ -125,11 +125,12 @@ class BadRequest(ValueError):
 
 # ------------------------------------------------------------------------------------------------ files
 def cache_dir(store_dir: Path) -> Path:
-    """Where the tables of the store at `store_dir` are written: beside it in its generation folder
-    (removed with the generation), else beside the store folder; a temporary folder when neither can be
-    written (a read-only build)."""
+    """Where the tables of the store at `store_dir` are written: beside it in its generation (or `serve
+    --as-of` snapshot) folder, removed with it; else `<store>.tables` beside the store folder; a temporary
+    folder when neither can be written (a read-only build)."""
     real = Path(os.path.realpath(store_dir))
-    for folder in (real.parent / "tables", real.with_name(real.name + ".tables")):
+    own = real.parent.name.startswith((".gen-", "policygraph-serve-"))  # a generation or a snapshot: ours
+    for folder in ([real.parent / "tables"] if own else []) + [real.with_name(real.name + ".tables")]:
         try:
             folder.mkdir(exist_ok=True)
             probe = folder / f".probe-{os.getpid()}"
