@@ -288,6 +288,7 @@ def test_a_table_is_written_once_per_generation_beside_the_store(client, store_d
     from policygraph.serve import sqltables
     client.get("/gaps")
     folder = sqltables.cache_dir(store_dir)
+    assert folder.parent.name.startswith(".gen-") and folder.parent == store_dir.resolve().parent  # goes with it
     files = sorted(folder.glob("gaps-*.sqlite"))
     assert len(files) == 1
     before = files[0].stat().st_mtime_ns

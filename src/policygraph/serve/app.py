@@ -253,7 +253,7 @@ def create_app(settings: Settings) -> Starlette:
                             f"filter the rows: {', '.join(meta.columns)}")
             raise HTTPException(400, message) from None
         if fmt in ("csv", "jsonl", "xlsx") or (fmt == "json" and request.query_params.get("_shape") == "array"):
-            return await _table_file(fmt, name, path, q, title, call)
+            return await _table_file(fmt, name, path, q, title, call, meta)
         page = await run_in_threadpool(sqltables.select, path, q, meta)
         view = _view(request, page, q, meta)
         if fmt == "json":
@@ -751,7 +751,8 @@ def _split_format(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-async def _table_file(fmt: str, name: str, path: Path, q: sqltables.Query, title: str, call) -> Response:
+async def _table_file(fmt: str, name: str, path: Path, q: sqltables.Query, title: str, call,
+                      meta: sqltables.Meta) -> Response:
     """Every row of a table that the URL's filters keep, in its sort and with its columns, as a download:
     CSV (UTF-8 with a BOM, for Excel), JSON lines, a JSON array (`.json?_shape=array`, as `policygraph
     query --format json`), read from the table's file and streamed a block of rows at a time; or an
@@ -766,7 +767,6 @@ async def _table_file(fmt: str, name: str, path: Path, q: sqltables.Query, title
         return Response(body, media_type=TABLE_FORMATS[fmt], headers=headers)
     blocks = sqltables.stream(path, q)
     writer = {"csv": _csv_blocks, "jsonl": _jsonl_blocks, "json": _json_blocks}[fmt]
-    meta = sqltables.read_meta(path)
     # A sync generator: Starlette runs each step in a thread, so no block is read on the event loop.
     return StreamingResponse(writer(sqltables.shown_columns(meta, q), blocks), media_type=TABLE_FORMATS[fmt],
                              headers=headers)
