@@ -197,7 +197,7 @@ def test_the_web_app_and_the_workbook_show_the_acknowledgement(project_copy, tmp
     with make_client(project_copy, tmp_path / "build" / "store", max_rows=5000) as client:
         page = client.get("/gaps", params={"_size": 1000}).text
         assert "目標値は判定基準の確定後に設定" in page and "ackUntil" in page
-        rows = client.get("/gaps.json").json()
+        rows = client.get("/gaps.json", params={"_shape": "array"}).json()
         mine = [r for r in rows if r["node"] == KPI and r["kind"] == "kpi-no-target-gap"]
         assert mine and mine[0]["acknowledged"] is True and mine[0]["ackBy"] == "監査担当 (auditor)"
         sheet = load_workbook(io.BytesIO(client.get("/gaps.xlsx").content))["gaps"]

@@ -442,7 +442,7 @@ def test_downloads_are_whole_and_streamed(project, store_dir, corpus):
     with make_client(project, store_dir, max_rows=10) as c:
         page = c.get("/queries/evidence")
         assert page.status_code == 200 and f"of {len(rows)}" in page.text
-        as_json = c.get("/queries/evidence.json")
+        as_json = c.get("/queries/evidence.json", params={"_shape": "array"})
         assert as_json.status_code == 200 and as_json.json() == json.loads(json.dumps(rows, ensure_ascii=False))
         as_csv = c.get("/queries/evidence.csv")
         assert as_csv.status_code == 200 and as_csv.content.startswith(b"\xef\xbb\xbf")
