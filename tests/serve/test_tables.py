@@ -359,3 +359,21 @@ def test_search_json_pages_through_every_hit_once_with_facets(client):
     chosen = client.get(cls["toggle_url"]).json()
     assert chosen["count"] == cls["count"] and {r["cls"] for r in chosen["rows"]} == {cls["value"]}
     assert client.get("/search.csv", params={"q": "x"}).status_code == 404
+
+
+def test_a_diff_section_is_a_table_with_the_same_rows(client):
+    docs = {"a": "doc-progress-2016", "b": "doc-progress-2017"}
+    whole = client.get("/diff.json", params=docs).json()
+    section = max((k for k, v in whole.items() if isinstance(v, list)), key=lambda k: len(whole[k]))
+    assert len(whole[section]) > 2
+    page = client.get(f"/diff/{section}.json", params={**docs, "_size": 1000}).json()
+    assert page["rows"] == whole[section]
+    assert f'href="/diff/{section}?a=doc-progress-2016&amp;b=doc-progress-2017"' in client.get("/diff", params=docs).text
+    column = page["columns"][0]
+    ordered = client.get(f"/diff/{section}.json", params={**docs, "_sort_desc": column, "_size": 1000}).json()["rows"]
+    values = [r[column] for r in ordered if r[column] is not None]
+    assert values == sorted(values, key=_sort_key, reverse=True)
+    text = client.get(f"/diff/{section}.csv", params=docs).content.decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(text)))) == len(whole[section])
+    assert client.get("/diff/no-such-section", params=docs).status_code == 404
+    assert client.get(f"/diff/{section}").status_code == 400

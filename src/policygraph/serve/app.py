@@ -385,6 +385,22 @@ def create_app(settings: Settings) -> Starlette:
         return _html(request, "serve-diff.html.j2", title="版の比較 · Edition diff", docs=docs,
                      chosen={"a": a, "b": b}, result=result, sections=sections)
 
+    async def diff_section(request: Request) -> Response:
+        """`/diff/<section>?a=DOC&b=DOC`: one section of the edition diff as a table (filters, sort, facets,
+        pages, downloads); /diff shows every section and links here."""
+        from policygraph.query.diff import SECTIONS
+        section, fmt = _split_format(request.path_params["section"])
+        if section not in SECTIONS:
+            raise HTTPException(404, f"no diff section {section!r}; the sections are {', '.join(SECTIONS)}")
+        a, b = request.query_params.get("a", "")[:200], request.query_params.get("b", "")[:200]
+        if not (a and b):
+            raise HTTPException(400, "give the two documents as a= and b=")
+        ja, en = SECTIONS[section]
+        return await serve_table(request, "diff", (tuple(str(f) for f in library.folders), a, b, section), fmt,
+                                 name=f"diff-{section}", title=f"{ja} · {en}: {a} → {b}",
+                                 template="serve-query.html.j2", reserved=("a", "b"),
+                                 context={"back": _href("/diff", [("a", a), ("b", b)])})
+
     async def home(request: Request) -> Response:
         # Both aggregated on the store in a page worker, once (concurrent first visitors share the
         # call), then kept: the store does not change while the server runs.
@@ -512,6 +528,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/source/{doc}", source_page),
         Route("/diff", diff_page),
         Route("/diff.{fmt:str}", diff_page),
+        Route("/diff/{section}", diff_section),
         Route("/query", editor),
         Route("/favicon.ico", lambda _request: Response(status_code=204)),
         *static_routes(settings.project),

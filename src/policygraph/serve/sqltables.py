@@ -235,7 +235,8 @@ def materialise(engine, kind: str, args: tuple, path: str, project=None) -> Meta
     - "query" (folders, name, params): a named query's rows with its parameters bound (`pages.named_rows`);
     - "kpis" (folders,): kpi-status, a KPI without a status under the status "unknown" for filters and facets;
     - "gaps" (folders,): the gap report (`pages.gap_table`), the count per kind kept for the page's chart;
-    - "trace" (target,): the trace's rows (`pages.trace_table`), which needs `project`."""
+    - "trace" (target,): the trace's rows (`pages.trace_table`), which needs `project`;
+    - "diff" (folders, a, b, section): one section of the edition diff of documents a and b."""
     from policygraph.serve import pages
     target = Path(path)
     found = read_meta(target)
@@ -254,6 +255,10 @@ def materialise(engine, kind: str, args: tuple, path: str, project=None) -> Meta
         extra = {"kinds": kinds}
     elif kind == "trace":
         table = pages.trace_table(engine, project, args[0])
+    elif kind == "diff":
+        folders, a, b, section = args
+        _, sections = pages.diff_tables(engine, [Path(f) for f in folders], a, b)
+        table = next(s["table"] for s in sections if s["name"] == section)
     else:
         raise ValueError(f"no table kind {kind!r}")
     return write(table, target, extra, null_names)
