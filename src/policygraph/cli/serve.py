@@ -189,8 +189,8 @@ def serve(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds a query may run; past it "
                           "the query's worker is stopped and the client gets 503.")] = 10.0,
-    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Most rows (or triples) one answer holds; a "
-                        "larger result gets 413 (add LIMIT).")] = 10_000,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Most rows (or triples) one /sparql answer "
+                        "holds; a larger result gets 413 (add LIMIT). The pages' tables page and download whole.")] = 10_000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Query worker processes per pool "
                        "(one pool runs /sparql, one the pages; a slow query holds one worker, the others keep "
                        "answering).")] = 2,

@@ -33,11 +33,6 @@ class Table:
     total: int | None = None
     offset: int = 0
 
-    def page(self, offset: int, size: int) -> Table:
-        """Rows offset … offset + size - 1, knowing the whole table's size."""
-        return Table(self.columns, self.rows[offset:offset + size], self.linked[offset:offset + size],
-                     self.types, self.notes, len(self.rows), offset)
-
 
 def table_of(rows, columns: list[str] | None = None) -> Table:
     """A `Rows` result (dicts of RDF terms) as a Table."""
