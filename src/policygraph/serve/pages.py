@@ -180,16 +180,118 @@ def source_view(engine, folders: list[Path], sources_dir: str, doc: str, quote: 
             "excerpt": excerpt, "matches": [{"line": m.line, "end_line": m.end_line} for m in matches]}
 
 
-def trace_page(engine, project, target: str) -> str:
-    """The interactive trace view of a directive or document (/trace/<id>; `policygraph viz trace` writes the
-    explorer on the same chain instead: views.explore.trace_file)."""
+#: A trace row's kind → (Japanese, English), in the CLI's words (views.render).
+TRACE_KINDS = {"directive": ("指示", "directive"), "progress": ("対応", "progress report"),
+               "empty_box": ("空欄", "empty box"), "item": ("改革項目", "reform item"), "step": ("工程", "schedule step"),
+               "kpi": ("KPI", "KPI"), "baselines": ("基準値", "baseline"), "targets": ("目標", "target"),
+               "observations": ("実績", "observation"), "projections": ("見込み", "projection"),
+               "assessments": ("区分", "grade")}
+#: The most records the trace page's "view as a graph" link asks the explorer to expand.
+EXPLORE_EXPAND = 40
+
+
+def trace_page(engine, project, target: str) -> dict:
+    """The trace of any node as the web page's table (/trace/<id>): `policygraph trace`'s result (the same
+    batched queries) flattened into rows in the CLI's order — directive → its progress and reform items →
+    each item's steps (with their progress) and KPIs → each KPI's baselines, targets, observations,
+    projections and grades — each row with its quote and where it stands (file, line). A reform item or
+    KPI reached again is a row pointing back to where it was shown. Raises PolicygraphError for an unknown
+    or ambiguous target."""
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
-    from policygraph.views import records
-    from policygraph.views.viz import render_page, trace_ids, trace_view
-    library = QueryLibrary(project.query_dirs)
-    result = trace(engine, library, target)
-    return render_page(trace_view(records.load(engine, library, trace_ids(result)), result), project, site=True)
+    result = trace(engine, QueryLibrary(project.query_dirs), target)
+    return {"root": result["root"], "rows": trace_rows(result), "upward": result.get("upward"),
+            "responsible_for": result.get("responsible_for"), "expand": _trace_expand(result)}
+
+
+def trace_rows(result: dict) -> list[dict]:
+    """`trace_page`'s rows of a trace result (query.trace.trace)."""
+    from policygraph.views.render import STATUS, _value, _when
+    rows: list[dict] = []
+    shown: set[str] = set()
+
+    def row(kind: str, level: int, node: dict, **extra) -> dict:
+        ja, en = TRACE_KINDS[kind]
+        evidence = node.get("evidence") or []
+        again = node.get("id") in shown
+        r = {"kind": kind, "kind_ja": ja, "kind_en": en, "level": level, "id": node.get("id"),
+             "label": node.get("label") or "", "label_en": node.get("label_en") or "", "detail": "", "value": "",
+             "when": "", "status": "", "attainment": None, "document": node.get("document"),
+             "document_label": node.get("document_label") or "", "evidence": [] if again else evidence[:1],
+             "more": 0 if again else max(len(evidence) - 1, 0), "again": again, "gap": ""}
+        r.update(extra)
+        rows.append(r)
+        if node.get("id"):
+            shown.add(node["id"])
+        return r
+
+    def bodies(node: dict) -> str:
+        return "、".join(b["label"] for b in node.get("bodies") or [])
+
+    def progress(p: dict, level: int) -> None:
+        row("progress", level, p, label=p.get("document_label") or p.get("id") or "", status=p.get("status") or "",
+            when=p.get("as_of") or "", detail=bodies(p))
+
+    def kpi(k: dict, level: int) -> None:
+        if k["id"] in shown:
+            row("kpi", level, k)
+            return
+        status = (k.get("attainment") or {}).get("status")
+        row("kpi", level, k, attainment=status or "unknown", detail=bodies(k),
+            when=(k.get("attainment") or {}).get("as_of") or "")
+        for key in ("baselines", "targets", "observations", "projections", "assessments"):
+            for fact in k.get(key) or []:
+                row(key, level + 1, fact, label="", value=_value(fact), when=_when(fact),
+                    status=STATUS.get(fact.get("status"), fact.get("status") or ""))
+
+    def item(i: dict, level: int) -> None:
+        if i["id"] in shown:
+            row("item", level, i, label=f"{i.get('number') or ''} {i['label']}".strip())
+            return
+        row("item", level, i, label=f"{i.get('number') or ''} {i['label']}".strip(), detail=bodies(i),
+            gap="" if i.get("kpis") else "KPIなし no KPI measures it")
+        for step in i.get("steps") or []:
+            row("step", level + 1, step, when=step.get("period") or "")
+            for p in step.get("progress") or []:
+                progress(p, level + 2)
+        for k in i.get("kpis") or []:
+            kpi(k, level + 1)
+
+    listed = {d["id"] for d in result["directives"]}
+    parts: dict[str, list[dict]] = {}
+    for d in result["directives"]:
+        if d.get("part_of") in listed:
+            parts.setdefault(d["part_of"], []).append(d)
+
+    def directive(d: dict, level: int) -> None:
+        number = f"{d['number']} " if d.get("number") else ""
+        row("directive", level, d, label=number + d["label"], detail=d.get("kind") or "",
+            gap="" if d["reform_items"] else "改革項目なし carried by no reform item")
+        for p in d.get("progress") or []:
+            progress(p, level + 1)
+        for box in d.get("empty_boxes") or []:
+            row("empty_box", level + 1, box, gap="空欄 empty box")
+        for i in d["reform_items"]:
+            item(i, level + 1)
+        for part in parts.get(d["id"], []):
+            directive(part, level + 1)
+
+    for d in result["directives"]:
+        if d.get("part_of") not in listed:
+            directive(d, 0)
+    for i in result.get("reform_items") or []:
+        item(i, 0)
+    for k in result.get("kpis") or []:
+        kpi(k, 0)
+    return rows
+
+
+def _trace_expand(result: dict) -> list[str]:
+    """The directives and reform items of a trace, for the explorer link (`/explore?focus=…&expand=…`)."""
+    ids = [d["id"] for d in result["directives"]]
+    ids += [i["id"] for d in result["directives"] for i in d["reform_items"]]
+    ids += [i["id"] for i in result.get("reform_items") or []]
+    return [i for i in dict.fromkeys(ids) if i != result["root"]["id"]][:EXPLORE_EXPAND]
 
 
 def trace_table(engine, project, target: str) -> Table:
@@ -233,21 +335,45 @@ def kpi_rows(engine, folders: list[Path], status: str | None = None) -> Table:
 
 
 def kpi_board(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE,
-              status: str | None = None) -> tuple[Table, dict[str, str]]:
-    """One page of the KPI status board (`kpi_rows`, of one `status` if given), and a sparkline (SVG
-    points) of the observations of each KPI on the page."""
+              status: str | None = None) -> tuple[Table, dict[str, dict], dict[str, list[dict]]]:
+    """One page of the KPI status board (`kpi_rows`, of one `status` if given); for the KPIs of that page
+    only, a sparkline of each one's observed values ({"points", "values", "last"}: kpi-sparkline) and its
+    responsible bodies (responsible): two queries, each a VALUES batch of the page's KPIs."""
+    from policygraph.views import records
     board = kpi_rows(engine, folders, status).page(offset, size)
-    return board, sparklines(engine, folders, [row.get("kpi") for row in board.rows])
+    kpis = [row.get("kpi") for row in board.rows]
+    spark = {}
+    for k, values in sparkline_series(engine, folders, kpis).items():
+        points = sparkline(values)
+        if points:
+            spark[k] = {"points": points, "values": values, "last": points.rsplit(" ", 1)[-1].split(",")}
+    bodies: dict[str, list[dict]] = {}
+    ids = [k for k in dict.fromkeys(kpis) if isinstance(k, str) and _is_record_id(k)]
+    for r in records.Reader(engine, folders).run("responsible", [URIRef(_RECORD + k) for k in ids]):
+        bodies.setdefault(str(r["node"]).removeprefix(_RECORD), []).append(
+            {"id": str(r["body"]).removeprefix(_RECORD), "label": plain(r["bodyJa"]), "label_en": plain(r["bodyEn"])})
+    for found in bodies.values():
+        found.sort(key=lambda b: b["id"])
+    return board, spark, bodies
+
+
+def _is_record_id(text: str) -> bool:
+    from policygraph.query.sparql import RECORD_ID
+    return bool(RECORD_ID.match(text))
 
 
 def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
-    """SVG points of each KPI's observed values in the order of its chart (kpi-sparkline, a VALUES
-    batch of KPIs): the date placing a value is its reference date, as-of date or deadline, else the
-    end of its fiscal year; undated values last."""
+    """SVG points of each KPI's observed values in the order of its chart (`sparkline_series`)."""
+    return {k: sparkline(values) for k, values in sparkline_series(engine, folders, kpis).items()}
+
+
+def sparkline_series(engine, folders: list[Path], kpis: list[str]) -> dict[str, list[float]]:
+    """Each KPI's observed values in the order of its chart (kpi-sparkline, a VALUES batch of KPIs): the
+    date placing a value is its reference date, as-of date or deadline, else the end of its fiscal year;
+    undated values last."""
     from policygraph.views import records
     from policygraph.views.viz_model import _plain
-    from policygraph.query.sparql import RECORD_ID
-    ids = [k for k in dict.fromkeys(kpis) if isinstance(k, str) and RECORD_ID.match(k)]
+    ids = [k for k in dict.fromkeys(kpis) if isinstance(k, str) and _is_record_id(k)]
     series: dict[str, list] = {k: [] for k in ids}
     reader = records.Reader(engine, folders)
     for r in reader.run("kpi-sparkline", [URIRef(_RECORD + k) for k in ids], var="kpi"):
@@ -260,7 +386,7 @@ def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
                 continue
         rid = str(r["kpi"]).removeprefix(_RECORD)
         series[rid].append((_plain(date) if date is not None else "9999", str(r["statement"]), value))
-    return {k: sparkline([v for *_, v in sorted(points)]) for k, points in series.items()}
+    return {k: [v for *_, v in sorted(points)] for k, points in series.items()}
 
 
 def gap_page(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, list[dict]]:
