@@ -156,7 +156,7 @@ def test_the_trace_page_is_the_cli_trace_as_a_table_with_quotes_and_source_lines
     for kind, rid, row in rows:
         if kind != "kpi" and 'class="pg-src"><a href="#t-' not in row:  # shown in full: its quote and source
             assert '<blockquote class="pg-quote">' in row and 'class="pg-source-link"' in row, (kind, rid)
-    assert f'class="pg-status pg-status-achieved"' in rows[at[KPI]][2]
+    assert 'class="pg-status pg-status-achieved"' in rows[at[KPI]][2]
     # every KPI the trace reaches, once in full
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import kpis_reached, trace
@@ -263,4 +263,15 @@ def test_the_trace_page_fits_the_window(browser, live, width):
     assert page.locator("#pg-trace tbody tr").count() > 20
     assert page.locator("input[type=search]").count() == 1
     page.screenshot(path=f"test-artifacts/serve-trace-{width}.png")
+    clean(log)
+
+
+def test_the_trace_pages_graph_link_opens_the_explorer_on_the_chain(browser, live):
+    from tests.serve.test_serve_browser import clean, open_page
+    page, log = open_page(browser, live, f"/trace/{DOCUMENT}")
+    page.click("a.pg-explore >> text=グラフで見る")
+    page.wait_for_function("() => window.pgexplore && pgexplore.ready.done", timeout=60000)
+    shown = page.evaluate("() => pgexplore.nodes.getIds()")
+    assert DOCUMENT in shown and DIRECTIVE in shown and "ri-15" in shown  # the chain, expanded
+    assert page.evaluate("() => pgexplore.state().layout") == "chain"
     clean(log)

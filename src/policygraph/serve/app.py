@@ -317,8 +317,9 @@ def create_app(settings: Settings) -> Starlette:
             found = await call(pages.trace_table, settings.project, target)
             return await _table_file(fmt, f"trace-{target}", found, title=f"トレース · trace {target}")
         view = await call(pages.trace_page, settings.project, target)
-        expand = ",".join(view["expand"])
-        explore = f"/explore?{urlencode({'focus': view['root']['id'], **({'expand': expand} if expand else {}), 'layout': 'chain'})}"
+        # The graph of the same chain is the explorer's (its own script and policy): a link, not a second view.
+        chain = {"focus": view["root"]["id"], "expand": ",".join(view["expand"]), "layout": "chain"}
+        explore = "/explore?" + urlencode({k: v for k, v in chain.items() if v})
         return _html(request, "serve-trace.html.j2", title=f"追跡 Trace: {view['root']['label']}", view=view,
                      styles=ATTAINMENT_STYLE, explore=explore,
                      links={f: f"/trace/{url_quote(view['root']['id'])}.{f}" for f in TABLE_FORMATS})
