@@ -370,7 +370,7 @@ def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
 def sparkline_series(engine, folders: list[Path], kpis: list[str]) -> dict[str, list[float]]:
     """Each KPI's observed values in the order of its chart (kpi-sparkline, a VALUES batch of KPIs): the
     date placing a value is its reference date, as-of date or deadline, else the end of its fiscal year;
-    undated values last."""
+    undated values last; one line of them (`sparkline_line`)."""
     from policygraph.views import records
     from policygraph.views.viz_model import _plain
     ids = [k for k in dict.fromkeys(kpis) if isinstance(k, str) and _is_record_id(k)]
@@ -385,8 +385,23 @@ def sparkline_series(engine, folders: list[Path], kpis: list[str]) -> dict[str, 
             except (TypeError, ValueError):
                 continue
         rid = str(r["kpi"]).removeprefix(_RECORD)
-        series[rid].append((_plain(date) if date is not None else "9999", str(r["statement"]), value))
-    return {k: [v for *_, v in sorted(points)] for k, points in series.items()}
+        line = (r["series"] is not None, str(r["series"] or ""), str(r["unit"] or ""))
+        series[rid].append((line, _plain(date) if date is not None else "9999", str(r["statement"]), value))
+    out = {}
+    for k, points in series.items():
+        chosen = sparkline_line([p[0] for p in points])
+        out[k] = [v for *_, v in sorted(p for p in points if p[0] == chosen)]
+    return out
+
+
+def sparkline_line(lines: list[tuple[bool, str, str]]) -> tuple[bool, str, str] | None:
+    """Which values a sparkline joins, of (has a sub-series, the series, the unit) keys: one line — never
+    a total and its parts (550 → 211 → 339 for 自治体クラウド / 単独クラウド) nor two units (430 団体 → 76,930,000
+    人): the totals before a sub-series, then the line with most values, then by series and unit."""
+    counts: dict = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return min(counts, key=lambda line: (line[0], -counts[line], line[1], line[2])) if counts else None
 
 
 def gap_page(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, list[dict]]:
