@@ -192,7 +192,10 @@ def test_the_trace_page_has_one_search_box_and_links_to_the_explorer(client):
 def test_every_kind_of_trace_target_gets_its_page(client, target, expect):
     r = client.get(f"/trace/{target}")
     assert r.status_code == 200 and expect in r.text
-    assert any(kind == "kpi" for kind, _, _ in trace_rows(r.text))
+    shown = {rid for kind, rid, _ in trace_rows(r.text) if kind == "kpi" and rid}
+    assert shown
+    # and its download has the same KPIs (a KPI or body trace downloaded no rows)
+    assert {row["kpi"] for row in client.get(f"/trace/{target}.json").json()} == shown
 
 
 def test_trace_rows_follow_the_cli_order_and_mark_a_repeat():

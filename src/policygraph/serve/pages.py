@@ -295,7 +295,8 @@ def _trace_expand(result: dict) -> list[str]:
 
 
 def trace_table(engine, project, target: str) -> Table:
-    """The trace as rows (one per directive × reform item × KPI), for the CSV and xlsx downloads."""
+    """The trace as rows (one per directive × reform item × KPI; then the reform items and KPIs no directive
+    carries), for the CSV, JSON and xlsx downloads; `quote` is the directive's."""
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
     result = trace(engine, QueryLibrary(project.query_dirs), target)
@@ -308,6 +309,20 @@ def trace_table(engine, project, target: str) -> Table:
                 rows.append({"directive": d["id"], "directive_label": d["label"], "item": item.get("id"),
                              "item_label": item.get("label"), "kpi": kpi.get("id"), "kpi_label": kpi.get("label"),
                              "attainment": (kpi.get("attainment") or {}).get("status"), "quote": quote})
+    # What no directive carries: a document's own reform items, a reform item's, a KPI's or a body's KPIs
+    # (the page shows them too; a KPI or body trace had an empty download).
+    shown = {r["kpi"] for r in rows if r["kpi"]}
+    for item in result.get("reform_items") or []:
+        for kpi in item.get("kpis") or [{}]:
+            rows.append({"directive": None, "directive_label": None, "item": item["id"], "item_label": item["label"],
+                         "kpi": kpi.get("id"), "kpi_label": kpi.get("label"),
+                         "attainment": (kpi.get("attainment") or {}).get("status"), "quote": ""})
+            shown.add(kpi.get("id"))
+    for kpi in result.get("kpis") or []:
+        if kpi["id"] not in shown:
+            rows.append({"directive": None, "directive_label": None, "item": None, "item_label": None,
+                         "kpi": kpi["id"], "kpi_label": kpi["label"],
+                         "attainment": (kpi.get("attainment") or {}).get("status"), "quote": ""})
     linked = [{c for c in ("directive", "item", "kpi") if r[c]} for r in rows]
     return Table(columns, rows, linked)
 
