@@ -71,6 +71,17 @@ def test_every_text_and_background_pair_of_the_stylesheet_meets_wcag_aa():
     assert ".pg-hint" in checked  # 4.47:1 before
 
 
+@pytest.mark.parametrize("template", ["page.html.j2", "explore.html.j2"])
+def test_the_offline_pages_text_colours_meet_wcag_aa(template):
+    """The offline views' own <style>: every text colour on the darkest panel background they use."""
+    text = (SITE_CSS.parent / template).read_text(encoding="utf-8")
+    style = text[text.index("<style>") + 7:text.index("</style>")].replace("{{ palette_css|safe }}", "")
+    colours = [(sel, decl["color"]) for sel, decl in rules(style) if re.fullmatch(r"#[0-9a-fA-F]{3,6}", decl.get("color", ""))]
+    assert colours
+    for selector, colour in colours:
+        assert contrast(expand(colour), "#f3f3f3") >= 4.5, (template, selector, colour)
+
+
 def test_contrast_is_wcag_s():
     assert round(contrast("#ffffff", "#000000"), 2) == 21
     assert round(contrast("#1a9641", "#ffffff"), 2) == 3.83  # the old 達成 chip, below AA
