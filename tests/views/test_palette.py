@@ -120,3 +120,20 @@ def test_a_stylesheet_without_a_status_is_refused(tmp_path):
     broken.write_text(css, encoding="utf-8")
     with pytest.raises(ValueError, match="unverified"):
         palette.read(broken)
+
+
+def test_kpi_nodes_of_a_view_show_their_status_by_colour_and_mark(engine, project):
+    """The trace view's KPIs: the status's fill, and its mark before the label (not colour alone)."""
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.query.trace import trace
+    from policygraph.views import records
+    from policygraph.views.viz import trace_ids, trace_view
+    library = QueryLibrary(project.query_dirs)
+    result = trace(engine, library, "未来投資戦略2017")
+    rg = records.load(engine, library, trace_ids(result))
+    kpis = [n for n in trace_view(rg, result).nodes if n["group"] == "KPI"]
+    assert kpis
+    for node in kpis:
+        swatch = PALETTE[rg.attainment(node["id"])]
+        assert node["color"]["background"] == swatch.fill
+        assert node["label"].startswith(swatch.mark + " ") and swatch.ja in node["title"]
