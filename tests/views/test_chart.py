@@ -182,3 +182,12 @@ def test_the_offline_view_carries_the_same_chart(engine, project, cloud):
     html = render_page(trace_view(records.load(engine, library, trace_ids(result)), result), project)
     meta = json.loads(re.search(r'<script type="application/json" id="pg-meta">(.*?)</script>', html, re.S).group(1))
     assert meta["details"][KPI]["chart"] == str(cloud["chart"])
+
+
+def test_a_sparkline_carries_its_values_as_text():
+    svg = parse(chart.sparkline_svg([550, 728, 1067], label="クラウド<導入>"))
+    assert svg.get("role") == "img" and svg.get("aria-label") == "クラウド<導入>: 550 → 728 → 1,067"
+    line = svg.find(f"{SVG}polyline")
+    ys = [y for _, y in points(line)]
+    assert ys[0] > ys[1] > ys[2]  # higher values drawn higher
+    assert chart.sparkline_svg([5]) == ""  # one value: no line

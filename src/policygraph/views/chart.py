@@ -96,7 +96,7 @@ def sparkline_svg(values: list[float], label: str = "", width: int = 90, height:
         return Markup("")
     text = f"{label}: " if label else ""
     text += " → ".join(f"{v:,.10g}" for v in values)
-    return Markup('<svg class="pg-spark" width="{w}" height="{h}" role="img" aria-label="{a}">'
+    return Markup('<svg class="pg-spark" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{a}">'
                   '<polyline points="{p}" fill="none" stroke="{c}" stroke-width="1.5"></polyline></svg>').format(
         w=width, h=height, a=text, p=points, c=SERIES_STYLES[0][0])
 
