@@ -191,3 +191,13 @@ def test_a_sparkline_carries_its_values_as_text():
     ys = [y for _, y in points(line)]
     assert ys[0] > ys[1] > ys[2]  # higher values drawn higher
     assert chart.sparkline_svg([5]) == ""  # one value: no line
+
+
+def test_a_halving_target_is_drawn_in_the_base_unit(engine, project):
+    """政府情報システム数: 半減 of 1,450 システム is 725 システム (derived, hollow), not a value in 割合 left out;
+    the projection 894 システムの減 is drawn at the level it leaves, 556."""
+    svg = svg_of(parse(pages.node(engine, project.query_dirs, "kpi-14-government-systems")["chart"]))
+    target = [e for e in svg.iter() if "pg-pt-target" in classes(e)]
+    assert [(e.get("data-value"), e.get("fill")) for e in target] == [("725", "#ffffff")]
+    proj = [e.get("data-values") for e in svg.iter(f"{SVG}polyline") if "pg-proj-line" in classes(e)]
+    assert proj == ["1117 556"]

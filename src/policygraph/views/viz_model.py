@@ -345,6 +345,8 @@ class RecordGraph:
                     self._fy_date(one(PG.deadlineFiscalYear), True) or self._fy_date(one(PG.fiscalYear), True))
                 status = one(PG.observationStatus)
                 unit = one(PG.unit)
+                if derived:  # base × factor is in the base's unit (半減 of 1,450 システム), not the factor's (割合)
+                    unit = next(g.objects(one(PG.relativeTo), PG.unit), unit)
                 grade = one(PG.grade)
                 doc = one(PG.reportedIn)
                 item = {"kind": kind, "id": record_id(st), "label": self.labels(st)[0],
@@ -367,6 +369,11 @@ class RecordGraph:
                         item["value"] = float(item["value"])
                     except (TypeError, ValueError):
                         item["value"] = None
+                if item["level"] is not None and not isinstance(item["level"], (int, float)):
+                    try:  # an xsd:decimal level: a number the chart can place
+                        item["level"] = float(item["level"])
+                    except (TypeError, ValueError):
+                        item["level"] = None
                 out.append(item)
         out.sort(key=lambda i: (i["date"] or "9999", i["kind"], i["id"]))
         return out
