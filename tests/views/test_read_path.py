@@ -279,7 +279,7 @@ def test_node_page_data_is_the_record_model_with_grouped_links(side):
             for item in old["series"]:
                 item["evidence"] = side.full.evidence(side.full.iris[item["id"]])
             assert new["series"] == old["series"]
-            assert new["chart"] == pages.kpi_chart(old["series"])
+            assert new["chart"] == pages.kpi_chart(old["series"], title=old["label_ja"])
         incoming = sorted((n["id"], g["predicate"]) for g in new["links"]["groups"] if g["direction"] == "in"
                           for n in g["nodes"])
         assert incoming == sorted((ref, str(p)) for (p, s), ref in

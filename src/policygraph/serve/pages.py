@@ -13,6 +13,8 @@ from rdflib import URIRef
 
 from policygraph.graph.namespaces import PREFIXES
 from policygraph.graph.terms import plain
+# Charts are drawn by the one renderer every page and view uses; the names stay here for the pages' callers.
+from policygraph.views.chart import kpi_chart, sparkline  # noqa: F401
 
 _RECORD = str(PREFIXES["pgr"])
 
@@ -68,7 +70,7 @@ def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -
 def node(engine, folders: list[Path], rid: str, limit: int = 25, offset: int = 0, types: tuple[str, ...] = (),
          predicates: tuple[str, ...] = ()) -> dict | None:
     """What a node page shows, or None when no record has that id: the record's properties, evidence
-    and (a KPI) values with their quotes and the chart's geometry, and its links grouped by property
+    and (a KPI) values with their quotes and the chart (`views.chart.kpi_chart`'s SVG), and its links grouped by property
     and direction, each group counted and paged (`records.node_links`, as /api/node/<id>)."""
     from policygraph.views import records
     links = records.node_links(engine, folders, rid, limit, offset, types, predicates)
@@ -86,7 +88,7 @@ def node_details(rg, rid: str, links: dict) -> dict:
     if details["cls"] == "KPI":
         for item in details["series"]:
             item["evidence"] = rg.evidence(rg.iris[item["id"]]) if item["id"] in rg.iris else []
-        details["chart"] = kpi_chart(details["series"])
+        details["chart"] = kpi_chart(details["series"], title=details["label_ja"])
     return details
 
 
@@ -494,57 +496,6 @@ def node_graph(engine, rid: str, accept: str, forced: str | None) -> object:
     if not RECORD_ID.match(rid):
         raise ValueError("not a record id")
     return execute(engine, f"DESCRIBE <{_RECORD}{rid}>", accept, forced)
-
-
-# ------------------------------------------------------------------ chart geometry (drawn as SVG by the templates)
-def sparkline(values: list[float], width: int = 90, height: int = 22) -> str:
-    """SVG polyline points of a series, scaled into width × height ("" for fewer than two values)."""
-    if len(values) < 2:
-        return ""
-    lo, hi = min(values), max(values)
-    span = (hi - lo) or 1
-    step = width / (len(values) - 1)
-    return " ".join(f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in enumerate(values))
-
-
-def kpi_chart(series: list[dict], width: int = 560, height: int = 240) -> dict | None:
-    """Points of a KPI's chart: observations (preliminary hollow, final filled), projections (dashed),
-    baselines and targets (diamonds and dashed lines), on a time × value plane; None without numbers."""
-    import datetime as dt
-    dated = [s for s in series if s.get("value") is not None and s.get("date")]
-    if not dated:
-        return None
-    left, right, top, bottom = 60, 20, 16, 34
-    times = [dt.date.fromisoformat(s["date"][:10]).toordinal() for s in dated]
-    values = [float(s["value"]) for s in dated]
-    t0, t1 = min(times), max(times)
-    v0, v1 = min(0.0, min(values)), max(values)
-    t_span, v_span = (t1 - t0) or 365, (v1 - v0) or 1
-    v1 += v_span * 0.08
-
-    def x(t):
-        return left + (t - t0) / t_span * (width - left - right) if t1 != t0 else (left + width - right) / 2
-
-    def y(v):
-        return top + (v1 - v) / ((v1 - v0) or 1) * (height - top - bottom)
-
-    points = []
-    for s, t, v in zip(dated, times, values):
-        points.append({"x": round(x(t), 1), "y": round(y(v), 1), "kind": s["kind"], "status": s.get("status"),
-                       "derived": s.get("derived", False), "value": s["value"], "unit": s.get("unit") or "",
-                       "date": s["date"], "id": s["id"]})
-    observed = sorted((p for p in points if p["kind"] in ("observation", "baseline")), key=lambda p: p["x"])
-    projected = sorted((p for p in points if p["kind"] in ("observation", "projection")), key=lambda p: p["x"])
-    ticks = [{"y": round(y(v0 + (v1 - v0) * i / 4), 1), "label": f"{v0 + (v1 - v0) * i / 4:,.4g}"} for i in range(5)]
-    years = sorted({dt.date.fromordinal(t).year for t in times})
-    return {"width": width, "height": height, "left": left, "bottom": height - bottom, "right": width - right,
-            "points": points, "line": " ".join(f"{p['x']},{p['y']}" for p in observed),
-            "projection": " ".join(f"{p['x']},{p['y']}" for p in projected) if any(
-                p["kind"] == "projection" for p in points) else "",
-            "targets": [p for p in points if p["kind"] == "target"], "ticks": ticks,
-            "years": [{"x": round(x(dt.date(yr, 1, 1).toordinal()), 1), "label": str(yr)} for yr in years
-                      if t0 <= dt.date(yr, 1, 1).toordinal() <= t1] or [{"x": round(x(t0), 1),
-                                                                          "label": str(years[0])}]}
 
 
 def diff_tables(engine, folders: list[Path], a: str, b: str) -> tuple[dict, list[dict]]:
