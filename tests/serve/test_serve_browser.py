@@ -133,10 +133,10 @@ def test_a_facet_click_filters_the_board_and_the_url_reproduces_it(browser, live
     assert again.locator("#pg-kpis tbody tr").count() == n
     assert again.inner_text("#pg-kpis tbody tr:first-child") == first
     # sort by a header link, reached from the keyboard
-    again.focus('#pg-kpis thead a.pg-sort:text-is("label")')
+    again.focus("#pg-kpis thead th.pg-th-label a.pg-sort")
     again.keyboard.press("Enter")
     again.wait_for_url("**_sort=label**")
-    labels = again.locator("#pg-kpis tbody tr td:nth-child(4)").all_inner_texts()
+    labels = again.locator("#pg-kpis tbody td.pg-td-label a.pg-kpi-label").all_inner_texts()
     assert labels == sorted(labels) and len(labels) == n
     again.click(".pg-chip a.pg-chip-remove")
     again.wait_for_load_state()
@@ -163,7 +163,7 @@ def hostile_live(tmp_path_factory, project):
         yield server
 
 
-@pytest.mark.parametrize("path", ["/id/kpi-x", "/id/ri-x", "/id/doc-x", "/id/body-x", "/search?q=img",
+@pytest.mark.parametrize("path", ["/id/kpi-x", "/id/ri-x", "/id/doc-x", "/id/body-x", "/search?q=img", "/trace/doc-x",
                                   "/kpis", "/gaps", "/"])
 def test_hostile_labels_stay_inert(browser, hostile_live, path):
     page, log = open_page(browser, hostile_live, path)
@@ -171,7 +171,7 @@ def test_hostile_labels_stay_inert(browser, hostile_live, path):
     text = page.inner_text("body")
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("main img").count() == 0 and page.locator("main script").count() == 0
-    if path.startswith("/id/"):
+    if path.startswith(("/id/", "/trace/")):
         assert any(x in text for x in (XSS_1, XSS_2, XSS_3, XSS_HREF))  # shown, as text
     for link in page.locator("main a").all():
         assert not (link.get_attribute("href") or "").lower().startswith("javascript:")

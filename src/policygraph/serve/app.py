@@ -13,6 +13,7 @@ Example (a sketch; tests/serve runs it for real)::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import math
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote as url_quote
 
 import anyio
 from starlette.applications import Starlette
@@ -36,7 +38,9 @@ from policygraph import __version__
 from policygraph.errors import PolicygraphError
 from policygraph.project import Project
 from policygraph.query.sparql import RECORD_ID
+from policygraph.serve import board as kpi_board
 from policygraph.serve import pages, protocol, sqltables
+from policygraph.views.render import COMPARATOR, STATUS as VALUE_STATUS
 from policygraph.views.viz_model import ATTAINMENT_STYLE
 from policygraph.serve.workers import MemoryLimitHit, QueryWorkers, TimeLimitHit, WorkerFailed, WorkersBusy
 
@@ -238,14 +242,14 @@ def create_app(settings: Settings) -> Starlette:
 
     async def serve_table(request: Request, kind: str, args: tuple, fmt: str | None, *, name: str, title: str,
                           template: str, reserved: tuple = (), takes: dict | None = None, context: dict | None = None,
-                          project: bool = False, page_hook=None) -> Response:
+                          project: bool = False, page_hook=None, other_columns: tuple = ()) -> Response:
         """A table of the web app with Datasette's URL conventions (`serve.sqltables`): its HTML page, or
         `.json` (a page: rows, columns, counts, next, facets; `?_shape=array` every row as a list),
         `.jsonl`, `.csv` and `.xlsx` (every row the filters keep: no cap)."""
         path, meta = await materialised(kind, args, project)
         try:
             q = sqltables.parse(list(request.query_params.multi_items()), meta, reserved,
-                                default_facets=fmt is None or fmt == "json")
+                                default_facets=fmt is None or fmt == "json", other_columns=other_columns)
         except sqltables.BadRequest as exc:
             message = str(exc)
             if takes is not None and message.startswith("unknown parameter"):
@@ -254,7 +258,10 @@ def create_app(settings: Settings) -> Starlette:
             raise HTTPException(400, message) from None
         if fmt in ("csv", "jsonl", "xlsx") or (fmt == "json" and request.query_params.get("_shape") == "array"):
             return await _table_file(fmt, name, path, q, title, call, meta)
-        page = await run_in_threadpool(sqltables.select, path, q, meta)
+        # A page whose template draws its own columns (the board's cells use several kpi-status columns each)
+        # reads every column; .json and the downloads keep the URL's choice.
+        shown = dataclasses.replace(q, columns=None) if other_columns and fmt is None else q
+        page = await run_in_threadpool(sqltables.select, path, shown, meta)
         view = _view(request, page, q, meta)
         if fmt == "json":
             return JSONResponse(_json_page(request, page, q, view))
@@ -346,22 +353,30 @@ def create_app(settings: Settings) -> Starlette:
             return await serve_table(request, "trace", (target,), fmt, name=f"trace-{target}",
                                      title=f"トレース · trace {target}", template="serve-query.html.j2",
                                      project=True)
-        html = await call(pages.trace_page, settings.project, target)
-        # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch) in a
-        # <meta> tag for the file on disk; served, the same policy goes in the header, with frame-ancestors.
-        m = _META_CSP.search(html)
-        csp = unescape(m.group(1)) if m else CSP.replace("script-src 'self'", "script-src 'none'")
-        return HTMLResponse(html, headers={"Content-Security-Policy": f"{csp}; frame-ancestors 'none'",
-                                           "X-Content-Type-Options": "nosniff"})
+        view = await call(pages.trace_page, settings.project, target)
+        # The graph of the same chain is the explorer's (its own script and policy): a link, not a second view.
+        chain = {"focus": view["root"]["id"], "expand": ",".join(view["expand"]), "layout": "chain"}
+        explore = "/explore?" + urlencode({k: v for k, v in chain.items() if v})
+        return _html(request, "serve-trace.html.j2", title=f"追跡 Trace: {view['root']['label']}", view=view,
+                     styles=ATTAINMENT_STYLE, explore=explore,
+                     links={f: f"/trace/{url_quote(view['root']['id'])}.{f}" for f in TABLE_FORMATS})
 
     async def kpis(request: Request) -> Response:
-        """The KPI board: kpi-status as a table (`?status=missed`, facets, sort, pages, downloads), with a
-        sparkline per KPI of the page."""
-        async def sparklines(page):
-            return {"lines": await call(pages.sparklines, library.folders, [r.get("kpi") for r in page.rows])}
+        """The KPI board: kpi-status as a table (`?status=missed`, facets, sort, pages, downloads) in the
+        board's curated columns (`serve.board`: `_col` / `_nocol` choose them on the page; names that are
+        kpi-status columns choose the columns of .json and the downloads), with a sparkline and the
+        responsible bodies of each KPI of the page."""
+        columns = kpi_board.chosen(_names(request, "_col"), _names(request, "_nocol"))
+
+        async def extras(page):
+            spark, bodies = await call(pages.kpi_extras, library.folders, [r.get("kpi") for r in page.rows])
+            return {"spark": spark, "bodies": bodies}
         return await serve_table(request, "kpis", (tuple(str(f) for f in library.folders),), _table_format(request),
                                  name="kpi-status", title="KPI 状況 · KPI status board", template="serve-kpis.html.j2",
-                                 context={"styles": ATTAINMENT_STYLE}, page_hook=sparklines)
+                                 context={"styles": ATTAINMENT_STYLE, "columns": columns,
+                                          "all_columns": list(kpi_board.COLUMNS.values()), "comparators": COMPARATOR,
+                                          "value_status": VALUE_STATUS},
+                                 page_hook=extras, other_columns=tuple(kpi_board.COLUMNS))
 
     async def gaps(request: Request) -> Response:
         path_args = (tuple(str(f) for f in library.folders),)
@@ -856,13 +871,15 @@ def _view(request: Request, page: sqltables.Page, q: sqltables.Query, meta: sqlt
     base = path.rsplit(".", 1)[0] if path.rsplit("/", 1)[-1].count(".") else path
     downloads = {fmt: _href(f"{base}.{fmt}", keep if fmt != "json" else items) for fmt in TABLE_FORMATS}
     hidden = [(k, v) for k, v in items if k != "_search"]
+    keep_but_columns = [(k, v) for k, v in items if k not in ("_col", "_nocol")]
     columns = [{"name": c, "shown": c in page.columns,
                 "url": _href(path, without(("_nocol", c))) if c not in page.columns and ("_nocol", c) in items
                 else _href(path, [*items, ("_nocol", c)]) if c in page.columns
                 else _href(path, [*items, ("_col", c)])} for c in meta.columns]
     return {"facets": facets, "chips": chips, "sort": q.sort, "desc": q.desc, "sort_urls": sort_urls,
             "pager": pager, "downloads": downloads, "hidden": hidden, "search": q.search, "path": path,
-            "count": page.count, "total": page.total, "columns": columns}
+            "count": page.count, "total": page.total, "columns": columns, "keep_but_columns": keep_but_columns,
+            "default_columns_url": _href(path, keep_but_columns)}
 
 
 def _json_page(request: Request, page: sqltables.Page, q: sqltables.Query, view: dict) -> dict:
@@ -943,6 +960,11 @@ def _link_options(request: Request) -> tuple[int, int, tuple[str, ...], tuple[st
     def names(key: str) -> tuple[str, ...]:
         return tuple(sorted({n.strip()[:200] for v in args.getlist(key) for n in v.split(",") if n.strip()}))[:50]
     return limit, offset, names("types"), names("predicates")
+
+
+def _names(request: Request, key: str) -> list[str]:
+    """A repeatable name parameter (`?_col=a&_col=b`, or `?_col=a,b`), at most 50 short names."""
+    return [n.strip()[:100] for v in request.query_params.getlist(key) for n in v.split(",") if n.strip()][:50]
 
 
 def _safe_name(name: str) -> str:

@@ -274,10 +274,12 @@ def xlsx(_engine, path: str, query: Query, name: str, title: str = "") -> bytes:
 
 
 # ------------------------------------------------------------------------------------------- URL → Query
-def parse(items: list[tuple[str, str]], meta: Meta, reserved=(), default_facets: bool = True) -> Query:
+def parse(items: list[tuple[str, str]], meta: Meta, reserved=(), default_facets: bool = True,
+          other_columns=()) -> Query:
     """A Query from a request's (name, value) pairs: names beginning with "_" are the table's options,
-    the rest filters on its columns; names in `reserved` (a named query's own parameters) are skipped.
-    BadRequest names what is wrong."""
+    the rest filters on its columns; names in `reserved` (a named query's own parameters) are skipped;
+    `_col` / `_nocol` names in `other_columns` are the page's own (the board's curated columns) and left
+    to it. BadRequest names what is wrong."""
     columns = meta.columns
     q = Query()
     unknown: list[str] = []
@@ -301,10 +303,11 @@ def parse(items: list[tuple[str, str]], meta: Meta, reserved=(), default_facets:
                 facets.append(_column(value, columns, "_facet"))
             elif name == "_nofacet":
                 no_facets = value not in ("", "0")
-            elif name == "_col" and value:
-                chosen.append(_column(value, columns, "_col"))
-            elif name == "_nocol" and value:
-                dropped.append(_column(value, columns, "_nocol"))
+            elif name in ("_col", "_nocol") and value:
+                for one in value.split(",") if other_columns else [value]:
+                    if other_columns and one not in columns:
+                        continue  # the page's own column (the board's chooser ignores a name it does not know)
+                    (chosen if name == "_col" else dropped).append(_column(one, columns, name))
             elif name == "_search":
                 q.search = value[:200]
             # other "_" names (_shape, _labels …) are the caller's or ignored, as Datasette does

@@ -24,6 +24,8 @@ def environment(project: Project):
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.filters["zip"] = lambda first, *rest: list(zip(first, *rest))
+    from policygraph.views.palette import PALETTE
+    env.globals["palette"] = PALETTE  # status → fill, text colour, mark: the one attainment palette
     return env
 
 
