@@ -29,8 +29,10 @@ def cli_rows(engine, folders, name, **params):
 def expected_rows(engine, project, path):
     """The whole table behind a page, read from the store as the CLI reads it."""
     folders = project.query_dirs
-    if path == "/kpis":
-        return cli_rows(engine, folders, "kpi-status")
+    if path == "/kpis":  # kpi-status, and the Japanese labels of each KPI's responsible bodies (`responsible`)
+        return [{**r, "body": " / ".join(sorted({b["bodyJa"] for b in cli_rows(engine, folders, "responsible",
+                                                                                node=r["kpi"])})) or None}
+                for r in cli_rows(engine, folders, "kpi-status")]
     if path == "/gaps":
         return pages.gap_table(engine, folders)[0].rows
     if path.startswith("/trace/"):
@@ -378,3 +380,21 @@ def test_a_diff_section_is_a_table_with_the_same_rows(client):
     assert len(list(csv.DictReader(io.StringIO(text)))) == len(whole[section])
     assert client.get("/diff/no-such-section", params=docs).status_code == 404
     assert client.get(f"/diff/{section}").status_code == 400
+
+
+def test_the_board_filters_by_responsible_body_one_of_several(client, engine, project):
+    """Done-when of issue #23: the off-track KPIs of one body, as a link. A KPI with two responsible bodies
+    counts under each (an array facet), and `body=` keeps it for either."""
+    expected = _jsonable(expected_rows(engine, project, "/kpis"))
+    by_body = Counter(b for r in expected for b in (r["body"] or "").split(" / ") if b)
+    assert any(" / " in (r["body"] or "") for r in expected)  # the corpus has KPIs of two bodies
+    board = client.get("/kpis.json").json()
+    _facet_matches(board["facet_results"]["body"]["results"], by_body)
+    two = next(r for r in expected if " / " in (r["body"] or ""))
+    for body in two["body"].split(" / "):
+        rows, _ = everything(client, "/kpis", body=body, status=two["status"])
+        assert two["kpi"] in {r["kpi"] for r in rows}
+        assert {r["kpi"] for r in rows} == {r["kpi"] for r in expected if body in (r["body"] or "").split(" / ")
+                                            and r["status"] == two["status"]}
+    page = client.get("/kpis", params={"body": two["body"].split(" / ")[0], "status": two["status"]}).text
+    assert "pg-chip" in page and f'href="/id/{two["kpi"]}"' in page

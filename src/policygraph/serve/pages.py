@@ -344,6 +344,22 @@ def kpi_extras(engine, folders: list[Path], kpis: list) -> tuple[dict[str, dict]
     return spark, bodies
 
 
+def kpi_table(engine, folders: list[Path]) -> Table:
+    """The board's whole table: kpi-status's rows and columns, and a last column `body`, the Japanese
+    labels of each KPI's responsible bodies (a list: `responsible`, read in VALUES batches of KPIs), so
+    the board filters and facets by body (`/kpis?status=missed&body=総務省`)."""
+    from policygraph.views import records
+    table = named_rows(engine, folders, "kpi-status", {})
+    iris = list(dict.fromkeys(str(r["kpi"]) for r in table.rows if r.get("kpi")))
+    bodies: dict[str, list[str]] = {}
+    for r in records.Reader(engine, folders).run("responsible", [URIRef(_RECORD + k) for k in iris]):
+        bodies.setdefault(str(r["node"]).removeprefix(_RECORD), []).append(plain(r["bodyJa"]))
+    table.columns.append("body")
+    for row in table.rows:
+        row["body"] = sorted(set(bodies.get(str(row.get("kpi")), [])))
+    return table
+
+
 def _is_record_id(text: str) -> bool:
     from policygraph.query.sparql import RECORD_ID
     return bool(RECORD_ID.match(text))

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Written into every file's meta: a file of another schema is computed again.
-SCHEMA = "1"
+SCHEMA = "2"
 #: Rows per page (`?_size=`), and the most one page shows.
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -101,6 +101,8 @@ class Meta:
     total: int
     #: Values written for a column's empty cells by the table's own rule (the board's status "unknown").
     null_names: dict[str, str] = field(default_factory=dict)
+    #: Columns of lists: filters and facets read their values one by one (table `a`).
+    arrays: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -158,17 +160,21 @@ def _value(v):
     if v is None or isinstance(v, (int, float, str)):
         return v
     if isinstance(v, (list, tuple)):
-        return " / ".join(map(str, v))
+        return " / ".join(map(str, v)) or None
     return str(v)
 
 
 def write(table, path: Path, extra: dict | None = None, null_names: dict[str, str] | None = None) -> Meta:
     """Write `table` (`serve.pages.Table`) as a SQLite file at `path`, atomically (a reader sees none of
-    it or all of it); its Meta."""
+    it or all of it); its Meta. A column whose cells are lists (the board's responsible bodies) is shown
+    as its values joined by " / ", and each value is also kept in table `a` (row, column, value): a filter
+    `column=v` keeps the rows that hold v among their values, and its facet counts each value (Datasette's
+    array facet)."""
     columns = list(table.columns)
     bools = sorted({c for r in table.rows for c in columns if isinstance(r.get(c), bool)})
+    arrays = sorted({c for r in table.rows for c in columns if isinstance(r.get(c), (list, tuple))})
     meta = Meta(columns, dict(table.types), list(table.notes), dict(extra or {}), len(table.rows),
-                dict(null_names or {}))
+                dict(null_names or {}), arrays)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -188,8 +194,14 @@ def write(table, path: Path, extra: dict | None = None, null_names: dict[str, st
                             for i, r in enumerate(table.rows)))
             for n, c in enumerate(columns):
                 db.execute(f"CREATE INDEX i{n} ON t ({_q(c)})")
+            db.execute("CREATE TABLE a (row INTEGER, col TEXT, value TEXT)")
+            db.executemany("INSERT INTO a VALUES (?, ?, ?)",
+                           ((i, c, str(v)) for i, r in enumerate(table.rows) for c in arrays
+                            for v in dict.fromkeys(r.get(c) or ())))
+            db.execute("CREATE INDEX ia ON a (col, value, row)")
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("schema", SCHEMA), ("columns", json.dumps(columns, ensure_ascii=False)),
+                ("arrays", json.dumps(arrays, ensure_ascii=False)),
                 ("types", json.dumps(meta.types)), ("bools", json.dumps(bools)),
                 ("notes", json.dumps(meta.notes, ensure_ascii=False)),
                 ("extra", json.dumps(meta.extra, ensure_ascii=False)), ("total", str(meta.total)),
@@ -224,7 +236,8 @@ def read_meta(path: Path) -> Meta | None:
     if meta.get("schema") != SCHEMA:
         return None
     return Meta(json.loads(meta["columns"]), json.loads(meta["types"]), json.loads(meta["notes"]),
-                json.loads(meta["extra"]), int(meta["total"]), json.loads(meta.get("null_names") or "{}"))
+                json.loads(meta["extra"]), int(meta["total"]), json.loads(meta.get("null_names") or "{}"),
+                json.loads(meta.get("arrays") or "[]"))
 
 
 # ------------------------------------------------------------------------------------ computed in a worker
@@ -248,7 +261,7 @@ def materialise(engine, kind: str, args: tuple, path: str, project=None) -> Meta
         folders, name, params = args
         table = pages.named_rows(engine, [Path(f) for f in folders], name, dict(params))
     elif kind == "kpis":
-        table = pages.named_rows(engine, [Path(f) for f in args[0]], "kpi-status", {})
+        table = pages.kpi_table(engine, [Path(f) for f in args[0]])
         null_names = {"status": pages.NO_STATUS}
     elif kind == "gaps":
         table, kinds = pages.gap_table(engine, [Path(f) for f in args[0]])
@@ -387,7 +400,11 @@ def _where(query: Query, meta: Meta) -> tuple[str, list]:
         col = _q(f.column)
         null_name = meta.null_names.get(f.column)
         number = _number(f.value)
-        if f.op in ("exact", "not"):
+        if f.op in ("exact", "not") and f.column in meta.arrays:  # one of the row's values
+            parts.append(f"{'NOT ' if f.op == 'not' else ''}EXISTS (SELECT 1 FROM a WHERE a.row = t._rowid "
+                         f"AND a.col = ? AND a.value = ?)")
+            args += [f.column, f.value]
+        elif f.op in ("exact", "not"):
             test = f"({col} = ?" + (" OR " + f"{col} = ?" if number is not None else "") + ")"
             values = [f.value] + ([number] if number is not None else [])
             if null_name is not None and f.value == null_name:
@@ -459,8 +476,13 @@ def select(path: Path, query: Query, meta: Meta | None = None) -> Page:
         linked = [set((r.pop("_linked") or "").split(",")) - {""} for r in raw]
         facets = {}
         for col in query.facets:
-            found = db.execute(f"SELECT {_q(col)}, count(*) AS n FROM t{where} GROUP BY 1 ORDER BY n DESC, 1 "
-                               f"LIMIT ?", [*args, FACET_VALUES + 1]).fetchall()
+            if col in meta.arrays:  # each value of the rows' lists, counted once per row
+                found = db.execute(f"SELECT a.value, count(*) AS n FROM a JOIN (SELECT _rowid FROM t{where}) k "
+                                   f"ON a.row = k._rowid WHERE a.col = ? GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
+                                   [*args, col, FACET_VALUES + 1]).fetchall()
+            else:
+                found = db.execute(f"SELECT {_q(col)}, count(*) AS n FROM t{where} GROUP BY 1 ORDER BY n DESC, "
+                                   f"1 LIMIT ?", [*args, FACET_VALUES + 1]).fetchall()
             chosen = {f.value for f in query.filters if f.column == col and f.op == "exact"}
             null_name = meta.null_names.get(col)
             values = []
