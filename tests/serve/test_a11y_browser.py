@@ -1,0 +1,125 @@
+"""Accessibility of `policygraph serve`'s pages in Debian's chromium: axe-core (vendored for the tests only,
+tests/vendor/axe-core-<version>/, by viz/vendor_axe.sh) finds no WCAG 2.0/2.1 A or AA violation on the
+overview, the board, a KPI's page, the gaps, a search and the explorer; the skip link comes first and
+moves the focus to the content; sortable headers are buttons a keyboard can focus and press."""
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.serve.test_explore_browser import ready
+from tests.serve.test_serve_browser import clean, open_page
+
+AXE_VERSION = "4.14.1"
+AXE = Path(__file__).resolve().parents[1] / "vendor" / f"axe-core-{AXE_VERSION}" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+KPI = "kpi-cloud-municipalities"
+PAGES = ["/", "/kpis", f"/id/{KPI}", "/gaps", "/search?q=クラウド", "/explore", "/queries/kpi-status",
+         "/id/no-such-record"]
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as shown. The script is evaluated through the DevTools protocol,
+    as a test harness does, so it is never a script of the page (the pages' CSP allows none from here)."""
+    session = page.context.new_cdp_session(page)
+    done = session.send("Runtime.evaluate", {"expression": AXE.read_text(encoding="utf-8") + "\n;typeof axe"})
+    assert done["result"].get("value") == "object", done
+    return page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+        .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, tags: v.tags,
+            nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary}))})))""", TAGS)
+
+
+def is_chip(node: dict) -> bool:
+    """An attainment-status chip (<span class="pg-status pg-status-…">): its colours are the shared
+    attainment palette's (issue 23, point 6), checked on their own below."""
+    return 'class="pg-status ' in node["html"].split(">", 1)[0]
+
+
+def split_chips(found: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(every violation but the status chips' colour contrast, the status chips' colour-contrast nodes)."""
+    rest, chips = [], []
+    for v in found:
+        if v["id"] == "color-contrast":
+            chips += [n for n in v["nodes"] if is_chip(n)]
+            v = {**v, "nodes": [n for n in v["nodes"] if not is_chip(n)]}
+        if v["nodes"]:
+            rest.append(v)
+    return rest, chips
+
+
+def checked(browser, live, path) -> list[dict]:
+    page, log = open_page(browser, live, path)
+    assert page.request.get(live.url + path).status == (404 if "no-such" in path else 200)
+    if path == "/explore":
+        ready(page)
+    found = axe_violations(page)
+    if path != "/id/no-such-record":
+        clean(log)
+    page.context.close()
+    return found
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_wcag_a_or_aa_violation(browser, live, path):
+    found, _chips = split_chips(checked(browser, live, path))
+    assert found == [], f"axe-core {AXE_VERSION} on {path}:\n" + json.dumps(found, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.xfail(strict=True, reason="white on the 達成 chip (#1a9641) is 3.83:1: the one WCAG-AA attainment "
+                                       "palette is issue 23's point 6 (another branch); remove this mark when it lands")
+@pytest.mark.parametrize("path", ["/", "/kpis", f"/id/{KPI}"])
+def test_status_chips_meet_wcag_aa_contrast(browser, live, path):
+    _rest, chips = split_chips(checked(browser, live, path))
+    assert chips == [], f"axe-core {AXE_VERSION} on {path}:\n" + json.dumps(chips, ensure_ascii=False, indent=1)
+
+
+# (not /query: YASGUI puts the focus in its editor on load; the skip link is first there too, in the same frame)
+@pytest.mark.parametrize("path", ["/", "/kpis", f"/id/{KPI}", "/gaps", "/search?q=クラウド", "/queries/kpi-status",
+                                  "/diff", "/id/no-such-record"])
+def test_the_skip_link_comes_first_and_moves_the_focus_to_the_content(browser, live, path):
+    page, _log = open_page(browser, live, path)
+    page.keyboard.press("Tab")
+    first = page.evaluate("() => [document.activeElement.className, document.activeElement.textContent]")
+    assert first == ["pg-skip", "本文へ移動 Skip to content"]
+    assert page.locator("a.pg-skip").is_visible()  # shown while it has the focus
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "pg-page-title"  # the <h1>, first in <main>
+    assert page.evaluate("() => document.activeElement.parentElement.tagName") == "MAIN"
+    assert page.locator("header nav").count() == 1 and page.locator("main").count() == 1
+    page.context.close()
+
+
+def test_the_explorer_has_its_skip_link_first(browser, live):
+    page, _log = open_page(browser, live, "/explore")
+    ready(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "pg-skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "pg-search"
+    page.context.close()
+
+
+def test_sortable_headers_are_buttons_a_keyboard_reaches_and_presses(browser, live):
+    page, log = open_page(browser, live, "/gaps")
+    heading = page.locator("#pg-gaps thead th").nth(2)  # node
+    button = heading.locator("button.pg-sort")
+    assert button.count() == 1 and heading.get_attribute("aria-sort") is None
+    # Tab until the focus is on that heading's button: it is in the page's tab order
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.closest('#pg-gaps thead th:nth-child(3)') !== null"):
+            break
+    else:
+        pytest.fail("the heading's sort button is never reached with Tab")
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # the focus is visible
+    cells = "() => [...document.querySelectorAll('#pg-gaps tbody tr td:nth-child(3)')].map(td => td.textContent.trim())"
+    before = page.evaluate(cells)
+    page.keyboard.press("Enter")
+    assert heading.get_attribute("aria-sort") == "ascending"
+    assert page.evaluate(cells) == sorted(before)
+    page.keyboard.press("Space")
+    assert heading.get_attribute("aria-sort") == "descending"
+    assert page.evaluate(cells) == sorted(before, reverse=True)
+    clean(log)
+    page.context.close()
