@@ -14,19 +14,27 @@ AXE_VERSION = "4.14.1"
 AXE = Path(__file__).resolve().parents[1] / "vendor" / f"axe-core-{AXE_VERSION}" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 KPI = "kpi-cloud-municipalities"
-PAGES = ["/", "/kpis", f"/id/{KPI}", "/gaps", "/search?q=クラウド", "/explore", "/queries/kpi-status",
-         "/id/no-such-record"]
+#: The pages issue 23 names, then the other pages of the app's own templates.
+PAGES = ["/", "/kpis", f"/id/{KPI}", "/gaps", "/search?q=クラウド", "/explore",
+         "/queries", "/queries/kpi-status", "/diff?a=doc-progress-2016&b=doc-progress-2017",
+         "/source/src-001?quote=dir-future-investment-2017-cloud/evidence/1", "/query", "/id/no-such-record"]
+#: Markup that is not the project's: YASGUI (vendored) draws the editor inside #yasgui; axe-core 4.14.1 finds
+#: aria-required-children, color-contrast (CodeMirror's #ff5500 strings), label and scrollable-region-focusable
+#: there. The page around it is checked.
+NOT_OURS = {"/query": ["#yasgui"]}
 
 
-def axe_violations(page) -> list[dict]:
+def axe_violations(page, exclude=()) -> list[dict]:
     """axe-core's violations on the page as shown. The script is evaluated through the DevTools protocol,
     as a test harness does, so it is never a script of the page (the pages' CSP allows none from here)."""
     session = page.context.new_cdp_session(page)
     done = session.send("Runtime.evaluate", {"expression": AXE.read_text(encoding="utf-8") + "\n;typeof axe"})
     assert done["result"].get("value") == "object", done
-    return page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+    return page.evaluate("""([tags, exclude]) => axe.run({include: [['html']], exclude: exclude.map(s => [s])},
+            {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
         .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, tags: v.tags,
-            nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary}))})))""", TAGS)
+            nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary}))})))""",
+                         [TAGS, list(exclude)])
 
 
 def is_chip(node: dict) -> bool:
@@ -52,7 +60,9 @@ def checked(browser, live, path) -> list[dict]:
     assert page.request.get(live.url + path).status == (404 if "no-such" in path else 200)
     if path == "/explore":
         ready(page)
-    found = axe_violations(page)
+    if path == "/query":
+        page.wait_for_selector(".yasqe .CodeMirror")
+    found = axe_violations(page, NOT_OURS.get(path, ()))
     if path != "/id/no-such-record":
         clean(log)
     page.context.close()
