@@ -22,7 +22,7 @@ def headings(page: str, level: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path", ["/", "/kpis", "/gaps", f"/id/{KPI}", "/search?q=クラウド", "/diff", "/queries",
-                                  "/queries/kpi-no-target-gap", "/query", "/id/no-such-record"])
+                                  "/queries/kpi-no-target-gap", "/query", "/explore", "/id/no-such-record"])
 def test_every_heading_is_japanese_and_marked_english(client, path):
     page = client.get(path, headers={"accept": "text/html"}).text
     found = headings(page, "h2") + headings(page, "h3") + ([] if path.startswith(f"/id/{KPI}") else headings(page, "h1"))

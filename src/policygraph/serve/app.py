@@ -270,7 +270,7 @@ def create_app(settings: Settings) -> Starlette:
         """`/explore[?focus=<id>…]`: the graph explorer (the page reads the rest of its state from the URL)."""
         from policygraph.views.explore import render_explorer
         if "explorer" not in state:
-            state["explorer"] = await run_in_threadpool(render_explorer, settings.project, "探索 Explore", None, True)
+            state["explorer"] = await run_in_threadpool(render_explorer, settings.project, HEADINGS["explore"], None, True)
         # Its own policy (vis-network and explore.js pinned by hash, fetch to this origin) in the header
         # too: without it SecurityHeaders sends the app's CSP, which blocks both inline scripts.
         csp = unescape(_META_CSP.search(state["explorer"]).group(1))
