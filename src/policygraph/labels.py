@@ -100,6 +100,8 @@ MESSAGES: dict[str, Pair] = {
     "path_range": ("max は 1 から {links} まで、k は 1 から {paths} までです",
                    "max is between 1 and {links}, k between 1 and {paths}"),
     "not_found": ("見つかりません", "not found"),
+    "no_match": ("{name}={typed} はグラフのどのノードにも一致しません{hint_ja}",
+                 "{name}={typed} matches no node in the graph{hint}"),
     "busy": ("サーバが混み合っています（{count} 件が {pool} ワーカーで実行中または待機中）。しばらくしてから再度お試しください",
              "the server is busy ({count} requests running or waiting for a {pool} worker); try again shortly"),
 }
@@ -116,11 +118,20 @@ class Said(str):
         said.ja = ja
         return said
 
+    def __reduce__(self):  # both languages survive the trip from a query worker
+        return (Said, (self.ja, str(self)))
+
 
 def message(key: str, **values) -> Said:
     """`MESSAGES[key]` with its {…} filled in both languages."""
     ja, en = MESSAGES[key]
     return Said(ja.format(**values), en.format(**values))
+
+
+def hint(suggestion: str) -> dict[str, str]:
+    """`query.names.did_you_mean`'s "; did you mean X?" as {hint, hint_ja} for `message`."""
+    names = suggestion.removeprefix("; did you mean ").rstrip("?").replace(" or ", " または ")
+    return {"hint": suggestion, "hint_ja": f"。もしかして {names}？" if suggestion else "。"}
 
 
 def bi_text(pair: Pair | str) -> str:

@@ -126,3 +126,12 @@ def test_english_in_the_frame_is_marked(client):
     nav = page.split("<nav")[1].split("</nav>")[0]
     assert all('lang="en"' in a or a.strip().startswith("SPARQL") for a in re.findall(r"<a [^>]*>(.*?)</a>", nav))
     assert unescape(page).count('<html lang="ja">') == 1
+
+
+def test_a_parameter_naming_no_node_is_told_in_both_languages(client):
+    """#23.9: the note above an empty table in the user's words, Japanese and English (the CLI prints the English)."""
+    page = client.get("/queries/kpi-history", params={"kpi": "kpi-cloud-municpalities"}).text
+    note = page.split('class="pg-warning"')[1].split("</p>")[0]
+    assert ("注意: kpi=kpi-cloud-municpalities はグラフのどのノードにも一致しません。もしかして "
+            "kpi-cloud-municipalities？ <span lang=\"en\">Note: kpi=kpi-cloud-municpalities matches no node in the graph; "
+            "did you mean kpi-cloud-municipalities?</span>") in note

@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from policygraph import __version__
 from policygraph.errors import PolicygraphError
-from policygraph.labels import HEADINGS, HTTP_STATUS, Said, message
+from policygraph.labels import HEADINGS, HTTP_STATUS, Said, hint, message
 from policygraph.project import Project
 from policygraph.query.sparql import RECORD_ID
 from policygraph.serve import pages, protocol
@@ -214,10 +214,7 @@ def create_app(settings: Settings) -> Starlette:
         name, fmt = _split_format(request.path_params["name"])
         if name not in library.names():
             from policygraph.query.names import did_you_mean
-            hint = did_you_mean(name, library.names())
-            raise HTTPException(404, message("no_query", name=repr(name), hint=hint,
-                                             hint_ja=hint and "。もしかして " + hint.removeprefix("; did you mean ").rstrip("?")
-                                             .replace(" or ", " または ") + "？"))
+            raise HTTPException(404, message("no_query", name=repr(name), **hint(did_you_mean(name, library.names()))))
         query = library.get(name)
         # `_size`, `_next` … (a leading underscore, as Datasette's): the page's, not the query's.
         params = {k: v for k, v in request.query_params.items() if v != "" and not k.startswith("_")}
