@@ -115,6 +115,10 @@ def test_labels_of_the_focused_neighbourhood_are_legible_at_default_zoom(browser
     page.wait_for_function("() => pgexplore.timings.laidOut")
     settle(page)
     shot(page, "explore-kpi")
+    # its status by its border's colour and, not by colour alone, the palette's mark before its label
+    from policygraph.views.palette import PALETTE
+    node = page.evaluate("id => pgexplore.nodes.get(id)", KPI)
+    assert node["label"].startswith(PALETTE["achieved"].mark + " ") and node["color"]["border"] == PALETTE["achieved"].fill
     # at least 11 px on screen is legible; the explorer's neighbourhood at its default zoom is
     assert page.evaluate(f"() => ({LABEL_PX})(pgexplore.network)") >= 11
     clean(log)

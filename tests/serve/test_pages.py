@@ -3,6 +3,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from policygraph.serve.app import CSP
 from policygraph.views.tables import short_sheet_name
 from rdflib import Graph, URIRef
 
@@ -71,17 +72,18 @@ def test_unknown_nodes_are_404(client, path):
     assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404
 
 
-def test_trace_page_is_the_viz_trace_view(client):
+def test_trace_page_is_an_app_page_with_the_trace_table(client):
+    """Was the pyvis view (its own scripts and policy, two search boxes); now the app's layout and policy."""
     r = client.get(f"/trace/{DIRECTIVE}")
     assert r.status_code == 200
-    assert '<body data-view="trace">' in r.text
-    assert '<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;' in r.text
+    assert 'id="pg-trace"' in r.text and 'data-view="trace"' not in r.text
+    assert r.headers["content-security-policy"] == CSP and "<script>" not in r.text
     assert client.get("/trace/no-such-thing").status_code == 400
 
 
 def test_kpi_board_has_status_and_sparklines(client):
     text = client.get("/kpis").text
-    assert 'class="pg-table pg-sortable" id="pg-kpis"' in text
+    assert 'class="pg-table pg-sortable pg-board pg-stack" id="pg-kpis"' in text
     assert "pg-status-achieved" in text and "<polyline" in text
     assert f'href="/id/{KPI}"' in text
 

@@ -94,18 +94,15 @@ def test_a_500_gets_the_headers_too(project, store_dir):
     assert r.headers["x-content-type-options"] == "nosniff"
 
 
-def test_the_trace_page_header_policy_is_its_own_meta_policy(client):
-    """/trace/* carried its CSP only in a <meta> tag (no frame-ancestors there: it could be framed). The
-    header repeats the page's policy (its inline scripts are allowed by hash) and adds frame-ancestors."""
+def test_the_trace_page_sends_the_apps_policy(client):
+    """/trace/* carried its CSP only in a <meta> tag (no frame-ancestors there: it could be framed). It is
+    now an app page: the app's policy in the header (scripts from this origin only, no framing), no inline
+    script and no policy of its own."""
     r = client.get("/trace/dir-honebuto-2017-cloud")
     assert r.status_code == 200
     header = r.headers["content-security-policy"]
-    assert "'sha256-" in header and "connect-src 'none'" in header or "default-src 'none'" in header
-    assert header.endswith("frame-ancestors 'none'")
-    import html
-    import re
-    meta = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', r.text).group(1))
-    assert header.startswith(meta)
+    assert "script-src 'self'" in header and header.endswith("frame-ancestors 'none'")
+    assert 'http-equiv="Content-Security-Policy"' not in r.text and "<script>" not in r.text
 
 
 # ---------------------------------------------------------------- point 25: 405 with Allow

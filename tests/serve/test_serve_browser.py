@@ -142,7 +142,7 @@ def hostile_live(tmp_path_factory, project):
         yield server
 
 
-@pytest.mark.parametrize("path", ["/id/kpi-x", "/id/ri-x", "/id/doc-x", "/id/body-x", "/search?q=img",
+@pytest.mark.parametrize("path", ["/id/kpi-x", "/id/ri-x", "/id/doc-x", "/id/body-x", "/search?q=img", "/trace/doc-x",
                                   "/kpis", "/gaps", "/"])
 def test_hostile_labels_stay_inert(browser, hostile_live, path):
     page, log = open_page(browser, hostile_live, path)
@@ -150,7 +150,7 @@ def test_hostile_labels_stay_inert(browser, hostile_live, path):
     text = page.inner_text("body")
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("main img").count() == 0 and page.locator("main script").count() == 0
-    if path.startswith("/id/"):
+    if path.startswith(("/id/", "/trace/")):
         assert any(x in text for x in (XSS_1, XSS_2, XSS_3, XSS_HREF))  # shown, as text
     for link in page.locator("main a").all():
         assert not (link.get_attribute("href") or "").lower().startswith("javascript:")

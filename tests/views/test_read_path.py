@@ -138,7 +138,7 @@ def test_pages_never_read_the_whole_graph(corpus, guard):
         assert pages.node(side.engine, side.folders, rid)["id"] == rid
         assert pages.node_api(side.engine, side.folders, rid)["id"] == rid
     assert pages.search(side.engine, side.folders, "クラウド")
-    assert "<!DOCTYPE html>" in pages.trace_page(side.engine, side.project, "未来投資戦略2017")
+    assert pages.trace_page(side.engine, side.project, "未来投資戦略2017")["rows"]
     assert pages.kpi_board(side.engine, side.folders, 0, 10)[0].rows
     assert pages.gap_page(side.engine, side.folders, 0, 10)[0].rows
     assert pages.overview(side.engine, side.folders)["kpis"]
@@ -244,8 +244,13 @@ def test_sparklines_are_identical(side):
     kpis = side.ids("KPI")
     old = {}
     for rid in kpis:
-        values = [s["value"] for s in side.full.kpi_series(rid) if s["kind"] == "observation" and s["value"] is not None]
-        old[rid] = pages.sparkline(values)
+        observed = [s for s in side.full.kpi_series(rid) if s["kind"] == "observation" and s["value"] is not None]
+        rdf, iris = side.full.rdf, side.full.iris
+        lines = [(next(rdf.objects(iris[s["id"]], PG.series), None), next(rdf.objects(iris[s["id"]], PG.unit), None))
+                 for s in observed]
+        keys = [(series is not None, str(series or ""), str(unit or "")) for series, unit in lines]
+        chosen = pages.sparkline_line(keys)  # one line: a total in one unit, not its parts or another unit
+        old[rid] = pages.sparkline([s["value"] for s, key in zip(observed, keys) if key == chosen])
     assert pages.sparklines(side.engine, side.folders, kpis) == old
 
 
@@ -274,7 +279,7 @@ def test_node_page_data_is_the_record_model_with_grouped_links(side):
             for item in old["series"]:
                 item["evidence"] = side.full.evidence(side.full.iris[item["id"]])
             assert new["series"] == old["series"]
-            assert new["chart"] == pages.kpi_chart(old["series"])
+            assert new["chart"] == pages.kpi_chart(old["series"], title=old["label_ja"])
         incoming = sorted((n["id"], g["predicate"]) for g in new["links"]["groups"] if g["direction"] == "in"
                           for n in g["nodes"])
         assert incoming == sorted((ref, str(p)) for (p, s), ref in

@@ -137,10 +137,12 @@ def test_clicking_a_kpi_opens_its_panel_with_quote_and_chart(browser, pages, rg)
     numeric = [s for s in series if isinstance(s["value"], (int, float)) and s["date"] and s["unit"] == "団体"]
     chart = page.locator("#pg-chart svg")
     assert chart.count() == 1
-    assert chart.locator("circle.pg-obs").count() == sum(s["kind"] == "observation" for s in numeric) >= 5
+    # every observation a marker (the total's circles, each sub-series' own shape), one line per series
+    assert chart.locator(".pg-obs").count() == sum(s["kind"] == "observation" for s in numeric) >= 5
+    assert chart.locator("polyline.pg-obs-line").count() == 3
     assert chart.locator("rect.pg-base").count() == sum(s["kind"] == "baseline" for s in numeric)
     assert chart.locator("polygon.pg-target").count() == sum(s["kind"] == "target" for s in numeric)
-    assert "1067" in " ".join(chart.locator("circle.pg-obs title").all_text_contents())
+    assert "1,067" in " ".join(chart.locator(".pg-obs title").all_text_contents())
     shot(page, "viz-trace-kpi-panel")
     assert_clean(page, log)
 
@@ -157,7 +159,7 @@ def test_preliminary_values_and_projections_are_drawn_differently(browser, pages
     page.evaluate("id => pgviz.focusNode(id)", prelim)
     circles = page.locator("#pg-chart circle.pg-prelim")
     assert circles.count() >= 1
-    assert {c.get_attribute("fill") for c in circles.all()} == {"#fff"}  # hollow
+    assert {c.get_attribute("fill") for c in circles.all()} == {"#ffffff"}  # hollow
     page.evaluate("id => pgviz.focusNode(id)", proj)
     assert page.locator("#pg-chart circle.pg-proj").count() >= 1
     dashed = page.locator("#pg-chart circle.pg-proj").first.get_attribute("stroke-dasharray")

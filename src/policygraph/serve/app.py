@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote as url_quote
 
 import anyio
 from starlette.applications import Starlette
@@ -38,7 +39,9 @@ from policygraph.errors import PolicygraphError
 from policygraph.labels import HEADINGS, HTTP_STATUS, Said, hint, message
 from policygraph.project import Project
 from policygraph.query.sparql import RECORD_ID
+from policygraph.serve import board as kpi_board
 from policygraph.serve import pages, protocol
+from policygraph.views.render import COMPARATOR, STATUS as VALUE_STATUS
 from policygraph.views.viz_model import ATTAINMENT_STYLE
 from policygraph.serve.workers import MemoryLimitHit, QueryWorkers, TimeLimitHit, WorkerFailed, WorkersBusy
 
@@ -314,13 +317,13 @@ def create_app(settings: Settings) -> Starlette:
         if fmt:
             found = await call(pages.trace_table, settings.project, target)
             return await _table_file(fmt, f"trace-{target}", found, title=f"トレース · trace {target}")
-        html = await call(pages.trace_page, settings.project, target)
-        # The view page carries its own Content-Security-Policy (inline scripts pinned by hash, no fetch) in a
-        # <meta> tag for the file on disk; served, the same policy goes in the header, with frame-ancestors.
-        m = _META_CSP.search(html)
-        csp = unescape(m.group(1)) if m else CSP.replace("script-src 'self'", "script-src 'none'")
-        return HTMLResponse(html, headers={"Content-Security-Policy": f"{csp}; frame-ancestors 'none'",
-                                           "X-Content-Type-Options": "nosniff"})
+        view = await call(pages.trace_page, settings.project, target)
+        # The graph of the same chain is the explorer's (its own script and policy): a link, not a second view.
+        chain = {"focus": view["root"]["id"], "expand": ",".join(view["expand"]), "layout": "chain"}
+        explore = "/explore?" + urlencode({k: v for k, v in chain.items() if v})
+        return _html(request, "serve-trace.html.j2", title=(f"追跡 {view['root']['label']}", "Trace"), view=view,
+                     styles=ATTAINMENT_STYLE, explore=explore,
+                     links={f: f"/trace/{url_quote(view['root']['id'])}.{f}" for f in TABLE_FORMATS})
 
     async def kpis(request: Request) -> Response:
         fmt = _table_format(request)
@@ -332,10 +335,13 @@ def create_app(settings: Settings) -> Starlette:
             return await _table_file(fmt, "kpi-status" + (f"-{status}" if status else ""), board,
                                      title="KPI 状況 · KPI status board" + (f" · status = {status}" if status else ""))
         offset, size = _paging(request)
-        board, lines = await call(pages.kpi_board, library.folders, offset, size, status)
-        return _html(request, "serve-kpis.html.j2", title=HEADINGS["kpis"], board=board, lines=lines,
-                     styles=ATTAINMENT_STYLE, links={f: f"/kpis.{f}{query}" for f in TABLE_FORMATS},
-                     pager=_pager(request, board, size), status=status)
+        columns = kpi_board.chosen(_names(request, "_col"), _names(request, "_nocol"))
+        board, spark, bodies = await call(pages.kpi_board, library.folders, offset, size, status)
+        return _html(request, "serve-kpis.html.j2", title=HEADINGS["kpis"], board=board, spark=spark,
+                     bodies=bodies, columns=columns, all_columns=list(kpi_board.COLUMNS.values()),
+                     comparators=COMPARATOR, value_status=VALUE_STATUS, styles=ATTAINMENT_STYLE,
+                     links={f: f"/kpis.{f}{query}" for f in TABLE_FORMATS}, pager=_pager(request, board, size),
+                     status=status, size=request.query_params.get("_size", "")[:10])
 
     async def gaps(request: Request) -> Response:
         fmt = _table_format(request)
@@ -821,6 +827,11 @@ def _link_options(request: Request) -> tuple[int, int, tuple[str, ...], tuple[st
     def names(key: str) -> tuple[str, ...]:
         return tuple(sorted({n.strip()[:200] for v in args.getlist(key) for n in v.split(",") if n.strip()}))[:50]
     return limit, offset, names("types"), names("predicates")
+
+
+def _names(request: Request, key: str) -> list[str]:
+    """A repeatable name parameter (`?_col=a&_col=b`, or `?_col=a,b`), at most 50 short names."""
+    return [n.strip()[:100] for v in request.query_params.getlist(key) for n in v.split(",") if n.strip()][:50]
 
 
 def _safe_name(name: str) -> str:

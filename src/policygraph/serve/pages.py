@@ -13,6 +13,8 @@ from rdflib import URIRef
 
 from policygraph.graph.namespaces import PREFIXES
 from policygraph.graph.terms import plain
+# Charts are drawn by the one renderer every page and view uses; the names stay here for the pages' callers.
+from policygraph.views.chart import kpi_chart, sparkline  # noqa: F401
 
 _RECORD = str(PREFIXES["pgr"])
 
@@ -68,7 +70,7 @@ def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -
 def node(engine, folders: list[Path], rid: str, limit: int = 25, offset: int = 0, types: tuple[str, ...] = (),
          predicates: tuple[str, ...] = ()) -> dict | None:
     """What a node page shows, or None when no record has that id: the record's properties, evidence
-    and (a KPI) values with their quotes and the chart's geometry, and its links grouped by property
+    and (a KPI) values with their quotes and the chart (`views.chart.kpi_chart`'s SVG), and its links grouped by property
     and direction, each group counted and paged (`records.node_links`, as /api/node/<id>)."""
     from policygraph.views import records
     links = records.node_links(engine, folders, rid, limit, offset, types, predicates)
@@ -86,7 +88,7 @@ def node_details(rg, rid: str, links: dict) -> dict:
     if details["cls"] == "KPI":
         for item in details["series"]:
             item["evidence"] = rg.evidence(rg.iris[item["id"]]) if item["id"] in rg.iris else []
-        details["chart"] = kpi_chart(details["series"])
+        details["chart"] = kpi_chart(details["series"], title=details["label_ja"])
     return details
 
 
@@ -180,20 +182,123 @@ def source_view(engine, folders: list[Path], sources_dir: str, doc: str, quote: 
             "excerpt": excerpt, "matches": [{"line": m.line, "end_line": m.end_line} for m in matches]}
 
 
-def trace_page(engine, project, target: str) -> str:
-    """The interactive trace view of a directive or document (/trace/<id>; `policygraph viz trace` writes the
-    explorer on the same chain instead: views.explore.trace_file)."""
+#: A trace row's kind → (Japanese, English), in the CLI's words (views.render).
+TRACE_KINDS = {"directive": ("指示", "directive"), "progress": ("対応", "progress report"),
+               "empty_box": ("空欄", "empty box"), "item": ("改革項目", "reform item"), "step": ("工程", "schedule step"),
+               "kpi": ("KPI", "KPI"), "baselines": ("基準値", "baseline"), "targets": ("目標", "target"),
+               "observations": ("実績", "observation"), "projections": ("見込み", "projection"),
+               "assessments": ("区分", "grade")}
+#: The most records the trace page's "view as a graph" link asks the explorer to expand.
+EXPLORE_EXPAND = 40
+
+
+def trace_page(engine, project, target: str) -> dict:
+    """The trace of any node as the web page's table (/trace/<id>): `policygraph trace`'s result (the same
+    batched queries) flattened into rows in the CLI's order — directive → its progress and reform items →
+    each item's steps (with their progress) and KPIs → each KPI's baselines, targets, observations,
+    projections and grades — each row with its quote and where it stands (file, line). A reform item or
+    KPI reached again is a row pointing back to where it was shown. Raises PolicygraphError for an unknown
+    or ambiguous target."""
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
-    from policygraph.views import records
-    from policygraph.views.viz import render_page, trace_ids, trace_view
-    library = QueryLibrary(project.query_dirs)
-    result = trace(engine, library, target)
-    return render_page(trace_view(records.load(engine, library, trace_ids(result)), result), project, site=True)
+    result = trace(engine, QueryLibrary(project.query_dirs), target)
+    return {"root": result["root"], "rows": trace_rows(result), "upward": result.get("upward"),
+            "responsible_for": result.get("responsible_for"), "expand": _trace_expand(result)}
+
+
+def trace_rows(result: dict) -> list[dict]:
+    """`trace_page`'s rows of a trace result (query.trace.trace)."""
+    from policygraph.views.render import STATUS, _value, _when
+    rows: list[dict] = []
+    shown: set[str] = set()
+
+    def row(kind: str, level: int, node: dict, **extra) -> dict:
+        ja, en = TRACE_KINDS[kind]
+        evidence = node.get("evidence") or []
+        again = node.get("id") in shown
+        r = {"kind": kind, "kind_ja": ja, "kind_en": en, "level": level, "id": node.get("id"),
+             "label": node.get("label") or "", "label_en": node.get("label_en") or "", "detail": "", "value": "",
+             "when": "", "status": "", "attainment": None, "document": node.get("document"),
+             "document_label": node.get("document_label") or "", "evidence": [] if again else evidence[:1],
+             "more": 0 if again else max(len(evidence) - 1, 0), "again": again, "gap": ""}
+        r.update(extra)
+        rows.append(r)
+        if node.get("id"):
+            shown.add(node["id"])
+        return r
+
+    def bodies(node: dict) -> str:
+        return "、".join(b["label"] for b in node.get("bodies") or [])
+
+    def progress(p: dict, level: int) -> None:
+        row("progress", level, p, label=p.get("document_label") or p.get("id") or "", status=p.get("status") or "",
+            when=p.get("as_of") or "", detail=bodies(p))
+
+    def kpi(k: dict, level: int) -> None:
+        if k["id"] in shown:
+            row("kpi", level, k)
+            return
+        status = (k.get("attainment") or {}).get("status")
+        row("kpi", level, k, attainment=status or "unknown", detail=bodies(k),
+            when=(k.get("attainment") or {}).get("as_of") or "")
+        for key in ("baselines", "targets", "observations", "projections", "assessments"):
+            for fact in k.get(key) or []:
+                row(key, level + 1, fact, label="", value=_value(fact), when=_when(fact),
+                    status=STATUS.get(fact.get("status"), fact.get("status") or ""))
+
+    def item(i: dict, level: int) -> None:
+        if i["id"] in shown:
+            row("item", level, i, label=f"{i.get('number') or ''} {i['label']}".strip())
+            return
+        row("item", level, i, label=f"{i.get('number') or ''} {i['label']}".strip(), detail=bodies(i),
+            gap="" if i.get("kpis") else "KPIなし no KPI measures it")
+        for step in i.get("steps") or []:
+            row("step", level + 1, step, when=step.get("period") or "")
+            for p in step.get("progress") or []:
+                progress(p, level + 2)
+        for k in i.get("kpis") or []:
+            kpi(k, level + 1)
+
+    listed = {d["id"] for d in result["directives"]}
+    parts: dict[str, list[dict]] = {}
+    for d in result["directives"]:
+        if d.get("part_of") in listed:
+            parts.setdefault(d["part_of"], []).append(d)
+
+    def directive(d: dict, level: int) -> None:
+        number = f"{d['number']} " if d.get("number") else ""
+        row("directive", level, d, label=number + d["label"], detail=d.get("kind") or "",
+            gap="" if d["reform_items"] else "改革項目なし carried by no reform item")
+        for p in d.get("progress") or []:
+            progress(p, level + 1)
+        for box in d.get("empty_boxes") or []:
+            row("empty_box", level + 1, box, gap="空欄 empty box")
+        for i in d["reform_items"]:
+            item(i, level + 1)
+        for part in parts.get(d["id"], []):
+            directive(part, level + 1)
+
+    for d in result["directives"]:
+        if d.get("part_of") not in listed:
+            directive(d, 0)
+    for i in result.get("reform_items") or []:
+        item(i, 0)
+    for k in result.get("kpis") or []:
+        kpi(k, 0)
+    return rows
+
+
+def _trace_expand(result: dict) -> list[str]:
+    """The directives and reform items of a trace, for the explorer link (`/explore?focus=…&expand=…`)."""
+    ids = [d["id"] for d in result["directives"]]
+    ids += [i["id"] for d in result["directives"] for i in d["reform_items"]]
+    ids += [i["id"] for i in result.get("reform_items") or []]
+    return [i for i in dict.fromkeys(ids) if i != result["root"]["id"]][:EXPLORE_EXPAND]
 
 
 def trace_table(engine, project, target: str) -> Table:
-    """The trace as rows (one per directive × reform item × KPI), for the CSV and xlsx downloads."""
+    """The trace as rows (one per directive × reform item × KPI; then the reform items and KPIs no directive
+    carries), for the CSV, JSON and xlsx downloads; `quote` is the directive's."""
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import trace
     result = trace(engine, QueryLibrary(project.query_dirs), target)
@@ -206,6 +311,20 @@ def trace_table(engine, project, target: str) -> Table:
                 rows.append({"directive": d["id"], "directive_label": d["label"], "item": item.get("id"),
                              "item_label": item.get("label"), "kpi": kpi.get("id"), "kpi_label": kpi.get("label"),
                              "attainment": (kpi.get("attainment") or {}).get("status"), "quote": quote})
+    # What no directive carries: a document's own reform items, a reform item's, a KPI's or a body's KPIs
+    # (the page shows them too; a KPI or body trace had an empty download).
+    shown = {r["kpi"] for r in rows if r["kpi"]}
+    for item in result.get("reform_items") or []:
+        for kpi in item.get("kpis") or [{}]:
+            rows.append({"directive": None, "directive_label": None, "item": item["id"], "item_label": item["label"],
+                         "kpi": kpi.get("id"), "kpi_label": kpi.get("label"),
+                         "attainment": (kpi.get("attainment") or {}).get("status"), "quote": ""})
+            shown.add(kpi.get("id"))
+    for kpi in result.get("kpis") or []:
+        if kpi["id"] not in shown:
+            rows.append({"directive": None, "directive_label": None, "item": None, "item_label": None,
+                         "kpi": kpi["id"], "kpi_label": kpi["label"],
+                         "attainment": (kpi.get("attainment") or {}).get("status"), "quote": ""})
     linked = [{c for c in ("directive", "item", "kpi") if r[c]} for r in rows]
     return Table(columns, rows, linked)
 
@@ -233,21 +352,45 @@ def kpi_rows(engine, folders: list[Path], status: str | None = None) -> Table:
 
 
 def kpi_board(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE,
-              status: str | None = None) -> tuple[Table, dict[str, str]]:
-    """One page of the KPI status board (`kpi_rows`, of one `status` if given), and a sparkline (SVG
-    points) of the observations of each KPI on the page."""
+              status: str | None = None) -> tuple[Table, dict[str, dict], dict[str, list[dict]]]:
+    """One page of the KPI status board (`kpi_rows`, of one `status` if given); for the KPIs of that page
+    only, a sparkline of each one's observed values ({"points", "values", "last"}: kpi-sparkline) and its
+    responsible bodies (responsible): two queries, each a VALUES batch of the page's KPIs."""
+    from policygraph.views import records
     board = kpi_rows(engine, folders, status).page(offset, size)
-    return board, sparklines(engine, folders, [row.get("kpi") for row in board.rows])
+    kpis = [row.get("kpi") for row in board.rows]
+    spark = {}
+    for k, values in sparkline_series(engine, folders, kpis).items():
+        points = sparkline(values)
+        if points:
+            spark[k] = {"points": points, "values": values, "last": points.rsplit(" ", 1)[-1].split(",")}
+    bodies: dict[str, list[dict]] = {}
+    ids = [k for k in dict.fromkeys(kpis) if isinstance(k, str) and _is_record_id(k)]
+    for r in records.Reader(engine, folders).run("responsible", [URIRef(_RECORD + k) for k in ids]):
+        bodies.setdefault(str(r["node"]).removeprefix(_RECORD), []).append(
+            {"id": str(r["body"]).removeprefix(_RECORD), "label": plain(r["bodyJa"]), "label_en": plain(r["bodyEn"])})
+    for found in bodies.values():
+        found.sort(key=lambda b: b["id"])
+    return board, spark, bodies
+
+
+def _is_record_id(text: str) -> bool:
+    from policygraph.query.sparql import RECORD_ID
+    return bool(RECORD_ID.match(text))
 
 
 def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
-    """SVG points of each KPI's observed values in the order of its chart (kpi-sparkline, a VALUES
-    batch of KPIs): the date placing a value is its reference date, as-of date or deadline, else the
-    end of its fiscal year; undated values last."""
+    """SVG points of each KPI's observed values in the order of its chart (`sparkline_series`)."""
+    return {k: sparkline(values) for k, values in sparkline_series(engine, folders, kpis).items()}
+
+
+def sparkline_series(engine, folders: list[Path], kpis: list[str]) -> dict[str, list[float]]:
+    """Each KPI's observed values in the order of its chart (kpi-sparkline, a VALUES batch of KPIs): the
+    date placing a value is its reference date, as-of date or deadline, else the end of its fiscal year;
+    undated values last; one line of them (`sparkline_line`)."""
     from policygraph.views import records
     from policygraph.views.viz_model import _plain
-    from policygraph.query.sparql import RECORD_ID
-    ids = [k for k in dict.fromkeys(kpis) if isinstance(k, str) and RECORD_ID.match(k)]
+    ids = [k for k in dict.fromkeys(kpis) if isinstance(k, str) and _is_record_id(k)]
     series: dict[str, list] = {k: [] for k in ids}
     reader = records.Reader(engine, folders)
     for r in reader.run("kpi-sparkline", [URIRef(_RECORD + k) for k in ids], var="kpi"):
@@ -259,8 +402,23 @@ def sparklines(engine, folders: list[Path], kpis: list[str]) -> dict[str, str]:
             except (TypeError, ValueError):
                 continue
         rid = str(r["kpi"]).removeprefix(_RECORD)
-        series[rid].append((_plain(date) if date is not None else "9999", str(r["statement"]), value))
-    return {k: sparkline([v for *_, v in sorted(points)]) for k, points in series.items()}
+        line = (r["series"] is not None, str(r["series"] or ""), str(r["unit"] or ""))
+        series[rid].append((line, _plain(date) if date is not None else "9999", str(r["statement"]), value))
+    out = {}
+    for k, points in series.items():
+        chosen = sparkline_line([p[0] for p in points])
+        out[k] = [v for *_, v in sorted(p for p in points if p[0] == chosen)]
+    return out
+
+
+def sparkline_line(lines: list[tuple[bool, str, str]]) -> tuple[bool, str, str] | None:
+    """Which values a sparkline joins, of (has a sub-series, the series, the unit) keys: one line — never
+    a total and its parts (550 → 211 → 339 for 自治体クラウド / 単独クラウド) nor two units (430 団体 → 76,930,000
+    人): the totals before a sub-series, then the line with most values, then by series and unit."""
+    counts: dict = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return min(counts, key=lambda line: (line[0], -counts[line], line[1], line[2])) if counts else None
 
 
 def gap_page(engine, folders: list[Path], offset: int = 0, size: int = PAGE_SIZE) -> tuple[Table, list[dict]]:
@@ -339,57 +497,6 @@ def node_graph(engine, rid: str, accept: str, forced: str | None) -> object:
     if not RECORD_ID.match(rid):
         raise ValueError("not a record id")
     return execute(engine, f"DESCRIBE <{_RECORD}{rid}>", accept, forced)
-
-
-# ------------------------------------------------------------------ chart geometry (drawn as SVG by the templates)
-def sparkline(values: list[float], width: int = 90, height: int = 22) -> str:
-    """SVG polyline points of a series, scaled into width × height ("" for fewer than two values)."""
-    if len(values) < 2:
-        return ""
-    lo, hi = min(values), max(values)
-    span = (hi - lo) or 1
-    step = width / (len(values) - 1)
-    return " ".join(f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in enumerate(values))
-
-
-def kpi_chart(series: list[dict], width: int = 560, height: int = 240) -> dict | None:
-    """Points of a KPI's chart: observations (preliminary hollow, final filled), projections (dashed),
-    baselines and targets (diamonds and dashed lines), on a time × value plane; None without numbers."""
-    import datetime as dt
-    dated = [s for s in series if s.get("value") is not None and s.get("date")]
-    if not dated:
-        return None
-    left, right, top, bottom = 60, 20, 16, 34
-    times = [dt.date.fromisoformat(s["date"][:10]).toordinal() for s in dated]
-    values = [float(s["value"]) for s in dated]
-    t0, t1 = min(times), max(times)
-    v0, v1 = min(0.0, min(values)), max(values)
-    t_span, v_span = (t1 - t0) or 365, (v1 - v0) or 1
-    v1 += v_span * 0.08
-
-    def x(t):
-        return left + (t - t0) / t_span * (width - left - right) if t1 != t0 else (left + width - right) / 2
-
-    def y(v):
-        return top + (v1 - v) / ((v1 - v0) or 1) * (height - top - bottom)
-
-    points = []
-    for s, t, v in zip(dated, times, values):
-        points.append({"x": round(x(t), 1), "y": round(y(v), 1), "kind": s["kind"], "status": s.get("status"),
-                       "derived": s.get("derived", False), "value": s["value"], "unit": s.get("unit") or "",
-                       "date": s["date"], "id": s["id"]})
-    observed = sorted((p for p in points if p["kind"] in ("observation", "baseline")), key=lambda p: p["x"])
-    projected = sorted((p for p in points if p["kind"] in ("observation", "projection")), key=lambda p: p["x"])
-    ticks = [{"y": round(y(v0 + (v1 - v0) * i / 4), 1), "label": f"{v0 + (v1 - v0) * i / 4:,.4g}"} for i in range(5)]
-    years = sorted({dt.date.fromordinal(t).year for t in times})
-    return {"width": width, "height": height, "left": left, "bottom": height - bottom, "right": width - right,
-            "points": points, "line": " ".join(f"{p['x']},{p['y']}" for p in observed),
-            "projection": " ".join(f"{p['x']},{p['y']}" for p in projected) if any(
-                p["kind"] == "projection" for p in points) else "",
-            "targets": [p for p in points if p["kind"] == "target"], "ticks": ticks,
-            "years": [{"x": round(x(dt.date(yr, 1, 1).toordinal()), 1), "label": str(yr)} for yr in years
-                      if t0 <= dt.date(yr, 1, 1).toordinal() <= t1] or [{"x": round(x(t0), 1),
-                                                                          "label": str(years[0])}]}
 
 
 def diff_tables(engine, folders: list[Path], a: str, b: str) -> tuple[dict, list[dict]]:

@@ -27,6 +27,8 @@ def environment(project: Project):
     from policygraph import labels
     env.globals.update(labels.template_globals())  # bi(pair), column(name), value_kind, status_pair
     env.filters["bi_text"] = labels.bi_text
+    from policygraph.views.palette import PALETTE
+    env.globals["palette"] = PALETTE  # status → fill, text colour, mark: the one attainment palette
     return env
 
 

@@ -379,10 +379,11 @@ def _coverage_html(engine, lib, project) -> str:
 
 
 def explorer_styles() -> dict:
-    """Colours, shapes and chain layers by class, colours and names by attainment status."""
-    from policygraph.views.viz_model import ATTAINMENT_STYLE, CLASS_STYLE
+    """Colours, shapes and chain layers by class; colour, names and mark by attainment status (the palette)."""
+    from policygraph.views.palette import PALETTE, UNKNOWN
+    from policygraph.views.viz_model import CLASS_STYLE
     return {"classes": {c: list(v) for c, v in CLASS_STYLE.items()},
-            "status": {s: list(v) for s, v in ATTAINMENT_STYLE.items() if s != "unknown"}}
+            "status": {s: [w.fill, w.ja, w.en, w.mark] for s, w in PALETTE.items() if s != UNKNOWN}}
 
 
 def render_explorer(project, title: str | tuple[str, str], data: dict | None = None, site: bool = False,
@@ -413,7 +414,7 @@ def render_explorer(project, title: str | tuple[str, str], data: dict | None = N
     return env.get_template("explore.html.j2").render(
         csp=csp, vis_js=assets["vis_js"], explore_js=explore_js, vis_version=assets["vis_version"],
         title=title[0] if isinstance(title, tuple) else title, title_en=title[1] if isinstance(title, tuple) else "",
-        site=site, data=payload, coverage_html=coverage_html)
+        site=site, data=payload, coverage_html=coverage_html, palette_css=assets["palette_css"])
 
 
 __all__ = ["coverage_map", "explorer_file", "trace_file", "neighbourhood", "DEFAULT_MAX_LINKS", "DEFAULT_PATHS", "FRONTIER_CAP", "MAX_LINKS", "MAX_PATHS", "UnknownRecords",

@@ -33,6 +33,9 @@ from jinja2 import Environment, FileSystemLoader
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.output import write_atomically
 from policygraph.project import Project
+from policygraph.views.chart import kpi_chart
+from policygraph.views.palette import PALETTE, UNKNOWN
+from policygraph.views.palette import css as palette_css
 from policygraph.views.viz_model import (
     ATTAINMENT_STYLE,
     CLASS_STYLE,
@@ -115,7 +118,7 @@ def _legend(rg: RecordGraph, ids) -> list[dict]:
 
 
 def _status_legend() -> list[dict]:
-    return [{"name": k, "color": c, "ja": ja, "en": en} for k, (c, ja, en) in ATTAINMENT_STYLE.items()]
+    return [{"name": k, "color": w.fill, "mark": w.mark, "ja": w.ja, "en": w.en} for k, w in PALETTE.items()]
 
 
 def _facets(rg: RecordGraph, ids) -> dict[str, list]:
@@ -236,10 +239,15 @@ def trace_view(rg: RecordGraph, trace_result: dict) -> View:
     pos = layered_positions(layers, neighbours_of(edges), row_width=14, dx=170, dy=130)
     nodes = []
     for rid in ids:
-        color = None
-        if rg.classes[rid] == "KPI":
-            color = ATTAINMENT_STYLE.get(rg.attainment(rid), ATTAINMENT_STYLE["unknown"])[0]
-        nodes.append(_vis_node(rg, rid, pos, color))
+        if rg.classes[rid] != "KPI":
+            nodes.append(_vis_node(rg, rid, pos))
+            continue
+        # A KPI in its status's colour, and its mark and name beside it: never told by colour alone.
+        swatch = PALETTE.get(rg.attainment(rid), PALETTE[UNKNOWN])
+        node = _vis_node(rg, rid, pos, swatch.fill)
+        node["label"] = f"{swatch.mark} {node['label']}"
+        node["title"] += f"\n{swatch.ja} · {swatch.en}"
+        nodes.append(node)
     vis_edges = [{"from": s, "to": o, "title": link} for s, o, link in edges]
     details = {rid: rg.details(rid) for rid in ids}
     label = trace_result["root"]["label"]
@@ -323,8 +331,9 @@ def load_assets(project: Project) -> dict:
            f"script-src {_csp_hash(vis_js)} {_csp_hash(app_js)}; "
            "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
            "base-uri 'none'; form-action 'none'")
+    # The attainment palette's block of site.css, inlined into the offline pages' <style> (views.palette).
     return {"templates": templates, "vis_js": vis_js, "app_js": app_js, "csp": csp,
-            "vis_version": VIS_VERSION}
+            "vis_version": VIS_VERSION, "palette_css": palette_css()}
 
 
 def _first(folders: list[Path], name: str) -> Path:
@@ -360,8 +369,11 @@ def render_page(view: View, project: Project, site: bool = False) -> str:
     env = Environment(loader=FileSystemLoader([str(d) for d in assets["templates"]]), autoescape=True)
     # tojson stays HTML-safe (it escapes < > & ' as \u003c …) with real UTF-8: half the size for Japanese.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    # A KPI's chart is drawn here, once, by the renderer every page uses (views.chart), and travels as markup.
+    details = {rid: {**d, "chart": str(kpi_chart(d["series"], title=d.get("label_ja", "")) or "")}
+               if d.get("series") is not None else d for rid, d in view.details.items()}
     env.globals.update(assets, view=view, site=site, meta={
-        "kind": view.kind, "details": view.details, "legend": view.legend, "status_legend": view.status_legend,
+        "kind": view.kind, "details": details, "legend": view.legend, "status_legend": view.status_legend,
         "facets": view.facets, "gaps": view.gaps, "record_count": view.record_count})
     net.templateEnv = env
     return net.generate_html()

@@ -14,20 +14,15 @@ import networkx as nx
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
-from policygraph.graph.attainment import LABELS, STATUSES, relative_value
+from policygraph.graph.attainment import relative_value
 from policygraph.graph.namespaces import PG, PGR
 from policygraph.graph.terms import literal_value
+# KPI attainment status → (colour, Japanese, English), from the one palette (views.palette: site.css);
+# "unknown": the graph states no attainment for the KPI. Re-exported for the views.
+from policygraph.views.palette import ATTAINMENT_STYLE  # noqa: F401
 
 _PGR = str(PGR)
 _PG = str(PG)
-
-#: KPI attainment statuses (skos:notation of the object of pg:attainment), in legend order.
-#: "unknown": the graph states no attainment for the KPI.
-_COLOURS = {"achieved": "#1a9850", "on_track": "#91cf60", "behind": "#fc8d59", "missed": "#d73027",
-            "unverified": "#c2a5cf", "not_yet_due": "#4575b4", "no_target": "#fdae61", "no_data": "#969696"}
-#: Status → (colour, Japanese, English); the labels are the attainment stage's own.
-ATTAINMENT_STYLE = {**{s: (_COLOURS[s], *LABELS[s]) for s in STATUSES},
-                    "unknown": ("#ffffff", "不明", "unknown (no pg:attainment)")}
 
 #: Class → (colour, vis shape, layer). Layers run top-down along the chain of the domain.
 CLASS_STYLE = {
@@ -350,6 +345,8 @@ class RecordGraph:
                     self._fy_date(one(PG.deadlineFiscalYear), True) or self._fy_date(one(PG.fiscalYear), True))
                 status = one(PG.observationStatus)
                 unit = one(PG.unit)
+                if derived:  # base × factor is in the base's unit (半減 of 1,450 システム), not the factor's (割合)
+                    unit = next(g.objects(one(PG.relativeTo), PG.unit), unit)
                 grade = one(PG.grade)
                 doc = one(PG.reportedIn)
                 item = {"kind": kind, "id": record_id(st), "label": self.labels(st)[0],
@@ -362,6 +359,9 @@ class RecordGraph:
                         "projection_kind": _plain(one(PG.statusText)) if kind == "projection" and
                         one(PG.statusText) is not None else None,
                         "grade": _plain(next(g.objects(grade, SKOS.notation), grade)) if grade else None,
+                        "series": _plain(one(PG.series)) if one(PG.series) is not None else None,
+                        # the level a printed cut leaves (894 システムの減 → 556): what a chart draws
+                        "level": _plain(one(PG.level)) if one(PG.level) is not None else None,
                         "document": record_id(doc) if doc is not None else None,
                         "document_label": self.labels(doc)[0] if doc is not None else None}
                 if item["value"] is not None and not isinstance(item["value"], (int, float)):
@@ -369,6 +369,11 @@ class RecordGraph:
                         item["value"] = float(item["value"])
                     except (TypeError, ValueError):
                         item["value"] = None
+                if item["level"] is not None and not isinstance(item["level"], (int, float)):
+                    try:  # an xsd:decimal level: a number the chart can place
+                        item["level"] = float(item["level"])
+                    except (TypeError, ValueError):
+                        item["level"] = None
                 out.append(item)
         out.sort(key=lambda i: (i["date"] or "9999", i["kind"], i["id"]))
         return out

@@ -1,10 +1,10 @@
 // policygraph view page script. Inlined into the page and pinned by SHA-256 in its CSP.
 // Safety rule: every string from the graph reaches the DOM through textContent, .value or an SVG
-// attribute set with setAttribute — never innerHTML — and tooltips are Elements, not HTML strings.
+// attribute set with setAttribute — never innerHTML — and tooltips are Elements, not HTML strings. The one
+// piece of markup, a KPI's chart, is the server's escaped SVG (views.chart), parsed inertly by DOMParser.
 (function () {
   "use strict";
   var t0 = performance.now();
-  var SVG = "http://www.w3.org/2000/svg";
 
   function $(id) { return document.getElementById(id); }
   function readJSON(id) {
@@ -16,11 +16,6 @@
     var e = document.createElement(tag);
     if (content !== undefined && content !== null) { e.textContent = text(content); }
     if (cls) { e.className = cls; }
-    return e;
-  }
-  function svg(tag, attrs) {
-    var e = document.createElementNS(SVG, tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
     return e;
   }
   function fold(s) { return text(s).normalize("NFKC").toLowerCase().replace(/\s+/g, ""); }
@@ -219,7 +214,14 @@
     section(body, "Values over time · 推移");
     var chart = el("div");
     chart.id = "pg-chart";
-    chart.appendChild(kpiChart(d.series));
+    if (d.chart) {
+      // The chart is the server's SVG (policygraph.views.chart, every label escaped there), parsed inertly
+      // as the explorer parses its panels: scripts never run (and the CSP forbids them).
+      var doc = new DOMParser().parseFromString(d.chart, "text/html");
+      Array.prototype.forEach.call(doc.body.childNodes, function (c) { chart.appendChild(document.importNode(c, true)); });
+    } else {
+      chart.appendChild(el("p", "no dated numeric value · 数値なし"));
+    }
     body.appendChild(chart);
     var table = el("table");
     table.className = "pg-series";
@@ -234,101 +236,6 @@
     });
     body.appendChild(table);
   }
-  function kpiChart(series) {
-    var W = 350, H = 190, L = 46, R = 10, T = 10, B = 30;
-    var box = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img" });
-    var pts = series.filter(function (s) { return typeof s.value === "number" && s.date; });
-    var units = {};
-    pts.forEach(function (s) { units[s.unit || ""] = (units[s.unit || ""] || 0) + 1; });
-    var unit = Object.keys(units).sort(function (a, b) { return units[b] - units[a]; })[0];
-    var omitted = pts.filter(function (s) { return (s.unit || "") !== unit; }).length;
-    pts = pts.filter(function (s) { return (s.unit || "") === unit; });
-    var legend = el("div");
-    legend.id = "pg-chart-legend";
-    if (!pts.length) {
-      var t = svg("text", { x: L, y: H / 2 });
-      t.textContent = "no dated numeric value · 数値なし";
-      box.appendChild(t);
-      var wrap0 = el("div");
-      wrap0.appendChild(box);
-      return wrap0;
-    }
-    var ts = pts.map(function (s) { return Date.parse(s.date); });
-    var x0 = Math.min.apply(null, ts), x1 = Math.max.apply(null, ts);
-    var pad = Math.max((x1 - x0) * 0.08, 180 * 864e5);
-    x0 -= pad; x1 += pad;
-    var vs = pts.map(function (s) { return s.value; });
-    var y0 = Math.min(0, Math.min.apply(null, vs)), y1 = Math.max.apply(null, vs) * 1.12 || 1;
-    function X(d) { return L + (Date.parse(d) - x0) / (x1 - x0) * (W - L - R); }
-    function Y(v) { return T + (1 - (v - y0) / (y1 - y0)) * (H - T - B); }
-    box.appendChild(svg("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, "class": "axis" }));
-    box.appendChild(svg("line", { x1: L, y1: T, x2: L, y2: H - B, "class": "axis" }));
-    [y0, (y0 + y1) / 2, y1].forEach(function (v) {
-      var tt = svg("text", { x: L - 4, y: Y(v) + 3, "text-anchor": "end" });
-      tt.textContent = String(Math.round(v * 100) / 100);
-      box.appendChild(tt);
-    });
-    var ya = new Date(x0).getUTCFullYear() + 1, yb = new Date(x1).getUTCFullYear();
-    var step = Math.max(1, Math.ceil((yb - ya + 1) / 7));
-    for (var yr = ya; yr <= yb; yr += step) {
-      var d = yr + "-01-01";
-      box.appendChild(svg("line", { x1: X(d), y1: H - B, x2: X(d), y2: H - B + 4, "class": "axis" }));
-      var yt = svg("text", { x: X(d), y: H - B + 15, "text-anchor": "middle" });
-      yt.textContent = String(yr);
-      box.appendChild(yt);
-    }
-    function tip(node, s) {
-      var t = svg("title");
-      t.textContent = s.kind + ": " + (s.value_text || s.value + (s.unit || "")) + " @ " + (s.date_text || s.date) +
-        (s.status ? " (" + s.status + ")" : "") + (s.derived ? " (derived)" : "") + " — " + text(s.document_label);
-      node.appendChild(t);
-      return node;
-    }
-    function poly(list, attrs) {
-      if (list.length < 2) { return; }
-      attrs.points = list.map(function (s) { return X(s.date) + "," + Y(s.value); }).join(" ");
-      attrs.fill = "none";
-      box.appendChild(svg("polyline", attrs));
-    }
-    var by = function (k) { return pts.filter(function (s) { return s.kind === k; }); };
-    var obs = by("observation"), proj = by("projection");
-    by("baseline").forEach(function (s) {
-      box.appendChild(svg("line", { x1: L, y1: Y(s.value), x2: W - R, y2: Y(s.value), stroke: "#7b7fc4",
-        "stroke-dasharray": "2,3", "class": "pg-base-line" }));
-      box.appendChild(tip(svg("rect", { x: X(s.date) - 4, y: Y(s.value) - 4, width: 8, height: 8,
-        fill: "#7b7fc4", "class": "pg-base" }), s));
-    });
-    by("target").forEach(function (s) {
-      box.appendChild(svg("line", { x1: L, y1: Y(s.value), x2: X(s.date), y2: Y(s.value), stroke: "#d62728",
-        "stroke-dasharray": "6,3", "class": "pg-target-line" }));
-      var x = X(s.date), y = Y(s.value);
-      box.appendChild(tip(svg("polygon", { points: [x, y - 6, x + 6, y, x, y + 6, x - 6, y].join(" "),
-        fill: s.derived ? "#fff" : "#d62728", stroke: "#d62728", "class": "pg-target" }), s));
-    });
-    poly(obs, { stroke: "#1f77b4", "stroke-width": 2, "class": "pg-obs-line" });
-    if (proj.length) {
-      var last = obs.length ? [obs[obs.length - 1]] : [];
-      poly(last.concat(proj), { stroke: "#1f77b4", "stroke-width": 1.5, "stroke-dasharray": "5,4",
-        "class": "pg-proj-line" });
-    }
-    obs.forEach(function (s) {
-      var prelim = s.status === "preliminary";
-      box.appendChild(tip(svg("circle", { cx: X(s.date), cy: Y(s.value), r: 4.5, stroke: "#1f77b4",
-        "stroke-width": 2, fill: prelim ? "#fff" : "#1f77b4", "class": prelim ? "pg-obs pg-prelim" : "pg-obs" }), s));
-    });
-    proj.forEach(function (s) {
-      box.appendChild(tip(svg("circle", { cx: X(s.date), cy: Y(s.value), r: 4.5, stroke: "#1f77b4",
-        "stroke-dasharray": "2,2", fill: "#fff", "class": "pg-proj" }), s));
-    });
-    legend.textContent = "■ baseline 基準値  ◆ target 目標値  ● observation 実績値  ○ preliminary 速報値  " +
-      "◌ projection 見込み (dashed)" + (unit ? "  unit: " + unit : "") +
-      (omitted ? "  (" + omitted + " value(s) in other units not drawn)" : "");
-    var wrap = el("div");
-    wrap.appendChild(box);
-    wrap.appendChild(legend);
-    return wrap;
-  }
-
   // ---- search: exact label/id first, else substring of Japanese or English label or id ----
   var dl = $("pg-datalist");
   var frag = document.createDocumentFragment();

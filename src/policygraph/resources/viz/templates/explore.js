@@ -115,7 +115,8 @@
     d.appendChild(el("strong", n.label));
     if (n.label_en && n.label_en !== n.label) { d.appendChild(document.createElement("br")); d.appendChild(el("span", n.label_en)); }
     d.appendChild(document.createElement("br"));
-    d.appendChild(el("code", n.cls + " · " + n.id + (n.status ? " · " + n.status : "")));
+    var st = n.status && STATUS[n.status];
+    d.appendChild(el("code", n.cls + " · " + n.id + (n.status ? " · " + (st ? st[3] + " " + st[1] + " " : "") + n.status : "")));
     return d;
   }
   function styleOf(n) {
@@ -132,7 +133,8 @@
     if (parent && addedBy[n.id] === undefined) { addedBy[n.id] = parent; }
     var s = styleOf(merged);
     var pinned = state.pinned.indexOf(n.id) >= 0;
-    nodes.update({ id: n.id, label: short(merged.label), title: tip(merged), color: s.color, borderWidth: pinned ? 5 : s.borderWidth,
+    var st = merged.status && STATUS[merged.status];  // a KPI's status: its colour, and its mark by the label
+    nodes.update({ id: n.id, label: (st ? st[3] + " " : "") + short(merged.label), title: tip(merged), color: s.color, borderWidth: pinned ? 5 : s.borderWidth,
                    shape: s.shape, level: s.level, cls: merged.cls, size: 14, font: { size: 14 } });
   }
   function edgeId(s, p, o) { return s + "\u0000" + p + "\u0000" + o; }
