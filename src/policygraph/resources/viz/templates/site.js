@@ -17,7 +17,8 @@
       button.title = "並べ替え sort";
       while (th.firstChild) { button.appendChild(th.firstChild); }
       th.appendChild(button);
-      button.addEventListener("click", function () {
+      // on the heading: a click anywhere in it sorts (the button's own click, by mouse or key, reaches it too)
+      th.addEventListener("click", function () {
         var body = table.tBodies[0];
         var ascending = th.getAttribute("aria-sort") !== "ascending";
         headings.forEach(function (other) { other.removeAttribute("aria-sort"); delete other.dataset.sorted; });
