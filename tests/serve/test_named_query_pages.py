@@ -131,6 +131,7 @@ def test_gap_queries_carry_japanese_and_english_titles(client, project):
     gaps = [library.get(n) for n in library.names() if n.endswith("-gap")]
     assert gaps and all(q.title_ja and q.title and q.title_ja != q.title for q in gaps)
     page = client.get("/queries/kpi-no-target-gap").text
-    assert "<h1 id=\"pg-page-title\">目標のない KPI · KPIs with no target</h1>" in page
+    assert '<h1 id="pg-page-title" tabindex="-1">目標のない KPI <span lang="en">KPIs with no target</span></h1>' in page
+    assert "<title>目標のない KPI · KPIs with no target — policygraph</title>" in page
     listing = client.get("/queries").text
     assert '目標のない KPI · <span lang="en">KPIs with no target</span>' in listing

@@ -9,7 +9,7 @@ from .conftest import make_client
 def test_the_diff_page_shows_each_section_with_linked_kpis(client):
     page = client.get("/diff", params={"a": "doc-progress-2016", "b": "doc-progress-2017"})
     assert page.status_code == 200
-    assert "新しい実績値 New values (7)" in page.text and "301団体 (2017-04)" in page.text
+    assert "新しい実績値 <span lang=\"en\">New values</span> (7)" in page.text and "301団体 (2017-04)" in page.text
     assert 'href="/id/kpi-11-window-outsourcing"' in page.text
     data = client.get("/diff.json", params={"a": "doc-progress-2016", "b": "doc-progress-2017"}).json()
     window = next(r for r in data["new_values"] if r["kpi"] == "kpi-11-window-outsourcing")

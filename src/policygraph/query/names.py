@@ -70,6 +70,7 @@ def unmatched_parameters(engine, params: dict) -> dict[str, str]:
     from rdflib import URIRef
 
     from policygraph.graph.namespaces import record_id
+    from policygraph.labels import hint, message
     from policygraph.store.engines import TextQuery
     iris = {k: v for k, v in params.items() if isinstance(v, URIRef)}
     if not iris:
@@ -84,5 +85,6 @@ def unmatched_parameters(engine, params: dict) -> dict[str, str]:
     for name, iri in missing.items():
         typed = record_id(iri)
         same_kind = [i for i in ids if i.split("-", 1)[0] == typed.split("-", 1)[0]] or ids
-        notes[name] = f"{name}={typed} matches no node in the graph{did_you_mean(typed, same_kind)}"
+        # in both languages: the str is the English the CLI prints, `.ja` the web page's Japanese
+        notes[name] = message("no_match", name=name, typed=typed, **hint(did_you_mean(typed, same_kind)))
     return notes

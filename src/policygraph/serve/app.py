@@ -36,6 +36,7 @@ from starlette.routing import Route
 
 from policygraph import __version__
 from policygraph.errors import PolicygraphError
+from policygraph.labels import HEADINGS, HTTP_STATUS, Said, hint, message
 from policygraph.project import Project
 from policygraph.query.sparql import RECORD_ID
 from policygraph.serve import board as kpi_board
@@ -168,8 +169,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def _call(key, func, *args, pool: str = "pages", **kwargs):
         if state["pending"][pool] >= state["capacity"][pool]:
-            raise HTTPException(503, f"the server is busy ({state['capacity'][pool]} requests running or waiting "
-                                     f"for a {pool} worker); try again shortly",
+            raise HTTPException(503, message("busy", count=state["capacity"][pool], pool=pool),
                                 headers={"Retry-After": str(max(1, math.ceil(state[pool].time_limit / 2)))})
         state["pending"][pool] += 1
         try:
@@ -215,19 +215,19 @@ def create_app(settings: Settings) -> Starlette:
     # ---------------------------------------------------------------- named queries
     async def query_list(request: Request) -> Response:
         queries = [library.get(n) for n in library.names()]
-        return _html(request, "serve-queries.html.j2", title="Named queries · 名前付きクエリ", queries=queries)
+        return _html(request, "serve-queries.html.j2", title=HEADINGS["queries"], queries=queries)
 
     async def named_query(request: Request) -> Response:
         name, fmt = _split_format(request.path_params["name"])
         if name not in library.names():
             from policygraph.query.names import did_you_mean
-            raise HTTPException(404, f"no query named {name!r}{did_you_mean(name, library.names())}")
+            raise HTTPException(404, message("no_query", name=repr(name), **hint(did_you_mean(name, library.names()))))
         query = library.get(name)
         # The query's own parameters bind it (each set of values is a table of its own); other names are
         # filters on its columns, and `_size`, `_sort` … (a leading underscore, as Datasette's) the page's.
         params = {k: v for k, v in request.query_params.items() if v != "" and k in query.params}
         args = (tuple(str(f) for f in library.folders), name, tuple(sorted(params.items())))
-        title = " · ".join(t for t in (query.title_ja, query.title) if t) or name
+        title = (query.title_ja, query.title or name)  # the English one marked lang="en" on the page
         return await serve_table(request, "query", args, fmt, name=name, title=title, reserved=tuple(query.params),
                                  template="serve-query.html.j2", takes=query.params,
                                  context={"query": query, "params": params})
@@ -251,11 +251,11 @@ def create_app(settings: Settings) -> Starlette:
             q = sqltables.parse(list(request.query_params.multi_items()), meta, reserved,
                                 default_facets=fmt is None or fmt == "json", other_columns=other_columns)
         except sqltables.BadRequest as exc:
-            message = str(exc)
-            if takes is not None and message.startswith("unknown parameter"):
-                message += (f" for query {name}; it takes {', '.join(takes) or 'no parameter'}, and its columns "
-                            f"filter the rows: {', '.join(meta.columns)}")
-            raise HTTPException(400, message) from None
+            text = str(exc)
+            if takes is not None and text.startswith("unknown parameter"):
+                text += (f" for query {name}; it takes {', '.join(takes) or 'no parameter'}, and its columns "
+                         f"filter the rows: {', '.join(meta.columns)}")
+            raise HTTPException(400, text) from None
         if fmt in ("csv", "jsonl", "xlsx") or (fmt == "json" and request.query_params.get("_shape") == "array"):
             return await _table_file(fmt, name, path, q, title, call, meta)
         # A page whose template draws its own columns (the board's cells use several kpi-status columns each)
@@ -273,16 +273,16 @@ def create_app(settings: Settings) -> Starlette:
     async def node_page(request: Request) -> Response:
         rid = request.path_params["rid"]
         if not RECORD_ID.match(rid):
-            raise HTTPException(404, "not a record id")
+            raise HTTPException(404, message("not_record_id"))
         forced = protocol.FORMAT_ALIASES.get(request.query_params.get("format", "").lower())
         if forced in protocol.GRAPH_FORMATS or _wants_rdf(request.headers.get("accept", "")):
             answer = await call(pages.node_graph, rid, request.headers.get("accept", ""), forced)
             if answer.status == 200 and answer.body.strip() in (b"", b"[]"):
-                raise HTTPException(404, f"no record {rid!r}")
+                raise HTTPException(404, message("no_record", id=repr(rid)))
             return _answer(answer)
         details = await call(pages.node, library.folders, rid, *_link_options(request))
         if details is None:
-            raise HTTPException(404, f"no record {rid!r}")
+            raise HTTPException(404, message("no_record", id=repr(rid)))
         # ?fragment=1: the page's body alone, the explorer's side panel (one template for both).
         template = "serve-node-body.html.j2" if request.query_params.get("fragment") == "1" else "serve-node.html.j2"
         response = _html(request, template, title=details["label_ja"], node=details,
@@ -295,17 +295,17 @@ def create_app(settings: Settings) -> Starlette:
         counted and paged (`views.records.node_links`), as JSON."""
         rid = request.path_params["rid"]
         if not RECORD_ID.match(rid):
-            return JSONResponse({"error": "not a record id", "id": rid}, 404)
+            return _json_error(message("not_record_id"), 404, id=rid)
         found = await call(pages.node_api, library.folders, rid, *_link_options(request))
         if found is None:
-            return JSONResponse({"error": f"no record {rid!r}", "id": rid}, 404)
+            return _json_error(message("no_record", id=repr(rid)), 404, id=rid)
         return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
 
     async def explore_page(request: Request) -> Response:
         """`/explore[?focus=<id>…]`: the graph explorer (the page reads the rest of its state from the URL)."""
         from policygraph.views.explore import render_explorer
         if "explorer" not in state:
-            state["explorer"] = await run_in_threadpool(render_explorer, settings.project, "探索 Explore", None, True)
+            state["explorer"] = await run_in_threadpool(render_explorer, settings.project, HEADINGS["explore"], None, True)
         # Its own policy (vis-network and explore.js pinned by hash, fetch to this origin) in the header
         # too: without it SecurityHeaders sends the app's CSP, which blocks both inline scripts.
         csp = unescape(_META_CSP.search(state["explorer"]).group(1))
@@ -333,18 +333,18 @@ def create_app(settings: Settings) -> Starlette:
         ends = [args.get("from", ""), args.get("to", "")]
         bad = [e for e in ends if not RECORD_ID.match(e)]
         if bad:
-            return JSONResponse({"error": "from= and to= are record ids", "unknown": bad}, 404)
+            return _json_error(message("path_ids"), 404, unknown=bad)
         try:
             max_links = int(args.get("max") or explore.DEFAULT_MAX_LINKS)
             k = int(args.get("k") or explore.DEFAULT_PATHS)
         except ValueError:
-            raise HTTPException(400, "max and k are whole numbers") from None
+            raise HTTPException(400, message("path_number")) from None
         if not 1 <= max_links <= explore.MAX_LINKS or not 1 <= k <= explore.MAX_PATHS:
-            raise HTTPException(400, f"max is between 1 and {explore.MAX_LINKS}, k between 1 and {explore.MAX_PATHS}")
+            raise HTTPException(400, message("path_range", links=explore.MAX_LINKS, paths=explore.MAX_PATHS))
         found = await call(explore.path_api, library.folders, *ends, max_links, k)
         if "unknown" in found:
-            return JSONResponse({"error": f"no record {', '.join(map(repr, found['unknown']))}",
-                                 "unknown": found["unknown"]}, 404)
+            return _json_error(message("no_record", id=", ".join(map(repr, found["unknown"]))), 404,
+                               unknown=found["unknown"])
         return JSONResponse(found, headers={"X-Content-Type-Options": "nosniff"})
 
     async def trace_page(request: Request) -> Response:
@@ -357,7 +357,7 @@ def create_app(settings: Settings) -> Starlette:
         # The graph of the same chain is the explorer's (its own script and policy): a link, not a second view.
         chain = {"focus": view["root"]["id"], "expand": ",".join(view["expand"]), "layout": "chain"}
         explore = "/explore?" + urlencode({k: v for k, v in chain.items() if v})
-        return _html(request, "serve-trace.html.j2", title=f"追跡 Trace: {view['root']['label']}", view=view,
+        return _html(request, "serve-trace.html.j2", title=(f"追跡 {view['root']['label']}", "Trace"), view=view,
                      styles=ATTAINMENT_STYLE, explore=explore,
                      links={f: f"/trace/{url_quote(view['root']['id'])}.{f}" for f in TABLE_FORMATS})
 
@@ -372,7 +372,7 @@ def create_app(settings: Settings) -> Starlette:
             spark, bodies = await call(pages.kpi_extras, library.folders, [r.get("kpi") for r in page.rows])
             return {"spark": spark, "bodies": bodies}
         return await serve_table(request, "kpis", (tuple(str(f) for f in library.folders),), _table_format(request),
-                                 name="kpi-status", title="KPI 状況 · KPI status board", template="serve-kpis.html.j2",
+                                 name="kpi-status", title=HEADINGS["kpis"], template="serve-kpis.html.j2",
                                  context={"styles": ATTAINMENT_STYLE, "columns": columns,
                                           "all_columns": list(kpi_board.COLUMNS.values()), "comparators": COMPARATOR,
                                           "value_status": VALUE_STATUS},
@@ -381,9 +381,16 @@ def create_app(settings: Settings) -> Starlette:
     async def gaps(request: Request) -> Response:
         path_args = (tuple(str(f) for f in library.folders),)
         _path, meta = await materialised("gaps", path_args)
+        kinds = meta.extra.get("kinds", [])
+        titles = {k["name"]: (k.get("title_ja") or "", k["title"]) for k in kinds}
+
+        async def bilingual(page):  # the page shows each gap's title in both languages (downloads: English)
+            for row in page.rows:
+                row["title"] = titles.get(row.get("kind"), row.get("title"))
+            return {}
         return await serve_table(request, "gaps", path_args, _table_format(request), name="gaps",
-                                 title="欠落 · Coverage gaps", template="serve-gaps.html.j2",
-                                 context={"kinds": meta.extra.get("kinds", [])})
+                                 title=HEADINGS["gaps"], template="serve-gaps.html.j2",
+                                 context={"kinds": kinds}, page_hook=bilingual)
 
     async def diff_page(request: Request) -> Response:
         a, b = request.query_params.get("a", "")[:200], request.query_params.get("b", "")[:200]
@@ -397,7 +404,7 @@ def create_app(settings: Settings) -> Starlette:
             if request.path_params.get("fmt") == "json":
                 return JSONResponse({"a": result["a"], "b": result["b"],
                                      **{s["name"]: s["table"].rows for s in sections}})
-        return _html(request, "serve-diff.html.j2", title="版の比較 · Edition diff", docs=docs,
+        return _html(request, "serve-diff.html.j2", title=HEADINGS["diff"], docs=docs,
                      chosen={"a": a, "b": b}, result=result, sections=sections)
 
     async def diff_section(request: Request) -> Response:
@@ -425,7 +432,8 @@ def create_app(settings: Settings) -> Starlette:
                                  await call(pages.sources, library.folders),
                                  await call(coverage_map, library.folders))
         data, sources, cov = state["overview"]
-        return _html(request, "serve-overview.html.j2", title="policygraph 概要 · Overview", data=data,
+        return _html(request, "serve-overview.html.j2", title=("policygraph " + HEADINGS["overview"][0],
+                                                                HEADINGS["overview"][1]), data=data,
                      sources=sources, styles=ATTAINMENT_STYLE, coverage_map=cov)
 
     async def search(request: Request) -> Response:
@@ -460,7 +468,7 @@ def create_app(settings: Settings) -> Starlette:
                   "documents": [{"id": d, "label": label, "count": n, "chosen": d == doc, "url": toggled("doc", d, doc)}
                                 for d, label, n in found.documents]}
         pager = _pager(request, _Page(found.hits, found.total, found.offset), size) if found.total else None
-        return _html(request, "serve-search.html.j2", title=f"検索 Search: {text}", found=found, search_text=text,
+        return _html(request, "serve-search.html.j2", title=(f"検索「{text}」", f"Search: {text}"), found=found, search_text=text,
                      note=note, facets=facets, pager=pager, chosen={"cls": cls, "doc": doc})
 
     async def source_page(request: Request) -> Response:
@@ -468,11 +476,11 @@ def create_app(settings: Settings) -> Starlette:
         the places of `?quote=` (an evidence excerpt's id, or a text) marked."""
         doc = request.path_params["doc"]
         if not (RECORD_ID.match(doc) or SOURCE_FILE.match(doc)):
-            raise HTTPException(404, "not a source text")
+            raise HTTPException(404, message("not_source"))
         quote = request.query_params.get("quote", "")[:5000]
         view = await call(pages.source_view, library.folders, str(settings.project.sources_dir), doc, quote)
         if view is None:
-            raise HTTPException(404, f"no source text {doc!r}")
+            raise HTTPException(404, message("no_source", doc=repr(doc)))
         return _html(request, "serve-source.html.j2", title=f"{view['label'] or view['id']} · {view['file']}",
                      view=view)
 
@@ -481,7 +489,7 @@ def create_app(settings: Settings) -> Starlette:
         from policygraph.serve.templates import YASGUI_VERSION
         examples = [{"name": n, "title": library.get(n).title, "text": library.get(n).text} for n in library.names()]
         chosen = request.query_params.get("example", "")
-        return _html(request, "serve-editor.html.j2", title="SPARQL エディタ · query editor", examples=examples,
+        return _html(request, "serve-editor.html.j2", title=HEADINGS["editor"], examples=examples,
                      chosen=chosen if chosen in library.names() else "kpi-status", yasgui=f"yasgui-{YASGUI_VERSION}",
                      prefixes={name: str(iri) for name, iri in PREFIXES.items()}, csp=EDITOR_CSP)
 
@@ -505,9 +513,16 @@ def create_app(settings: Settings) -> Starlette:
         return JSONResponse(body, 200 if status == "ok" else 503)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        if "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/sparql"):
-            response = _html(request, "serve-error.html.j2", status_code=exc.status_code, title=f"{exc.status_code}",
-                             message=exc.detail)
+        # A page's error in both languages: the message's own Japanese when it has one (labels.MESSAGES),
+        # else the status in Japanese above the English detail. /sparql answers as the protocol does.
+        page = not request.url.path.startswith("/sparql")
+        heading = HTTP_STATUS.get(exc.status_code, ("エラー", "Error"))
+        ja = getattr(exc.detail, "ja", None) or heading[0]
+        if page and "text/html" in request.headers.get("accept", ""):
+            response = _html(request, "serve-error.html.j2", status_code=exc.status_code,
+                             title=(f"{exc.status_code} {heading[0]}", heading[1]), message=exc.detail, message_ja=ja)
+        elif page:
+            response = _text(exc.status_code, f"{ja}\n{exc.detail}")
         else:
             response = _text(exc.status_code, exc.detail)
         for name, value in (exc.headers or {}).items():  # Allow of a 405, as Starlette sets it
@@ -664,7 +679,7 @@ def static_routes(project: Project) -> list[Route]:
         except OSError:  # a name too long for the file system, and the like: nothing is served under it
             found = None
         if found is None:
-            raise HTTPException(404, "not found")
+            raise HTTPException(404, message("not_found"))
         body, media = found
         return Response(body, media_type=media, headers={"Cache-Control": "public, max-age=3600",
                                                          "X-Content-Type-Options": "nosniff"})
@@ -763,6 +778,11 @@ def _text(status: int, message: str) -> Response:
     return PlainTextResponse(message.rstrip() + "\n", status, headers={"X-Content-Type-Options": "nosniff"})
 
 
+def _json_error(said: Said, status: int, **more) -> JSONResponse:
+    """An API error as JSON: `error` in English (as before), `error_ja` in Japanese, and `more`."""
+    return JSONResponse({"error": str(said), "error_ja": said.ja, **more}, status)
+
+
 #: The download formats of every table: suffix → media type.
 TABLE_FORMATS = {"json": "application/json", "jsonl": "application/x-ndjson; charset=utf-8",
                  "csv": "text/csv; charset=utf-8",
@@ -772,7 +792,7 @@ TABLE_FORMATS = {"json": "application/json", "jsonl": "application/x-ndjson; cha
 def _table_format(request: Request) -> str | None:
     fmt = request.path_params.get("fmt")
     if fmt is not None and fmt not in TABLE_FORMATS:
-        raise HTTPException(404, f"no download format {fmt!r}; choose {', '.join(TABLE_FORMATS)}")
+        raise HTTPException(404, message("no_format", fmt=repr(fmt), choices=", ".join(TABLE_FORMATS)))
     return fmt
 
 
@@ -953,9 +973,9 @@ def _link_options(request: Request) -> tuple[int, int, tuple[str, ...], tuple[st
         limit = int(args.get("limit") or DEFAULT_LIMIT)
         offset = int(args.get("offset") or 0)
     except ValueError:
-        raise HTTPException(400, "limit and offset are whole numbers") from None
+        raise HTTPException(400, message("limit_number")) from None
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
-        raise HTTPException(400, f"limit is between 0 and {MAX_LIMIT}, offset not negative")
+        raise HTTPException(400, message("limit_range", most=MAX_LIMIT))
 
     def names(key: str) -> tuple[str, ...]:
         return tuple(sorted({n.strip()[:200] for v in args.getlist(key) for n in v.split(",") if n.strip()}))[:50]

@@ -420,7 +420,8 @@ def gap_table(engine, folders: list[Path]) -> tuple[Table, list[dict]]:
         row["node"] = record_id(r.node) if r.node.startswith(_RECORD) else r.node
         rows.append(row)
     by_kind = report.by_kind()
-    kinds = [{"name": q.name, "title": q.title, "count": len(by_kind[q.name])} for q in report.kinds]
+    kinds = [{"name": q.name, "title": q.title, "title_ja": q.title_ja, "count": len(by_kind[q.name])}
+             for q in report.kinds]
     return Table(columns, rows, [{"node"} if r.node.startswith(_RECORD) else set() for r in report.rows]), kinds
 
 

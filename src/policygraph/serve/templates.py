@@ -24,6 +24,9 @@ def environment(project: Project):
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.filters["zip"] = lambda first, *rest: list(zip(first, *rest))
+    from policygraph import labels
+    env.globals.update(labels.template_globals())  # bi(pair), column(name), value_kind, status_pair
+    env.filters["bi_text"] = labels.bi_text
     from policygraph.views.palette import PALETTE
     env.globals["palette"] = PALETTE  # status → fill, text colour, mark: the one attainment palette
     return env

@@ -386,11 +386,12 @@ def explorer_styles() -> dict:
             "status": {s: [w.fill, w.ja, w.en, w.mark] for s, w in PALETTE.items() if s != UNKNOWN}}
 
 
-def render_explorer(project, title: str, data: dict | None = None, site: bool = False,
+def render_explorer(project, title: str | tuple[str, str], data: dict | None = None, site: bool = False,
                     coverage_html: str | None = None) -> str:
     """The explorer page (explore.html.j2 + explore.js, vis-network inlined): served (`site`), it reads
     /api/node, /api/path and /api/search of its origin; as a file, `data` holds what it shows
-    ({"focus", "nodes": {id: /api/node answer}, "fragments": {id: record panel HTML}})."""
+    ({"focus", "nodes": {id: /api/node answer}, "fragments": {id: record panel HTML}}). `title`: a string,
+    or a (Japanese, English) pair (policygraph.labels), the English marked lang="en"."""
     from jinja2 import Environment, FileSystemLoader
 
     from policygraph.errors import EXIT_INPUT, PolicygraphError
@@ -411,7 +412,8 @@ def render_explorer(project, title: str, data: dict | None = None, site: bool = 
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     payload = {"limit": 25, "styles": explorer_styles(), **(data or {})}
     return env.get_template("explore.html.j2").render(
-        csp=csp, vis_js=assets["vis_js"], explore_js=explore_js, vis_version=assets["vis_version"], title=title,
+        csp=csp, vis_js=assets["vis_js"], explore_js=explore_js, vis_version=assets["vis_version"],
+        title=title[0] if isinstance(title, tuple) else title, title_en=title[1] if isinstance(title, tuple) else "",
         site=site, data=payload, coverage_html=coverage_html, palette_css=assets["palette_css"])
 
 

@@ -6,13 +6,23 @@
     var number = Number(text.replace(/,/g, ""));
     return text !== "" && !isNaN(number) ? number : text;
   }
+  // Each heading's text goes into a <button> (focusable, pressed with Enter or Space); the heading
+  // says how the rows are sorted in aria-sort.
   document.querySelectorAll("table.pg-sortable").forEach(function (table) {
-    table.querySelectorAll("thead th").forEach(function (th, index) {
-      th.title = "並べ替え sort";
+    var headings = table.querySelectorAll("thead th");
+    headings.forEach(function (th, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "pg-sort";
+      button.title = "並べ替え sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      // on the heading: a click anywhere in it sorts (the button's own click, by mouse or key, reaches it too)
       th.addEventListener("click", function () {
         var body = table.tBodies[0];
-        var ascending = th.dataset.sorted !== "asc";
-        table.querySelectorAll("thead th").forEach(function (other) { delete other.dataset.sorted; });
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        headings.forEach(function (other) { other.removeAttribute("aria-sort"); delete other.dataset.sorted; });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         th.dataset.sorted = ascending ? "asc" : "desc";
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
