@@ -251,11 +251,11 @@ def create_app(settings: Settings) -> Starlette:
             q = sqltables.parse(list(request.query_params.multi_items()), meta, reserved,
                                 default_facets=fmt is None or fmt == "json", other_columns=other_columns)
         except sqltables.BadRequest as exc:
-            text = str(exc)
-            if takes is not None and text.startswith("unknown parameter"):
-                text += (f" for query {name}; it takes {', '.join(takes) or 'no parameter'}, and its columns "
-                         f"filter the rows: {', '.join(meta.columns)}")
-            raise HTTPException(400, text) from None
+            said = exc.args[0]
+            if takes is not None and str(said).startswith("unknown parameter"):
+                said = message("unknown_params_columns", name=name, unknown=str(said).split(") ", 1)[1],
+                               known=", ".join(takes) or "none", columns=", ".join(meta.columns))
+            raise HTTPException(400, said) from None
         if fmt in ("csv", "jsonl", "xlsx") or (fmt == "json" and request.query_params.get("_shape") == "array"):
             return await _table_file(fmt, name, path, q, title, call, meta)
         # A page whose template draws its own columns (the board's cells use several kpi-status columns each)

@@ -40,6 +40,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policygraph.labels import message
+
 #: Written into every file's meta: a file of another schema is computed again.
 SCHEMA = "2"
 #: Rows per page (`?_size=`), and the most one page shows.
@@ -122,7 +124,8 @@ class Page:
 
 
 class BadRequest(ValueError):
-    """A URL parameter the table cannot answer (the app turns it into a 400 with this message)."""
+    """A URL parameter the table cannot answer (the app turns it into a 400 with this message: a
+    `labels.Said`, English and Japanese)."""
 
 
 # ------------------------------------------------------------------------------------------------ files
@@ -337,7 +340,7 @@ def parse(items: list[tuple[str, str]], meta: Meta, reserved=(), default_facets:
             continue
         q.filters.append(Filter(column, op, value[:1000]))
     if unknown:
-        raise BadRequest(f"unknown parameter(s) {', '.join(sorted(unknown))}")
+        raise BadRequest(message("table_unknown", unknown=", ".join(sorted(unknown))))
     if not no_facets and default_facets:
         facets = [c for c in DEFAULT_FACETS if c in columns] + facets
     q.facets = list(dict.fromkeys(facets))
@@ -349,7 +352,7 @@ def parse(items: list[tuple[str, str]], meta: Meta, reserved=(), default_facets:
 
 def _column(value: str, columns: list[str], option: str) -> str:
     if value not in columns:
-        raise BadRequest(f"{option}={value[:100]!r} names no column; the columns are {', '.join(columns)}")
+        raise BadRequest(message("table_column", option=option, value=repr(value[:100]), columns=", ".join(columns)))
     return value
 
 
@@ -359,9 +362,9 @@ def _size(text: str) -> int:
     try:
         size = int(text) if text else PAGE_SIZE
     except ValueError:
-        raise BadRequest(f"_size is a number of rows from 1 to {MAX_PAGE_SIZE} (or max)") from None
+        raise BadRequest(message("table_size", most=MAX_PAGE_SIZE)) from None
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise BadRequest(f"_size is a number of rows from 1 to {MAX_PAGE_SIZE} (or max)")
+        raise BadRequest(message("table_size", most=MAX_PAGE_SIZE))
     return size
 
 
@@ -371,9 +374,9 @@ def _token(text: str) -> int:
     try:
         offset = int(text) if text else 0
     except ValueError:
-        raise BadRequest("_next is the token of a next-page link") from None
+        raise BadRequest(message("table_next")) from None
     if offset < 0:
-        raise BadRequest("_next is the token of a next-page link")
+        raise BadRequest(message("table_next"))
     return offset
 
 
