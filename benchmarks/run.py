@@ -628,6 +628,27 @@ Causes measured on this machine while writing this report; the figures above are
   `trace-steps`: rdflib binds its item before it evaluates (initBindings), Oxigraph evaluates its
   OPTIONAL over every progress report first (the cause above). `evidence` and `responsible` take
   about 1–2 ms on both, so their ratio is noise.
+- **`query kpi-status` and `gaps` in every format (issue #21: ≤ 1 s / ≤ 2 s at 1M).** Measured at 100k
+  (2026-12-06, 418 KPIs, load average ~10): kpi-status took 1.1–2.5 s in process; each of its OPTIONAL
+  groups alone costs what it costs over the whole graph — the latest observation (with its seven nested
+  OPTIONALs) 460 ms, the latest assessment 434 ms, the attainment basis 148 ms, the attainment 113 ms, each
+  one-pattern OPTIONAL 20–35 ms. The slowest gap queries at 100k: target-not-met 552 ms,
+  grade-disagreement 534 ms, deadline-no-observation 439 ms. What would close it: the recipe above for
+  these four (a key query for the KPIs, then each group as plain patterns over a bound VALUES list of
+  the keys, joined in Python with the same multiplicity), or the derived links chosen at build time
+  (e.g. the latest observation's value, unit and date as properties of the KPI), keeping the named
+  query's rows identical on every engine. Not done yet: the groups as they are behind a VALUES list of the
+  418 KPIs took 3.0 s against 1.3 s for the whole query (100k, same run), as each group's nested OPTIONALs
+  are still evaluated over the whole graph — the groups have to be flattened into plain patterns keyed
+  by the bound node (the latest observation, the assessment, the basis) as well. Besides the queries,
+  every `gaps` run parses its 15 gap queries with rdflib twice (the network check, then the projection):
+  1.2 s of CPU at any size, the same at 1M.
+- **Build at 1M (issue #21: ≤ 45 s, ≤ 1.5 GB): SHACL as SPARQL.** At 100k its 256 compiled queries take
+  2.2 s of CPU (12.6 s wall at load average 10): `sh:in`/datatype value checks 45 %, `maxCount` 30 %,
+  `minCount` 17 %; the slowest are the evidence shapes (`pg:quote`, `pg:locator`, `prov:wasQuotedFrom`,
+  `pg:sourceLine`: 0.3–0.5 s wall each) and `rdfs:label`'s `uniqueLang`. What would cut it: one query per
+  shape and target for its paths' max/min counts and value checks together, instead of one per
+  component and path.
 - **Build at 1M (≤ 60 s): met, close to the limit.** The largest stages are reading 52,000 records
   (YAML by libyaml's C parser, then pydantic: ~12 s), SHACL as SPARQL (~10 s, in parallel with the
   OWL clash queries) and writing the on-disk store (~8 s). What would speed it up: parse data files
@@ -655,6 +676,7 @@ CAUSES = {
              "two cores with the load",
     "memory": "each worker maps the store (RocksDB block cache) and imports the page stack",
     "as_of": "the as-of graph is a copy of the store (issue #21 point 4, another helper's work)",
+    "": "not analysed in this run: compare with the load average beside its block (2 cores shared)",
 }
 
 
