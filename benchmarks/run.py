@@ -386,8 +386,10 @@ def write_report(args, results: dict) -> None:
              "met ✓ or missed ✗ with the cause). The machine is shared: each block names the load average "
              "(1, 5, 15 minutes) when it started.", ""]
     if args.quick:
-        lines += ["**A `--quick` run** (corpus and a 10k synth project, fewer runs, no remote stores): what CI "
-                  "runs so that this file cannot go stale; the figures at 100k and 1M come from a full run.", ""]
+        lines += [f"**A `--quick` run** ({', '.join(names)}; fewer runs, rdflib limited to {args.rdflib_limit:g} s, "
+                  f"a load test of {args.load_requests} requests from {args.load_clients} clients, no remote stores "
+                  "and no SHACL engine comparison): what CI runs so that this file cannot go stale; a full run "
+                  "(`python benchmarks/run.py`) adds 10k and 1M, the remote stores and the SHACL engines.", ""]
     lines += machine() + [""]
     # builds
     stage_names = ["read records", "check records", "graph", "store", "derive", "checks: shacl", "checks: owl",
