@@ -5,13 +5,20 @@ For each project: build time per stage and in total, peak memory and store size 
 a child process with a time limit); the load rate into the on-disk store; every named query's p50 and
 p95 on the store (Oxigraph) and on rdflib, with the ratio (each rdflib run in a forked process with
 a time limit, shown as "> limit" past it); trace and the whole gap report in process; and the wall
-time of `policygraph trace`, `gaps` and `query kpi-status` through the CLI. Then the same build in
+time of `policygraph trace`, `gaps` and `query kpi-status` through the CLI. Issue #21's read path
+(benchmarks/readpath.py): `gaps` and `query kpi-status` in every output format, `viz trace`, the exports
+and `kpi-status --as-of` (wall and peak RSS, a new process each); `policygraph serve`'s ready time, its
+report pages cold, the load test of benchmarks/serve_load.py (with `/`, `/kpis` and `/gaps` in the mix)
+cold and warm, memory per process and of the whole server after it, and `serve --as-of`'s ready time.
+Every goal is listed, met or missed with the cause, and each block carries the machine's load average
+(the machine is shared: other work moves the figures). Then the same build in
 the remote stores (issue #14; tests/servers.py starts them on loopback): Virtuoso 7 and Oxigraph
 server, each loaded as `build --store URL` loads it (Graph Store Protocol), with every named query's
 p50, trace and the gap report in process, and `trace` / `gaps` through the CLI with `--store URL`.
 Not part of the tests:
 
     python benchmarks/run.py                          # corpus, 10k, 100k, 1M → BENCHMARKS.md
+    python benchmarks/run.py --quick --out /tmp/b.md  # corpus and 10k, fewer runs, no remote stores
     python benchmarks/run.py --sizes 10000 --out /tmp/b.md --repeat 3
     python benchmarks/run.py --servers oxigraph-server      # one remote store only ('' for none)
 """
@@ -44,7 +51,14 @@ GOALS = {
     "help_s": 0.3, "trace_corpus_s": 0.5, "gaps_corpus_s": 1.0, "build_corpus_s": 5.0,
     "query_100k_ms": 50.0, "build_1m_s": 60.0, "rss_1m_mb": 2048, "load_1m_tps": 250_000,
     "trace_1m_ms": 20.0, "trace_1m_wall_s": 0.5, "query_1m_ms": 200.0, "gaps_1m_s": 2.0, "speedup_100k": 20.0,
+    # issue #21
+    "build_1m_s_21": 45.0, "rss_1m_mb_21": 1536, "gaps_cli_1m_s": 2.0, "kpi_status_cli_1m_s": 1.0,
+    "ready_1m_s": 5.0, "process_1m_mb": 300, "server_1m_mb": 1024, "p99_warm_ms": 200.0, "p99_cold_ms": 1000.0,
+    "overview_cold_s": 1.0, "as_of_ratio": 1.5, "as_of_mb": 300, "serve_as_of_ready_s": 5.0, "query_any_ms": 200.0,
 }
+#: --quick: what CI runs (tests/test_benchmarks.py), so that the report cannot silently go stale.
+QUICK = {"sizes": "10000", "repeat": 2, "rdflib_limit": 3.0, "servers": "", "no_shacl_engines": True,
+         "load_requests": 60, "load_clients": 6, "cli_repeat": 1}
 
 
 # ------------------------------------------------------------------------------------- child: build
@@ -267,17 +281,25 @@ def machine() -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10000,100000,1000000", help="synth sizes in triples, comma-separated")
+    ap.add_argument("--quick", action="store_true", help="the corpus and synth 10k (100k takes minutes here), "
+                    "2 runs per query, 1 per command, rdflib limited to 3 s, a 60-request load test, no remote "
+                    "stores and no SHACL engine comparison (each can still be given explicitly)")
+    ap.add_argument("--sizes", help="synth sizes in triples, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--no-corpus", action="store_true", help="leave out the real corpus")
-    ap.add_argument("--repeat", type=int, default=7, help="runs per query on the store")
-    ap.add_argument("--rdflib-limit", type=float, default=10.0, help="seconds per query on rdflib")
+    ap.add_argument("--repeat", type=int, help="runs per query on the store (default 7)")
+    ap.add_argument("--cli-repeat", type=int, help="runs of each CLI command, the median reported (default 3)")
+    ap.add_argument("--load-requests", type=int, help="requests of each load-test pass (default 400)")
+    ap.add_argument("--load-clients", type=int, help="concurrent clients of the load test (default 10)")
+    ap.add_argument("--no-readpath", action="store_true", help="leave out issue #21's read path (reports in "
+                    "every format, viz, exports, serve)")
+    ap.add_argument("--rdflib-limit", type=float, help="seconds per query on rdflib (default 10)")
     ap.add_argument("--rdflib-max-triples", type=int, default=1_200_000,
                     help="skip rdflib above this size (loading alone takes ~1 min per million triples)")
     ap.add_argument("--build-limit", type=float, default=1800.0, help="seconds per build")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
-    ap.add_argument("--no-shacl-engines", action="store_true",
+    ap.add_argument("--no-shacl-engines", action="store_true", default=None,
                     help="leave out the SHACL engine comparison (benchmarks/shacl_engines.py)")
-    ap.add_argument("--servers", default=",".join(SERVERS),
+    ap.add_argument("--servers",
                     help="remote stores to measure, comma-separated (virtuoso, oxigraph-server; '' for none)")
     ap.add_argument("--server-limit", type=float, default=120.0, help="seconds per query on a remote store")
     ap.add_argument("--child-build", nargs=2, help=argparse.SUPPRESS)
@@ -285,6 +307,12 @@ def main() -> None:
     if args.child_build:
         child_build(*args.child_build)
         return
+    full = {"sizes": "10000,100000,1000000", "repeat": 7, "rdflib_limit": 10.0, "servers": ",".join(SERVERS),
+            "no_shacl_engines": False, "load_requests": 400, "load_clients": 10, "cli_repeat": 3}
+    for key, value in (QUICK if args.quick else full).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    import readpath
 
     from policygraph.project import Project
     from policygraph.records.synth import synthesize
@@ -303,17 +331,25 @@ def main() -> None:
     for name, project in projects:
         out = work / f"build-{name.replace(' ', '-')}"
         print(f"building {name} …", file=sys.stderr)
-        b = run_build(project.root, out, args.build_limit)
-        r = {"build": b}
+        r = {"load": {"build": readpath.load_average()}}
+        b = r["build"] = run_build(project.root, out, args.build_limit)
         if "error" not in b:
             store_dir = out / "store"
             print(f"querying {name} …", file=sys.stderr)
+            r["load"]["queries"] = readpath.load_average()
             r["queries"], params = measure_queries(project, store_dir, args.repeat, args.rdflib_limit,
                                                    args.rdflib_max_triples, b["triples"])
             # The corpus is traced from the issue's example; a synthetic project from its largest document.
             r["in_process"] = in_process(project, store_dir, params, args.repeat,
                                          "未来投資戦略2017" if name == "corpus" else None)
-            r["cli"] = cli_walls(project.root, store_dir, r["in_process"]["root"])
+            r["load"]["cli"] = readpath.load_average()
+            r["cli"] = cli_walls(project.root, store_dir, r["in_process"]["root"], repeat=args.cli_repeat)
+            if not args.no_readpath:
+                print(f"read path of {name} …", file=sys.stderr)
+                r["readpath"] = readpath.commands(project.root, store_dir, r["in_process"]["root"], out,
+                                                  args.cli_repeat)
+                print(f"serve {name} …", file=sys.stderr)
+                r["serve"] = readpath.serve(project.root, store_dir, args.load_requests, args.load_clients)
             servers = [x for x in args.servers.split(",") if x]
             if servers:
                 print(f"remote stores for {name} …", file=sys.stderr)
@@ -346,12 +382,19 @@ def write_report(args, results: dict) -> None:
     lines = ["# Benchmarks", "",
              "Written by `python benchmarks/run.py` in one run (the real corpus and `policygraph synth` "
              "projects, seed 1). Times are wall seconds or milliseconds on this machine; medians unless "
-             "a percentile is named. Goals are those of the store issue; ✗ marks a goal missed.", ""]
+             "a percentile is named. Goals are those of the store issue and of issue #21 (listed at the end, "
+             "met ✓ or missed ✗ with the cause). The machine is shared: each block names the load average "
+             "(1, 5, 15 minutes) when it started.", ""]
+    if args.quick:
+        lines += [f"**A `--quick` run** ({', '.join(names)}; fewer runs, rdflib limited to {args.rdflib_limit:g} s, "
+                  f"a load test of {args.load_requests} requests from {args.load_clients} clients, no remote stores "
+                  "and no SHACL engine comparison): what CI runs so that this file cannot go stale; a full run "
+                  "(`python benchmarks/run.py`) adds 10k and 1M, the remote stores and the SHACL engines.", ""]
     lines += machine() + [""]
     # builds
     stage_names = ["read records", "check records", "graph", "store", "derive", "checks: shacl", "checks: owl",
                    "checks", "exports", "write store", "total"]
-    lines += ["## Build (`policygraph build`, every check included)", "",
+    lines += ["## Build (`policygraph build`, every check included)", "", loads(results, "build"), "",
               "| stage | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for st in stage_names:
         row = []
@@ -384,7 +427,7 @@ def write_report(args, results: dict) -> None:
         r = results[n]
         if "queries" not in r:
             continue
-        lines += [f"### {n} ({r['build']['triples']:,} triples)", "",
+        lines += [f"### {n} ({r['build']['triples']:,} triples)", "", f"Load average {r['load']['queries']}.", "",
                   "| query | store p50 | store p95 | rdflib p50 | rdflib ÷ store |", "|---|---:|---:|---:|---:|"]
         ratios = []
         for q, (ox_t, rd_t) in r["queries"].items():
@@ -414,7 +457,7 @@ def write_report(args, results: dict) -> None:
         lines += ["", f"In process: trace `{ip['root']}` {ms(ip['trace'])} ms; the whole gap report "
                       f"{ip['gaps']:.2f} s.", ""]
     # CLI
-    lines += ["## Through the CLI (wall seconds, a new process each time)", "",
+    lines += ["## Through the CLI (wall seconds, a new process each time)", "", loads(results, "cli"), "",
               "| command | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for cmd in ("--help", "trace", "gaps", "query kpi-status"):
         cells = []
@@ -422,15 +465,93 @@ def write_report(args, results: dict) -> None:
             c = results[n].get("cli", {}).get(cmd)
             cells.append(f"{c:.2f}" if isinstance(c, float) else "—")
         lines.append(f"| `policygraph {cmd}` | " + " | ".join(cells) + " |")
+    lines += readpath_report(results)
     lines += remote_report(args, results)
     if not args.no_shacl_engines:
         from shacl_engines import report as shacl_engines_report
         print("comparing SHACL engines …", file=sys.stderr)
         lines += shacl_engines_report(100_000) + [""]
-    lines += [""] + goals(results) + ["", MISSES]
+    lines += [""] + goals(results, args) + ["", MISSES]
     lines += kept_sections(args.out)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
+
+
+def loads(results: dict, block: str) -> str:
+    """"Load average at the start: corpus 1.2, 1.1, 1.0; …" for one block of every project."""
+    cells = [f"{n} {r['load'][block]}" for n, r in results.items() if block in r.get("load", {})]
+    return "Load average when each project's block started: " + "; ".join(cells) + "." if cells else ""
+
+
+def _cmd_cell(c: dict | None) -> str:
+    if not c:
+        return "—"
+    if "error" in c:
+        return c["error"]
+    return f"{c['wall_s']:.2f} s" + (f", {c['rss_mb']:,.0f} MB" if c.get("rss_mb") is not None else "")
+
+
+def readpath_report(results: dict) -> list[str]:
+    """Issue #21's read path: the CLI reports in every format, viz, exports, --as-of; then serve."""
+    names = [n for n in results if "readpath" in results[n]]
+    if not names:
+        return []
+    lines = ["", "## Reports, views and exports (issue #21; wall seconds and peak RSS, a new process each)", "",
+             "Each command reads the project's store (`--store`); the median of the runs. A terminal table "
+             "(`--format table`) prints the first 200 rows, a count and a hint; csv and json print every row. "
+             f"`--as-of D` is {__import__('readpath').AS_OF}.", "",
+             "Load average when each project's block started: "
+             + "; ".join(f"{n} {results[n]['readpath']['load']}" for n in names) + ".", "",
+             "| command | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    keys = [k for k in results[names[0]]["readpath"] if k != "load"]
+    for k in keys:
+        label = k.replace("--as-of", "--as-of D")
+        lines.append(f"| `policygraph {label}` | " + " | ".join(_cmd_cell(results[n]["readpath"].get(k))
+                                                               for n in names) + " |")
+    names = [n for n in results if "serve" in results[n]]
+    lines += ["", "## policygraph serve (issue #21)", "",
+              "`policygraph serve --store <the build> --workers 2 --time-limit 5` on loopback (2 processes for "
+              "`/sparql`, 2 for the pages). Ready: `/health` answers 200 with every worker of both pools "
+              "ready, from the process's start. The report pages are then asked once each, cold. The load test "
+              "is benchmarks/serve_load.py's mix (35 % node pages, 20 % named queries, 20 % ad-hoc SPARQL, 10 % "
+              "trace pages, 15 % `/`, `/kpis`, `/gaps`) while one more client keeps sending a cartesian product "
+              "that the time limit stops (503, not counted as an error); pass 1 meets pages not yet rendered, "
+              "pass 2 repeats the same requests. Memory after the passes: RSS of each process and the whole "
+              "server's PSS (shared pages counted once). Then `serve --as-of D`'s ready time.", "",
+              "Load average when each project's block started: "
+              + "; ".join(f"{n} {results[n]['serve']['load']}" for n in names) + ".", "",
+              "| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+
+    def row(label, fn):
+        cells = []
+        for n in names:
+            x = results[n]["serve"]
+            try:
+                cells.append(x["error"] if "error" in x else fn(x))
+            except (KeyError, IndexError, TypeError):
+                cells.append("—")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    row("`/health` answers", lambda x: f"{x['health_s']:.1f} s")
+    row("every worker ready", lambda x: f"{x['ready_s']:.1f} s")
+    for path in ("/", "/kpis", "/gaps"):
+        row(f"`{path}` cold", lambda x, p=path: (f"{x['cold_pages'][p][1]:.2f} s" if x["cold_pages"][p][0] == 200
+                                                 else f"{x['cold_pages'][p][0]} after {x['cold_pages'][p][1]:.1f} s"))
+    for i, label in ((0, "pass 1 (cold)"), (1, "pass 2 (warm)")):
+        row(f"{label}: requests / clients, req/s",
+            lambda x, i=i: f"{x['passes'][i]['requests']} / {x['passes'][i]['clients']}, {x['passes'][i]['rps']:.0f}")
+        row(f"{label}: p50 / p99", lambda x, i=i: f"{x['passes'][i]['p50_ms']:,.0f} / {x['passes'][i]['p99_ms']:,.0f} ms")
+        row(f"{label}: errors", lambda x, i=i: f"{len(x['passes'][i]['errors'])}")
+        for kind in ("node", "named", "sparql", "trace", "report"):
+            row(f"{label}: {kind} p50 / p99", lambda x, i=i, k=kind: (
+                f"{x['passes'][i]['by_kind'][k]['p50_ms']:,.0f} / {x['passes'][i]['by_kind'][k]['p99_ms']:,.0f} ms"))
+    row("memory: server process (RSS)", lambda x: f"{next(m['rss_mb'] for m in x['memory'] if m['name'] == 'server'):,.0f} MB")
+    row("memory: each worker (RSS)", lambda x: ", ".join(f"{m['rss_mb']:,.0f}" for m in x["memory"]
+                                                          if m["name"] == "worker") + " MB")
+    row("memory: largest process (RSS)", lambda x: f"{max(m['rss_mb'] for m in x['memory']):,.0f} MB")
+    row("memory: whole server (PSS)", lambda x: f"{sum(m['pss_mb'] for m in x['memory']):,.0f} MB")
+    row("`serve --as-of D`: `/health` answers", lambda x: x["as_of"].get("error") or f"{x['as_of']['health_s']:.1f} s")
+    row("`serve --as-of D`: every worker ready", lambda x: x["as_of"].get("error") or f"{x['as_of']['ready_s']:.1f} s")
+    return lines + [""]
 
 
 def remote_report(args, results: dict) -> list[str]:
@@ -509,6 +630,27 @@ Causes measured on this machine while writing this report; the figures above are
   `trace-steps`: rdflib binds its item before it evaluates (initBindings), Oxigraph evaluates its
   OPTIONAL over every progress report first (the cause above). `evidence` and `responsible` take
   about 1–2 ms on both, so their ratio is noise.
+- **`query kpi-status` and `gaps` in every format (issue #21: ≤ 1 s / ≤ 2 s at 1M).** Measured at 100k
+  (2026-12-06, 418 KPIs, load average ~10): kpi-status took 1.1–2.5 s in process; each of its OPTIONAL
+  groups alone costs what it costs over the whole graph — the latest observation (with its seven nested
+  OPTIONALs) 460 ms, the latest assessment 434 ms, the attainment basis 148 ms, the attainment 113 ms, each
+  one-pattern OPTIONAL 20–35 ms. The slowest gap queries at 100k: target-not-met 552 ms,
+  grade-disagreement 534 ms, deadline-no-observation 439 ms. What would close it: the recipe above for
+  these four (a key query for the KPIs, then each group as plain patterns over a bound VALUES list of
+  the keys, joined in Python with the same multiplicity), or the derived links chosen at build time
+  (e.g. the latest observation's value, unit and date as properties of the KPI), keeping the named
+  query's rows identical on every engine. Not done yet: the groups as they are behind a VALUES list of the
+  418 KPIs took 3.0 s against 1.3 s for the whole query (100k, same run), as each group's nested OPTIONALs
+  are still evaluated over the whole graph — the groups have to be flattened into plain patterns keyed
+  by the bound node (the latest observation, the assessment, the basis) as well. Besides the queries,
+  every `gaps` run parses its 15 gap queries with rdflib twice (the network check, then the projection):
+  1.2 s of CPU at any size, the same at 1M.
+- **Build at 1M (issue #21: ≤ 45 s, ≤ 1.5 GB): SHACL as SPARQL.** At 100k its 256 compiled queries take
+  2.2 s of CPU (12.6 s wall at load average 10): `sh:in`/datatype value checks 45 %, `maxCount` 30 %,
+  `minCount` 17 %; the slowest are the evidence shapes (`pg:quote`, `pg:locator`, `prov:wasQuotedFrom`,
+  `pg:sourceLine`: 0.3–0.5 s wall each) and `rdfs:label`'s `uniqueLang`. What would cut it: one query per
+  shape and target for its paths' max/min counts and value checks together, instead of one per
+  component and path.
 - **Build at 1M (≤ 60 s): met, close to the limit.** The largest stages are reading 52,000 records
   (YAML by libyaml's C parser, then pydantic: ~12 s), SHACL as SPARQL (~10 s, in parallel with the
   OWL clash queries) and writing the on-disk store (~8 s). What would speed it up: parse data files
@@ -520,42 +662,108 @@ Causes measured on this machine while writing this report; the figures above are
 """
 
 
-def goals(results: dict) -> list[str]:
-    """The goals of the store issue against the figures above."""
-    out = ["## Goals", "", "| goal | measured | |", "|---|---|---|"]
+#: Why a goal is missed, as measured on this machine (shown beside a ✗; see "Where goals are missed").
+CAUSES = {
+    "query": "the named report queries keep OPTIONAL parts of several patterns, which Oxigraph 0.5 evaluates "
+             "over the whole graph whatever is bound (see below)",
+    "rdflib": "small lookups take 1–2 ms on both engines, and a query whose OPTIONAL rdflib evaluates after "
+              "binding its parameter (initBindings) while Oxigraph evaluates it over the whole graph first",
+    "speedup": "pulled down by the small lookups, where both engines take a few milliseconds",
+    "load": "RocksDB's compactions compete with parsing on 2 cores",
+    "build": "reading ~50,000 records (YAML then pydantic), SHACL as SPARQL and writing the on-disk store",
+    "gaps": "the whole gap report runs every gap query; the slowest (deadline-no-observation, target-not-met, "
+            "grade-disagreement) join large OPTIONALs",
+    "kpi_status": "kpi-status joins every KPI's latest value, target and attainment in OPTIONALs",
+    "serve": "the page workers' first renders and the report pages (bounded by the whole gap report) share "
+             "two cores with the load",
+    "memory": "each worker maps the store (RocksDB block cache) and imports the page stack",
+    "as_of": "the as-of graph is a copy of the store (issue #21 point 4, another helper's work)",
+    "": "not analysed in this run: compare with the load average beside its block (2 cores shared)",
+}
 
-    def row(text, value, limit, unit, lower_is_better=True):
+
+def goals(results: dict, args=None) -> list[str]:
+    """The goals of the store issue and of issue #21 against the figures above: ✓ met, ✗ missed with the
+    cause, or not measured (a size this run left out)."""
+    out = ["## Goals", "", "| goal | measured | | cause when missed |", "|---|---|---|---|"]
+
+    def row(text, value, limit, unit, lower_is_better=True, cause=""):
         if value is None:
-            out.append(f"| {text} | not measured | |")
+            why = "the run left this size out (`--quick`)" if args is not None and getattr(args, "quick", False) \
+                else "not measured"
+            out.append(f"| {text} | {why} | | |")
             return
         ok = value <= limit if lower_is_better else value >= limit
-        out.append(f"| {text} | {value:,.2f} {unit} | {'✓' if ok else '✗'} |")
+        out.append(f"| {text} | {value:,.2f} {unit} | {'✓' if ok else '✗'} | {'' if ok else CAUSES.get(cause, cause)} |")
+
+    def wall(r, key):
+        c = r.get("readpath", {}).get(key)
+        return c["wall_s"] if c and "error" not in c else None
 
     corpus = results.get("corpus", {})
     cli = corpus.get("cli", {})
     row("corpus: `policygraph --help` ≤ 0.3 s", cli.get("--help"), GOALS["help_s"], "s")
     row("corpus: `trace 未来投資戦略2017`-size trace ≤ 0.5 s wall", cli.get("trace"), GOALS["trace_corpus_s"], "s")
-    row("corpus: `gaps` ≤ 1 s wall", cli.get("gaps"), GOALS["gaps_corpus_s"], "s")
-    row("corpus: `build` ≤ 5 s", corpus.get("build", {}).get("seconds", {}).get("total"), GOALS["build_corpus_s"], "s")
+    row("corpus: `gaps` ≤ 1 s wall", cli.get("gaps"), GOALS["gaps_corpus_s"], "s", cause="gaps")
+    row("corpus: `build` ≤ 5 s", corpus.get("build", {}).get("seconds", {}).get("total"), GOALS["build_corpus_s"], "s",
+        cause="build")
     k100 = results.get("synth 100k", {})
+    worst100 = geo100 = slower100 = None
     if "queries" in k100:
-        worst = max(pct(t, 0.5) for t, _ in k100["queries"].values() if isinstance(t, list)) * 1000
-        row("100k: every named query p50 ≤ 50 ms (the slowest)", worst, GOALS["query_100k_ms"], "ms")
-        row("100k: geometric-mean speed-up over rdflib ≥ 20×", k100.get("geo"), GOALS["speedup_100k"], "×",
-            lower_is_better=False)
-        row("100k: queries slower than on rdflib = 0", float(k100.get("slower", 0)), 0, "")
+        worst100 = max(pct(t, 0.5) for t, _ in k100["queries"].values() if isinstance(t, list)) * 1000
+        geo100, slower100 = k100.get("geo"), float(k100.get("slower", 0))
+    row("100k: every named query p50 ≤ 50 ms (the slowest)", worst100, GOALS["query_100k_ms"], "ms", cause="query")
+    row("100k: geometric-mean speed-up over rdflib ≥ 20×", geo100, GOALS["speedup_100k"], "×", lower_is_better=False,
+        cause="speedup")
+    row("100k: queries slower than on rdflib = 0", slower100, 0, "", cause="rdflib")
+    # issue #21: at every size
+    for n, r in results.items():
+        if "queries" in r:
+            w = max(pct(t, 0.5) for t, _ in r["queries"].values() if isinstance(t, list)) * 1000
+            row(f"{n}: every named query p50 ≤ 200 ms on the embedded store (the slowest)", w,
+                GOALS["query_any_ms"], "ms", cause="query")
+            row(f"{n}: queries slower than on rdflib = 0", float(r.get("slower", 0)) if "geo" in r else None, 0, "",
+                cause="rdflib")
     m1 = results.get("synth 1M", {})
     b = m1.get("build", {})
-    row("1M: build with every check ≤ 60 s", b.get("seconds", {}).get("total"), GOALS["build_1m_s"], "s")
-    row("1M: peak memory ≤ 2 GB", b.get("peak_rss_mb"), GOALS["rss_1m_mb"], "MB")
+    row("1M: build with every check ≤ 45 s (issue #21)", b.get("seconds", {}).get("total"), GOALS["build_1m_s_21"], "s",
+        cause="build")
+    row("1M: build peak memory ≤ 1.5 GB (issue #21)", b.get("peak_rss_mb"), GOALS["rss_1m_mb_21"], "MB", cause="build")
     row("1M: load ≥ 250k triples/s", b["triples"] / b["load_s"] if "load_s" in b else None, GOALS["load_1m_tps"],
-        "triples/s", lower_is_better=False)
-    if "in_process" in m1:
-        row("1M: trace ≤ 20 ms in process", m1["in_process"]["trace"] * 1000, GOALS["trace_1m_ms"], "ms")
-        row("1M: trace ≤ 0.5 s wall", m1["cli"].get("trace"), GOALS["trace_1m_wall_s"], "s")
-        worst = max(pct(t, 0.5) for t, _ in m1["queries"].values() if isinstance(t, list)) * 1000
-        row("1M: every named query p50 ≤ 200 ms (the slowest)", worst, GOALS["query_1m_ms"], "ms")
-        row("1M: the whole gap report ≤ 2 s", m1["in_process"]["gaps"], GOALS["gaps_1m_s"], "s")
+        "triples/s", lower_is_better=False, cause="load")
+    ip = m1.get("in_process", {})
+    row("1M: trace ≤ 20 ms in process", ip["trace"] * 1000 if ip else None, GOALS["trace_1m_ms"], "ms")
+    row("1M: trace ≤ 0.5 s wall", m1.get("cli", {}).get("trace"), GOALS["trace_1m_wall_s"], "s")
+    row("1M: the whole gap report ≤ 2 s in process", ip.get("gaps"), GOALS["gaps_1m_s"], "s", cause="gaps")
+    for fmt in ("table", "csv", "json"):
+        row(f"1M: `gaps --format {fmt}` ≤ 2 s wall", wall(m1, f"gaps --format {fmt}"), GOALS["gaps_cli_1m_s"], "s",
+            cause="gaps")
+        row(f"1M: `query kpi-status --format {fmt}` ≤ 1 s wall", wall(m1, f"query kpi-status --format {fmt}"),
+            GOALS["kpi_status_cli_1m_s"], "s", cause="kpi_status")
+    plain, as_of = wall(m1, "query kpi-status --format json"), wall(m1, "query kpi-status --format json --as-of")
+    row("1M: `kpi-status --as-of D` within 1.5× of the plain query", as_of / plain if plain and as_of else None,
+        GOALS["as_of_ratio"], "×", cause="as_of")
+    c = m1.get("readpath", {}).get("query kpi-status --format json --as-of")
+    row("1M: `kpi-status --as-of D` ≤ 300 MB", c["rss_mb"] if c and "error" not in c else None, GOALS["as_of_mb"], "MB",
+        cause="as_of")
+    sv = m1.get("serve", {})
+    ok = "error" not in sv and "passes" in sv
+    row("1M: `serve` every worker ready ≤ 5 s", sv.get("ready_s"), GOALS["ready_1m_s"], "s", cause="serve")
+    row("1M: `serve` each process ≤ 300 MB RSS after the load", max(m["rss_mb"] for m in sv["memory"]) if ok else None,
+        GOALS["process_1m_mb"], "MB", cause="memory")
+    row("1M: `serve` whole server ≤ 1 GB after the load (PSS)", sum(m["pss_mb"] for m in sv["memory"]) if ok else None,
+        GOALS["server_1m_mb"], "MB", cause="memory")
+    row("1M: load test p99 ≤ 200 ms warm", sv["passes"][1]["p99_ms"] if ok else None, GOALS["p99_warm_ms"], "ms",
+        cause="serve")
+    row("1M: load test p99 ≤ 1 s cold", sv["passes"][0]["p99_ms"] if ok else None, GOALS["p99_cold_ms"], "ms",
+        cause="serve")
+    row("1M: load test errors = 0", float(sum(len(p["errors"]) for p in sv["passes"])) if ok else None, 0, "",
+        cause="serve")
+    cold = sv.get("cold_pages", {}).get("/")
+    row("1M: the overview `/` ≤ 1 s cold", cold[1] if cold and cold[0] == 200 else None, GOALS["overview_cold_s"], "s",
+        cause="serve")
+    a = sv.get("as_of", {})
+    row("1M: `serve --as-of D` ready ≤ 5 s", a.get("ready_s"), GOALS["serve_as_of_ready_s"], "s", cause="as_of")
     return out
 
 

@@ -1,6 +1,6 @@
 """A bounded load test of `policygraph serve` on loopback: N requests from C concurrent clients, a mix of
-node pages, trace pages, named queries (HTML and JSON) and ad-hoc SPARQL, while one more client keeps
-sending a query that runs into the server's time limit. Prints p50 / p99 latency, the error count,
+node pages, trace pages, named queries (HTML and JSON), ad-hoc SPARQL and the report pages (`/`, `/kpis`,
+`/gaps`), while one more client keeps sending a query that runs into the server's time limit. Prints p50 / p99 latency, the error count,
 and how the time-limited queries ended.
 
     python benchmarks/serve_load.py                                  # the corpus: build/store
@@ -61,11 +61,14 @@ def targets(base: str) -> dict[str, list[str]]:
         "named": ["/queries/kpi-status", "/queries/kpi-status.json", "/queries/body-workload.json"]
                  + [f"/queries/kpi-history.json?kpi={k}" for k in kpis],
         "sparql": ["/sparql?" + urllib.parse.urlencode({"query": q}) for q in ADHOC],
+        "report": list(REPORTS),
     }
 
 
+#: The report pages: the overview, the KPI board and the gap report (each a bounded page).
+REPORTS = ("/", "/kpis", "/gaps")
 #: Share of each kind in the mix.
-MIX = {"node": 0.4, "named": 0.25, "sparql": 0.25, "trace": 0.1}
+MIX = {"node": 0.35, "named": 0.2, "sparql": 0.2, "trace": 0.1, "report": 0.15}
 
 
 def run_load(base: str, requests: int = 2000, clients: int = 20, slow: bool = True, seed: int = 1) -> dict:
@@ -144,6 +147,95 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def start_server(root: Path, *extra: str, store: Path | None = None, time_limit: float = 5.0, workers: int = 2,
+                 queue: int = 21, limit: float = 600.0) -> tuple[subprocess.Popen, str, float, float]:
+    """`policygraph serve` on a free loopback port: the process, its base URL, the seconds until /health
+    first answered 200 and until every worker of both pools was ready (both from the process's start)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).with_name("policygraph")
+    cmd = [str(exe), "serve", "--root", str(root), "--port", str(port), "--time-limit", str(time_limit),
+           "--workers", str(workers), "--queue", str(queue), *extra]
+    if store is not None:
+        cmd += ["--store", str(store)]
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    health = None
+    while True:
+        if proc.poll() is not None or time.monotonic() - started > limit:
+            stop_server(proc)
+            raise RuntimeError(f"the server did not start (exit {proc.returncode})")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            status, body = get(conn, "/health")
+            conn.close()
+        except OSError:
+            time.sleep(0.1)
+            continue
+        if health is None and status == 200:
+            health = time.monotonic() - started
+        w = json.loads(body)["workers"]
+        if status == 200 and w["sparql"] == w["pages"] == workers:
+            return proc, base, health, time.monotonic() - started
+        time.sleep(0.1)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (the query workers are children of the forkserver)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int(Path(entry, "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [pid], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def memory(pid: int) -> list[dict]:
+    """RSS and PSS (MB) of the server and each process below it, with its name (PSS shares the pages the
+    processes have in common: their sum is the whole server's memory)."""
+    out = []
+    for p in descendants(pid):
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")
+            ppid = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        values = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in rollup.splitlines()[1:]}
+        # the workers are forked from the forkserver and keep its command line: told apart by their parent
+        if p == pid:
+            name = "server"
+        elif ppid == pid and b"forkserver" in cmd:
+            name = "forkserver"
+        elif ppid == pid and b"resource_tracker" in cmd:
+            name = "resource tracker"
+        else:
+            name = "worker"
+        out.append({"pid": p, "name": name, "rss_mb": values.get("Rss", 0.0), "pss_mb": values.get("Pss", 0.0)})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="project folder (built with `policygraph build`)")
@@ -160,42 +252,22 @@ def main() -> None:
     proc = None
     base = args.url
     if base is None:
-        import socket
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        exe = Path(sys.executable).with_name("policygraph")
-        proc = subprocess.Popen([str(exe), "serve", "--root", str(args.root), "--port", str(port),
-                                 "--time-limit", str(args.time_limit), "--workers", str(args.workers),
-                                 "--queue", str(args.clients + 1 if args.queue is None else args.queue)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                if get(conn, "/health")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    sys.exit("the server did not start")
-                time.sleep(0.2)
-        # every worker ready (page workers build their record model when they start)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        started = time.monotonic()
-        while True:
-            workers = json.loads(get(conn, "/health")[1])["workers"]
-            if workers["sparql"] == workers["pages"] == args.workers:
-                break
-            time.sleep(1)
-        print(f"workers ready after {time.monotonic() - started:.1f} s")
+        try:
+            proc, base, health, ready = start_server(args.root, time_limit=args.time_limit, workers=args.workers,
+                                                     queue=args.clients + 1 if args.queue is None else args.queue)
+        except RuntimeError as exc:
+            sys.exit(str(exc))
+        print(f"/health after {health:.1f} s, every worker ready after {ready:.1f} s")
     try:
         for n in range(args.passes):
             print(f"pass {n + 1}:", report(run_load(base, args.requests, args.clients)))
+        if proc is not None:
+            mem = memory(proc.pid)
+            print("memory after the passes: " + ", ".join(f"{m['name']} {m['rss_mb']:.0f} MB" for m in mem)
+                  + f"; whole server {sum(m['pss_mb'] for m in mem):.0f} MB (PSS)")
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(30)
+            stop_server(proc)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The load test's short form (benchmarks/serve_load.py): a mix of node pages, trace pages, named
-queries and ad-hoc SPARQL from concurrent clients, while one more client runs a query into the time
+queries, ad-hoc SPARQL and the report pages (/, /kpis, /gaps) from concurrent clients, while one more client runs a query into the time
 limit, ends with zero errors; the time-limited query is answered 503 and the server keeps answering."""
 import sys
 from pathlib import Path
@@ -18,4 +18,4 @@ def test_short_load_has_no_errors_while_a_query_hits_the_time_limit(project, sto
     print(report(result))
     assert result["errors"] == []
     assert result["slow"] and set(result["slow"]) == {503}
-    assert result["by_kind"]["node"]["n"] and result["by_kind"]["trace"]["n"]
+    assert result["by_kind"]["node"]["n"] and result["by_kind"]["trace"]["n"] and result["by_kind"]["report"]["n"]

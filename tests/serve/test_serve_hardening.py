@@ -72,12 +72,13 @@ def test_one_generation_per_server_while_builds_run_and_a_worker_respawns(projec
     # (a limit long enough for a fresh worker to import this module, where store_path is defined)
     with make_client(project, build_dir / "store", workers=1, time_limit=3) as client:
         assert healthy(client)["store"]["generation"] == first.name
-        publish(build_dir, ntriples, {}, info)
+        second = publish(build_dir, ntriples, {}, info)
         third = publish(build_dir, ntriples, {}, info)
         assert (build_dir / "store").resolve().parent == third
-        # Two builds later the server's generation is still there (a build keeps only the one it
-        # replaced, unless a reader holds another).
+        # Two builds later the server's generation is still there (a build removes every generation no
+        # reader holds, the one it replaced too: the second is gone).
         assert (first / "store").is_dir()
+        assert not second.exists()
         answer = client.get("/sparql", params={"query": ENDLESS})
         assert answer.status_code == 503 and "time limit" in answer.text, answer.text  # its worker was respawned
         pools = client.app.state.pools

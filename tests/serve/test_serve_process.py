@@ -275,3 +275,30 @@ def test_a_snapshot_is_removed_when_sigterm_stops_the_start(store_dir, tmp_path)
     proc.wait(60)
     assert proc.returncode == 143, log.read_text()[-2000:]
     assert list(temp.glob("policygraph-serve-*")) == []
+
+
+def test_sigterm_while_the_workers_start_leaves_no_process(store_dir, tmp_path):
+    """Issue #21: the resource tracker and the forkserver outlived the server by over a second. SIGTERM as
+    soon as the forkserver is up (the workers still starting, before /health says ready): within 2 s of
+    the server's exit no process it started is left: not even for a second (checked 0.2 s after it)."""
+    log = tmp_path / "serve.log"
+    proc = subprocess.Popen([str(POLICYGRAPH), "serve", "--port", "0", "--store", str(store_dir), "--root",
+                             str(ROOT)], stdout=log.open("w"), stderr=subprocess.STDOUT)
+    family: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(family) < 2:  # the forkserver and the resource tracker, or a first worker
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+        family |= descendants(proc.pid)
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    family |= descendants(proc.pid)
+    proc.wait(60)
+    assert proc.returncode == 143, log.read_text()[-2000:]
+    deadline = time.monotonic() + 0.2
+    while [p for p in family if running(p)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in family if running(p)]
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -97,10 +97,37 @@ def test_a_killed_build_leaves_the_previous_generation_whole(built_copy):
     assert len(store) == embedded.read_info(out / "store").triples
     engine = open_graph(built_copy)
     assert engine.note is None and engine.where == str(out / "store")
-    # The next build clears the unfinished folder and swaps in a new generation.
+    # The next build clears the unfinished folder and swaps in a new generation; the one it replaced
+    # stays, as this process read it above (open_store holds it until the process ends).
     build(built_copy)
     assert os.readlink(out / "current") != before_link
-    assert len(list(out.glob(".gen-*"))) == 2  # the live one and the one it replaced
+    assert sorted(g.name for g in out.glob(".gen-*")) == sorted([before_link, os.readlink(out / "current")])
+
+
+def test_a_build_keeps_a_previous_generation_only_while_a_reader_holds_it(built_copy):
+    """Issue #21: build/ held 843 MB after three 1M builds. A replaced generation no reader holds is
+    removed at once; one a reading process holds (open_store) stays until a build after that process ends."""
+    out = built_copy.build_dir
+    reader = subprocess.Popen([sys.executable, "-c", "import sys, pathlib\n"
+                               "from policygraph.store.embedded import open_store\n"
+                               "store = open_store(pathlib.Path(sys.argv[1]))\n"
+                               "print(len(store), flush=True)\n"
+                               "sys.stdin.read()", str(out / "store")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert int(reader.stdout.readline()) > 0  # the reader has the store open
+        held = os.readlink(out / "current")
+        build(built_copy)
+        first = os.readlink(out / "current")
+        here = {gen.name for gen in embedded._held if gen.parent == out.resolve()}  # this test process read
+        assert {g.name for g in out.glob(".gen-*")} == {held, first} | here  # the reader's stays
+        assert embedded.read_info(out / held / "store") is not None
+    finally:
+        reader.stdin.close()
+        reader.wait(30)
+    build(built_copy)  # the reader is gone: only the new generation is left (and any this test process read)
+    assert {g.name for g in out.glob(".gen-*")} == {os.readlink(out / "current")} | here
+    assert held not in here and first not in here
 
 
 def test_a_second_build_at_the_same_time_stops_with_exit_2(built_copy):

@@ -522,3 +522,24 @@ def test_concurrent_first_visitors_share_one_overview_computation(project, store
         assert codes == [200] * 6
         assert c.get("/").status_code == 200
     assert calls.count("overview") == 1 and calls.count("sources") == 1, calls
+
+
+def test_a_table_wider_than_the_terminal_prints_each_row_as_lines(runner):
+    """kpi-status has 33 columns: as a table each cell folded into a few characters, and rendering the first
+    200 rows took 24 s at 100k triples (issue #21). It prints one block of "column  value" lines per row,
+    the values whole; a narrow result stays a table."""
+    from policygraph.cli.queries import MIN_CELL
+    every = json.loads(runner.invoke(app, ["query", "kpi-status", "--format", "json", "--limit", "3"]).stdout)
+    assert len(every[0]) * MIN_CELL > 160  # wider than the console of a pipe
+    result = runner.invoke(app, ["query", "kpi-status", "--limit", "3"])
+    assert result.exit_code == 0 and "showing 3 of" in result.stderr
+    blocks = result.stdout.split("── ")[1:]
+    assert len(blocks) == 3
+    for block, row in zip(blocks, every):
+        lines = block.splitlines()
+        assert lines[0].startswith(f"{blocks.index(block) + 1} ─")
+        for column in ("kpi", "label", "status", "targetText"):
+            if row.get(column):
+                assert any(line.split(None, 1) == [column, row[column]] for line in lines), (column, row[column])
+    narrow = runner.invoke(app, ["query", "trace-roots", "--limit", "3"])
+    assert narrow.exit_code == 0 and "── 1 " not in narrow.stdout and "┃" in narrow.stdout

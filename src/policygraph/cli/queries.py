@@ -97,10 +97,27 @@ def _more(shown: int, total: int) -> None:
                                    "--limit N the first N, --limit 0 all)", style="dim")
 
 
+#: Terminal columns a table column needs at least; a result with more columns than fit is printed as one
+#: block of "column  value" lines per row instead (kpi-status has 33: as a table each cell folded into a
+#: few characters, and rendering its first 200 rows took 24 s at 100k triples).
+MIN_CELL = 12
+
+
+def _records(columns: list[str], rows: list[dict], title: str) -> None:
+    """Rows as blocks of "column  value" lines (empty values left out), each block headed by its number."""
+    name_width = max(map(len, columns))
+    lines = [printable(title)] if title else []
+    for number, r in enumerate(rows, 1):
+        lines.append(f"── {number} " + "─" * 40)
+        lines += [f"{c:<{name_width}}  {printable(text)}" for c in columns if (text := _text(r.get(c))) != ""]
+    typer.echo("\n".join(lines))
+
+
 def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = "", limit: int | None = None) -> None:
     """Rows of plain values (already converted) in the chosen format, on stdout: csv, tsv and json
     written a block of rows at a time (CSV, for spreadsheets, starts with a byte-order mark so Excel reads
-    the Japanese as UTF-8; TSV is the plain form for machines); a table of at most TABLE_ROWS (or `limit`) rows."""
+    the Japanese as UTF-8; TSV is the plain form for machines); a table of at most TABLE_ROWS (or `limit`) rows,
+    or as many blocks of "column  value" lines when its columns do not fit the terminal."""
     from policygraph.views.tables import delimited_blocks, json_blocks
     shown = _shown(rows, fmt, limit)
     if fmt is OutputFormat.json:
@@ -111,6 +128,9 @@ def _emit(columns: list[str], rows: list[dict], fmt: OutputFormat, title: str = 
         comma = fmt is OutputFormat.csv
         for text in delimited_blocks(columns, shown, "," if comma else "\t", bom=comma):
             typer.echo(text, nl=False)
+    elif len(columns) * MIN_CELL > console().width:
+        _records(columns, shown, title)
+        _more(len(shown), len(rows))
     else:
         table = Table(title=Text(title) if title else None, show_lines=False, title_justify="left")
         for c in columns:

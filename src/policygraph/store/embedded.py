@@ -7,9 +7,10 @@ fails or is killed leaves the previous one untouched (its half-written folder is
 build). The stable names ``build/store`` and ``build/policygraph.ttl`` … are symlinks through
 ``current``. A lock file serialises builds: a second build while one runs stops with exit 2.
 
-A long-lived reader (`policygraph serve`) pins the generation it started on with `pinned`: a shared
-`flock` on the generation's ``.readers.lock``. A build keeps the generation it replaces and removes an
-older one only when no reader holds that lock, so a running server never loses its folder.
+Every reader holds the generation it reads: `policygraph serve` with `pinned` for as long as it runs,
+every other reading command through `open_store` until its process ends — a shared `flock` on the
+generation's ``.readers.lock``. A build removes every generation but the new one unless a reader holds
+its lock, so the build folder keeps one previous generation only while a reader may still use it.
 
 Each store records what built it in ``policygraph-build.json`` inside the store folder (RocksDB
 ignores the extra file): the policygraph version, the project folder, a SHA-256 digest of the
@@ -74,10 +75,21 @@ def read_info(store_dir: Path) -> BuildInfo | None:
         return None
 
 
+#: Lock files of the generations this process has opened, held shared until it exits (`open_store`).
+_held: dict[Path, int] = {}
+
+
 def open_store(store_dir: Path) -> ox.Store:
-    """Open a store folder read-only; exit 2 with a located message when it cannot be opened."""
+    """Open a store folder read-only, holding its generation for the rest of this process (a build
+    meanwhile keeps it: RocksDB opens its files as it reads them); exit 2 with a located message when it
+    cannot be opened."""
+    resolved, fd = _hold(Path(store_dir))
+    if fd is not None and resolved.parent not in _held:
+        _held[resolved.parent] = fd
+    elif fd is not None:
+        os.close(fd)  # this process holds it already
     try:
-        return ox.Store.read_only(str(store_dir))
+        return ox.Store.read_only(str(resolved))
     except OSError as exc:
         raise PolicygraphError.single(f"cannot open the store: {exc}", EXIT_INPUT, file=store_dir) from exc
 
@@ -127,14 +139,13 @@ def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes], info: B
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise
-    previous = _live_generation(build_dir)
     _replace_symlink(build_dir / CURRENT, gen.name)
     for name in (STORE, *exports):
         _replace_symlink(build_dir / name, f"{CURRENT}/{name}")
-    # Keep the generation just replaced (a reader may still have it open); drop older ones that no
-    # reader (a running server) has pinned.
+    # Drop every older generation, the one just replaced too, unless a reader (a server, a reading
+    # command) holds it: that one stays until a build after the reader ends.
     for old in build_dir.glob(f"{_GEN_PREFIX}*"):
-        if old.name not in (gen.name, previous):
+        if old.name != gen.name:
             _remove_unless_pinned(old)
     return gen
 
@@ -145,26 +156,33 @@ def pinned(store_dir: Path) -> Iterator[Path]:
     held for as long as the context lasts: a shared lock on its generation's ``.readers.lock`` keeps
     `publish` from deleting it. A folder outside a generation (a snapshot, a store copied elsewhere) is
     only resolved."""
+    resolved, fd = _hold(Path(store_dir))
+    try:
+        yield resolved
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing releases the lock
+
+
+def _hold(store_dir: Path) -> tuple[Path, int | None]:
+    """The store folder `store_dir` leads to now, resolved once, and an open descriptor of its
+    generation's ``.readers.lock`` holding a shared lock (None outside a generation); closing it releases
+    the lock."""
     for _ in range(10):
-        resolved = Path(store_dir).resolve()
+        resolved = store_dir.resolve()
         gen = resolved.parent
         if not gen.name.startswith(_GEN_PREFIX):
-            yield resolved
-            return
+            return resolved, None
         try:
             fd = os.open(gen / READERS, os.O_RDONLY | os.O_CREAT, 0o644)
         except FileNotFoundError:  # deleted between resolving and opening: resolve again
             continue
         except OSError:  # a generation this user cannot write to and built before readers' locks
-            yield resolved
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH)
-            if (gen / ".complete").exists():  # not deleted by a build while we were locking it
-                yield resolved
-                return
-        finally:
-            os.close(fd)
+            return resolved, None
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        if (gen / ".complete").exists():  # not deleted by a build while we were locking it
+            return resolved, fd
+        os.close(fd)
     raise PolicygraphError.single("the store's generation keeps changing; try again", EXIT_INPUT, file=store_dir)
 
 
@@ -184,11 +202,6 @@ def _remove_unless_pinned(gen: Path) -> None:
         shutil.rmtree(gen, ignore_errors=True)
     finally:
         os.close(fd)
-
-
-def _live_generation(build_dir: Path) -> str | None:
-    link = build_dir / CURRENT
-    return os.readlink(link) if link.is_symlink() else None
 
 
 def _remove_unfinished(build_dir: Path) -> None:

@@ -1,0 +1,46 @@
+"""benchmarks/run.py runs from start to end and writes every section of BENCHMARKS.md (issue #21 point 7),
+so the report cannot silently go stale. CI checks that it runs, not its figures: this runs `--quick` on
+the corpus alone (`--sizes ''`: the 10k synth project of a plain `--quick` doubles the time), with one run
+per command and a 20-request load test, into a temporary file."""
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Every section a run writes (the KEPT, hand-written ones come only from an existing file).
+SECTIONS = ("# Benchmarks", "## Build (`policygraph build`, every check included)",
+            "## Named queries: p50 / p95 on the store", "### corpus (",
+            "## Through the CLI (wall seconds, a new process each time)",
+            "## Reports, views and exports (issue #21;", "## policygraph serve (issue #21)", "## Goals",
+            "## Where goals are missed, and what would close them")
+#: Commands of issue #21's table, each a row of the read-path section.
+COMMANDS = ("gaps --format table", "gaps --format csv", "gaps --format json", "query kpi-status --format table",
+            "query kpi-status --format csv", "query kpi-status --format json",
+            "query kpi-status --format json --as-of D", "viz trace", "export --format xlsx",
+            "export --format graphml", "export --format csv")
+
+
+def test_quick_run_writes_every_section(tmp_path):
+    out = tmp_path / "BENCHMARKS.md"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--sizes", "",
+                           "--cli-repeat", "1", "--repeat", "1", "--load-requests", "20", "--load-clients", "4",
+                           "--out", str(out)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text(encoding="utf-8")
+    for heading in SECTIONS:
+        assert heading in text, heading
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| `policygraph ")}
+    for command in COMMANDS:
+        row = rows[f"`policygraph {command}`"]
+        assert " s, " in row and "exit" not in row, row  # a wall time and a peak RSS, not an error
+    serve = text.split("## policygraph serve (issue #21)")[1].split("## Goals")[0]
+    assert "| every worker ready |" in serve and "| `/` cold |" in serve and "| memory: whole server (PSS) |" in serve
+    assert "| pass 2 (warm): errors | 0 |" in serve
+    assert "| pass 2 (warm): report p50 / p99 |" in serve  # /, /kpis and /gaps are in the mix
+    goals = text.split("## Goals")[1].split("## Where goals")[0]
+    for goal in ("1M: `gaps --format csv` ≤ 2 s wall", "1M: `query kpi-status --format json` ≤ 1 s wall",
+                 "1M: `serve` every worker ready ≤ 5 s", "1M: build with every check ≤ 45 s",
+                 "corpus: every named query p50 ≤ 200 ms"):
+        assert goal in goals, goal
+    assert "Load average when each project's block started: corpus " in text
