@@ -65,6 +65,7 @@ def materialised(source: Path, as_of: dt.date | None, published_by: dt.date | No
         final, work = home / final.name, home / ".making"
         work.mkdir()
     try:
+        os.chmod(work, 0o777 & ~embedded._umask())  # mkdtemp makes it private; other users read the store too
         # A checkpoint: hard links to the store's files (copied only across file systems).
         embedded.open_store(source).backup(str(work / embedded.STORE))
         store = ox.Store(str(work / embedded.STORE))
