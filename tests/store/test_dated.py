@@ -9,7 +9,6 @@ embedded store and the remote stores (Virtuoso 7 and Oxigraph server).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pyoxigraph as ox

@@ -1,7 +1,8 @@
 """Derived facts on an Oxigraph store: pg:reaches and attainment, without rdflib holding the graph.
 
-The build derives on its in-memory store before the checks; `open_graph(as_of=…)` judges
-attainment again on a copy of the read-only store. The rules are the graph stage's (the
+The build derives on its in-memory store before the checks; `restrict` judges attainment again as of
+an earlier date, on the dated store made beside the built store (`policygraph.store.dated`) or on a copy
+in memory (a remote store, a graph file). The rules are the graph stage's (the
 sub-properties of pg:reaches in the ontology; `policygraph.graph.attainment`); this module only
 reads and writes the store. Tests compare both derivations with the rdflib ones and with HermiT.
 
