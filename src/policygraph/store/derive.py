@@ -101,7 +101,7 @@ _REMOVALS = tuple(f"DELETE {{ {deleted} }} WHERE {{ {where} }}" for deleted, whe
     ("?e ?p ?o", f"?n <{PG.hasEvidence}> ?e . ?e ?p ?o"),
     ("?e ?p ?o", f"?n <{PG.hasEdition}> ?e . ?e ?p ?o"),
     ("?n ?p ?o", "?n ?p ?o"), ("?s ?p ?n", "?s ?p ?n")))
-_BATCH = 500
+_BATCH = 5000
 
 
 def _nodes(engine: OxigraphEngine, query: TextQuery, var: str, values: dict) -> list[URIRef]:
