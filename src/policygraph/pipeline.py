@@ -19,7 +19,7 @@ from policygraph import __version__
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.project import Project
 from policygraph.store import embedded
-from policygraph.store.engines import Engine, OxigraphEngine, RdflibEngine, copy_store
+from policygraph.store.engines import Engine, OxigraphEngine, RdflibEngine
 from policygraph.timing import Stages, untimed
 
 # The stages that build and check are imported where they run: a reading command that finds its
@@ -270,7 +270,9 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
       from other data than the project's (it is used all the same: the store may serve many readers);
     * `engine="rdflib"`: the same graph in rdflib (for cross-checks);
     * `as_of` D: what was known on D — values measured after D, grades and estimates given after D
-      dropped, attainment judged as of D — on a copy in memory (the store stays read-only);
+      dropped, attainment judged as of D — read from the store as of D, made once beside the embedded
+      store (`policygraph.store.dated`; the store stays as built); a remote store, a graph file or an
+      in-memory build are restricted on a copy in memory;
     * `published_by` D: only what documents issued by D say (`policygraph.store.derive.restrict`),
       attainment judged as of D (or as of `as_of`, if earlier).
     """
@@ -280,6 +282,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     from policygraph.store import derive
     from policygraph.store import remote
     note = None
+    dropped: list[str] | None = None
     server = remote.configured(project, store_dir) if graph_file is None else None
     if server is not None:
         opened_remote = server.engine()
@@ -302,15 +305,18 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
         path = Path(store_dir) if store_dir else project.build_dir / embedded.STORE
         why = store_state(project, path)
         if why is None:
-            store, where = embedded.open_store(path), str(path)
+            where = str(path)
             if as_of is not None or published_by is not None:
-                store = copy_store(store)
+                # The store as of the date: made once beside the store, then opened as the store is.
+                from policygraph.store.dated import materialised
+                path, dropped = materialised(path, as_of, published_by)
+            store = embedded.open_store(path)
         else:
             _, _, store = _build(project)
             where = "data/ (in memory)"
             note = f"{_shown(project, path)}: {why}; using an in-memory build of data/ (run `policygraph build`)"
-    dropped = None
-    if as_of is not None or published_by is not None:
+    if (as_of is not None or published_by is not None) and dropped is None:
+        # The rest (a remote store, a graph file, an in-memory build) is restricted in memory.
         dropped = derive.restrict(store, as_of, published_by)
     if engine == "rdflib":
         opened: Engine = RdflibEngine(OxigraphEngine(store=store).rdflib_graph(), where)
@@ -319,12 +325,19 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     else:
         raise PolicygraphError.single(f"unknown engine {engine!r}; choose rdflib or oxigraph", EXIT_INPUT,
                                       field="--engine")
-    if dropped:
-        shown = ", ".join(d.rsplit("/", 1)[-1] for d in dropped)
-        extra = f"published by {published_by}: left out {len(dropped)} documents issued later or undated ({shown})"
+    extra = left_out(published_by, dropped)
+    if extra:
         note = f"{note}; {extra}" if note else extra
     opened.note = note
     return opened
+
+
+def left_out(published_by: dt.date | str | None, dropped: list[str] | None) -> str | None:
+    """The note naming the documents `--published-by` left out (None when it left out none)."""
+    if not dropped:
+        return None
+    shown = ", ".join(d.rsplit("/", 1)[-1] for d in dropped)
+    return f"published by {published_by}: left out {len(dropped)} documents issued later or undated ({shown})"
 
 
 def _remote_note(project: Project, info: dict) -> str | None:

@@ -1,6 +1,7 @@
 """The server process under stress (issue #20): one generation per server while builds run, pools that
 heal, a bounded queue per pool, a memory limit per worker, refused hosts, start-up checks, snapshots
 that never outlive their server, and bad requests that get a clear 4xx instead of a 500."""
+import datetime as dt
 import functools
 import os
 import shutil
@@ -250,26 +251,32 @@ def test_snapshots_are_named_by_pid_stale_ones_removed_and_health_has_built_at(r
                                  "--root", str(ROOT)])
     assert result.exit_code == 0, result.output
     assert not stale.exists() and running.exists()
-    assert [n for n in seen["snapshots"] if n.startswith(f"policygraph-serve-{os.getpid()}-") and n != running.name]
+    # --published-by reads the store as of the date, made beside the built store: no snapshot of its own.
+    assert seen["snapshots"] == [running.name]
+    assert (store_dir.resolve().parent / "as-of").is_dir()
     assert seen["health"]["store"]["built_at"] == read_info(store_dir).built_at
-    assert sorted(p.name for p in tmp_path.glob("policygraph-serve-*")) == [running.name]  # its own is removed
+    assert sorted(p.name for p in tmp_path.glob("policygraph-serve-*")) == [running.name]
     assert remove_stale_snapshots() == []
 
 
-def test_a_snapshot_is_removed_when_the_start_is_interrupted(runner, store_dir, monkeypatch, tmp_path):
+def test_an_interrupted_start_leaves_no_snapshot_and_the_dated_store_whole(runner, store_dir, monkeypatch, tmp_path):
     import tempfile
 
     import uvicorn
+
+    from policygraph.store import dated
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
     def interrupted(self, sockets=None):
-        assert list(tmp_path.glob("policygraph-serve-*"))
         raise KeyboardInterrupt
     monkeypatch.setattr(uvicorn.Server, "run", interrupted)
     result = runner.invoke(cli, ["serve", "--as-of", "2017-11-30", "--port", "0", "--store", str(store_dir),
                                  "--root", str(ROOT)])
     assert result.exit_code == 130
     assert not list(tmp_path.glob("policygraph-serve-*"))
+    home = store_dir.resolve().parent / dated.FOLDER
+    made = home / dated.name(dt.date(2017, 11, 30), None)
+    assert (made / dated.RECORD).is_file() and not list(home.glob(".making-*"))  # kept for the next command
 
 
 # ---------------------------------------------------------------- 12. clear 4xx, no 500

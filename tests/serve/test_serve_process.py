@@ -260,21 +260,24 @@ def test_workers_running_a_query_die_with_a_killed_server(store_dir, tmp_path):
     assert left == []
 
 
-def test_a_snapshot_is_removed_when_sigterm_stops_the_start(store_dir, tmp_path):
+def test_sigterm_while_the_dated_store_is_made_leaves_nothing_half_made(store_dir, tmp_path):
+    """serve --published-by makes the store as of the date beside the built store at start-up (no snapshot):
+    SIGTERM then ends it with 143 and leaves no half-made folder (the next command makes it again)."""
     temp = tmp_path / "tmp"
     temp.mkdir()
     log = tmp_path / "serve.log"
-    proc = subprocess.Popen([str(POLICYGRAPH), "serve", "--published-by", "2017-11-30", "--port", "0", "--store",
+    home = store_dir.resolve().parent / "as-of"
+    proc = subprocess.Popen([str(POLICYGRAPH), "serve", "--published-by", "2016-02-29", "--port", "0", "--store",
                              str(store_dir), "--root", str(ROOT)], stdout=log.open("w"), stderr=subprocess.STDOUT,
                             env={**os.environ, "TMPDIR": str(temp)})
     deadline = time.monotonic() + 60
-    while not list(temp.glob(f"policygraph-serve-{proc.pid}-*")):
+    while not list(home.glob(".making-*")) and not list(home.glob("published-by-2016-02-29-*")):
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)  # while the snapshot is written, or the workers start
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)  # while the dated store is made, or the workers start
     proc.wait(60)
     assert proc.returncode == 143, log.read_text()[-2000:]
-    assert list(temp.glob("policygraph-serve-*")) == []
+    assert list(home.glob(".making-*")) == [] and list(temp.glob("policygraph-serve-*")) == []
 
 
 def test_sigterm_while_the_workers_start_leaves_no_process(store_dir, tmp_path):

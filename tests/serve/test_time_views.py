@@ -1,7 +1,7 @@
 """The web app and issue 11: the edition diff page, and serving the graph as of a date."""
 import json
 
-from policygraph.cli.serve import snapshot_store
+from policygraph.cli.serve import dated_store
 
 from .conftest import make_client
 
@@ -25,20 +25,17 @@ def test_the_diff_form_lists_documents_and_an_unknown_one_is_a_404(client):
 
 
 def test_serving_as_published_by_a_date_answers_as_of_that_date(project, store_dir):
-    import shutil
-    folder = snapshot_store(project, str(store_dir), None, "2017-01-31")
-    try:
-        with make_client(project, folder) as c:
-            rows = c.get("/queries/kpi-status.json?_shape=array").json()
-            rows = rows if isinstance(rows, list) else rows["rows"]
-            window = next(r for r in rows if str(r["kpi"]).endswith("kpi-11-window-outsourcing"))
-            assert (int(window["latestValue"]), window["asOf"]) == (278, "2017-01-31")
-            answer = c.get("/sparql", params={"query": "ASK { ?d <https://w3id.org/policygraph/ontology#hasDirective> "
-                                                       "?x . FILTER(CONTAINS(STR(?d), 'evaluation-2019')) }"},
-                           headers={"Accept": "application/sparql-results+json"})
-            assert json.loads(answer.text)["boolean"] is False  # the 2019 evaluation was not published yet
-    finally:
-        shutil.rmtree(folder.parent)
+    folder = dated_store(store_dir, None, "2017-01-31")  # the store as of the date, beside the built store
+    assert folder.parent.parent == store_dir.resolve().parent / "as-of"
+    with make_client(project, folder) as c:
+        rows = c.get("/queries/kpi-status.json?_shape=array").json()
+        rows = rows if isinstance(rows, list) else rows["rows"]
+        window = next(r for r in rows if str(r["kpi"]).endswith("kpi-11-window-outsourcing"))
+        assert (int(window["latestValue"]), window["asOf"]) == (278, "2017-01-31")
+        answer = c.get("/sparql", params={"query": "ASK { ?d <https://w3id.org/policygraph/ontology#hasDirective> "
+                                                   "?x . FILTER(CONTAINS(STR(?d), 'evaluation-2019')) }"},
+                       headers={"Accept": "application/sparql-results+json"})
+        assert json.loads(answer.text)["boolean"] is False  # the 2019 evaluation was not published yet
 
 
 def test_the_trace_page_carries_the_site_navigation_and_search(client):

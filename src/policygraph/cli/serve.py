@@ -36,9 +36,9 @@ def is_loopback(host: str) -> bool:
 
 
 def snapshot_store(project, store: str | None, as_of: str | None, published_by: str | None) -> Path:
-    """A temporary on-disk store the workers can open read-only, holding what the reading commands
-    would read: the graph as of a date or as published by a date (`policygraph.store.derive.restrict`),
-    or a remote store's current build (a snapshot taken now), with a build record (/health's
+    """A temporary on-disk store the workers can open read-only, holding a remote store's current build
+    (a snapshot taken now), as of a date or as published by a date if asked
+    (`policygraph.store.derive.restrict`), with a build record (/health's
     `built_at`: the source build's time, or the snapshot's). The folder is named with this process's
     pid (`remove_stale_snapshots` removes it once the process is gone); the caller removes it on exit,
     and it is removed here when the snapshot fails or is interrupted."""
@@ -78,6 +78,22 @@ def snapshot_store(project, store: str | None, as_of: str | None, published_by: 
         raise
     _index_later(folder / "store")
     return folder / "store"
+
+
+def dated_store(store_dir: Path, as_of: str | None, published_by: str | None) -> Path:
+    """The store as of a date (`policygraph.store.dated`: made once beside the built store, then read as
+    it is), with the note on the documents left out; its search index is written in a thread when it has
+    none yet."""
+    from policygraph.pipeline import left_out
+    from policygraph.store.dated import materialised
+    from policygraph.views import fulltext
+    folder, dropped = materialised(store_dir, parse_as_of(as_of), parse_as_of(published_by, "--published-by"))
+    note = left_out(published_by, dropped)
+    if note:
+        typer.echo(f"policygraph: {note}", err=True)
+    if not fulltext.index_of(folder).exists():
+        _index_later(folder)
+    return folder
 
 
 def remove_stale_snapshots() -> list[Path]:
@@ -228,15 +244,19 @@ def serve(
                                       f"of address space to open the store; give 0 (no limit) or at least "
                                       f"{MIN_WORKER_MEMORY}", EXIT_INPUT, field="--worker-memory")
     remove_stale_snapshots()
-    snapshot = as_of is not None or published_by is not None or configured(project, store) is not None
+    snapshot = configured(project, store) is not None
+    dated = not snapshot and (as_of is not None or published_by is not None)
     store_dir = None if snapshot else current_store(project, store)
     # Then the address: a port in use or a host that does not resolve stops here, before any worker
     # starts (and before a snapshot is written).
     sock = listening_socket(host, port)
     try:
-        # --as-of/--published-by (and a remote store) are served from a snapshot the workers open read-only.
+        # A remote store is served from a snapshot the workers open read-only; --as-of/--published-by from
+        # the store as of the date, made once beside the built store.
         if snapshot:
             store_dir = snapshot_store(project, store, as_of, published_by)
+        elif dated:
+            store_dir = dated_store(store_dir, as_of, published_by)
         if not is_loopback(host):
             typer.echo(f"policygraph: warning: serving on {host}, reachable from other machines; the endpoint has "
                        "no authentication (read-only, time- and row-limited): put a reverse proxy with "

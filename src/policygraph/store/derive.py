@@ -1,7 +1,8 @@
 """Derived facts on an Oxigraph store: pg:reaches and attainment, without rdflib holding the graph.
 
-The build derives on its in-memory store before the checks; `open_graph(as_of=…)` judges
-attainment again on a copy of the read-only store. The rules are the graph stage's (the
+The build derives on its in-memory store before the checks; `restrict` judges attainment again as of
+an earlier date, on the dated store made beside the built store (`policygraph.store.dated`) or on a copy
+in memory (a remote store, a graph file). The rules are the graph stage's (the
 sub-properties of pg:reaches in the ontology; `policygraph.graph.attainment`); this module only
 reads and writes the store. Tests compare both derivations with the rdflib ones and with HermiT.
 
@@ -58,12 +59,24 @@ def _attainment_rows(store: ox.Store) -> dict[str, list[dict]]:
 def attainment(store: ox.Store, as_of: dt.date | None = None,
                measured_by: bool = True) -> dict[URIRef, _attainment.Attainment]:
     """Replace every KPI's attainment triples in a writable store, judged as of `as_of` (default today);
-    `measured_by=False` counts every value in the store (see `attainment.assess`)."""
-    for prop in _attainment.DERIVED:
-        store.update(f"DELETE WHERE {{ ?s <{prop}> ?o }}")
+    `measured_by=False` counts every value in the store (see `attainment.assess`). Only what changes is
+    written: the triples no longer derived are removed, the new ones added (on a store on disk, judged
+    again as of another date, most of them stay; `materialised`). The queries read no derived triple."""
     results, added = _attainment.derived(_attainment_rows(store), as_of, measured_by)
-    store.extend([ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in added])
+    new = {ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in added}
+    old = {q for prop in _attainment.DERIVED
+           for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, ox.DefaultGraph())}
+    _delete(store, sorted(old - new, key=str))
+    store.extend(sorted(new - old, key=str))
     return results
+
+
+def _delete(store: ox.Store, quads: list[ox.Quad]) -> None:
+    """Remove quads of the default graph, in batches of one update each (a transaction per quad is slow
+    on disk). The terms come out of the store or the derivation and are written as N-Triples terms."""
+    for start in range(0, len(quads), 2000):
+        body = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads[start:start + 2000])
+        store.update(f"DELETE DATA {{ {body} }}")
 
 
 _PG = "PREFIX pg: <https://w3id.org/policygraph/ontology#>\n"
@@ -88,7 +101,7 @@ _REMOVALS = tuple(f"DELETE {{ {deleted} }} WHERE {{ {where} }}" for deleted, whe
     ("?e ?p ?o", f"?n <{PG.hasEvidence}> ?e . ?e ?p ?o"),
     ("?e ?p ?o", f"?n <{PG.hasEdition}> ?e . ?e ?p ?o"),
     ("?n ?p ?o", "?n ?p ?o"), ("?s ?p ?n", "?s ?p ?n")))
-_BATCH = 500
+_BATCH = 5000
 
 
 def _nodes(engine: OxigraphEngine, query: TextQuery, var: str, values: dict) -> list[URIRef]:
@@ -103,16 +116,22 @@ def _remove_nodes(store: ox.Store, nodes: list[URIRef]) -> None:
             store.update(with_values(update, batch))
 
 
-def restrict(store: ox.Store, as_of: dt.date | None = None, published_by: dt.date | None = None) -> list[str]:
+def restrict(store: ox.Store, as_of: dt.date | None = None, published_by: dt.date | None = None,
+             built: bool = False) -> list[str]:
     """Make a writable store what an auditor knew: `as_of` D drops values measured after D (an
     observation's reference date is the last day of its period), grades given after D and estimates
     made after D; `published_by` D drops every document issued after D (or whose issue date is
     unknown) and what it states — directives, steps, reports, values, grades — keeping a KPI or item
     another kept document reports, and counts every value the kept documents print (a 2016年度 value
     printed in December 2016 is what the auditor read then). Then pg:reaches and attainment are
-    derived again, as of the earlier date. Returns the IRIs of the documents left out."""
+    derived again, as of the earlier date. Returns the IRIs of the documents left out.
+
+    `built`: the store's derived triples are its build's (a store `policygraph build` wrote), so the
+    grade dates are there already. pg:reaches is derived again only when a link it follows was removed
+    (removing only deletes triples: with every link left, the closure is the same)."""
     engine = OxigraphEngine(store=store)
     docs: list[URIRef] = []
+    links = _link_count(store)
     if published_by is not None:
         docs = _nodes(engine, _LATER_DOCUMENTS, "doc", {"day": [Literal(published_by)]})
         if docs:
@@ -122,14 +141,33 @@ def restrict(store: ox.Store, as_of: dt.date | None = None, published_by: dt.dat
             _remove_nodes(store, [n for n in stated if n not in elsewhere] + docs)
     if as_of is not None:
         # Grades are dated by the derived pg:gradeDate: derive before dropping by date.
-        attainment(store, as_of)
+        if not (built and published_by is None):
+            attainment(store, as_of)
         _remove_nodes(store, _nodes(engine, _LATER_THAN, "node", {"day": [Literal(as_of)]}))
     if as_of is not None or published_by is not None:
-        store.update(f"DELETE WHERE {{ ?s <{PG.reaches}> ?o }}")
-        reaches(store)
+        if _link_count(store) != links:
+            _reaches_again(store)
         # Only --published-by: a value a kept document printed counts, even for a period not yet ended.
         attainment(store, min(d for d in (as_of, published_by) if d is not None), measured_by=as_of is not None)
     return [str(d) for d in docs]
+
+
+def _reaches_again(store: ox.Store) -> None:
+    """`reaches` on a store that holds pg:reaches already: the closure is read, and only the links that
+    change are written (on disk, an INSERT of the whole closure costs more than reading it)."""
+    links = reach_links(store)
+    reach = ox.NamedNode(str(PG.reaches))
+    path = "|".join(f"{'^' if back else ''}<{p}>" for p, back in links)
+    new = {ox.Quad(s["a"], reach, s["c"]) for s in store.query(f"SELECT DISTINCT ?a ?c WHERE {{ ?a ({path})+ ?c }}")}
+    old = set(store.quads_for_pattern(None, reach, None, ox.DefaultGraph()))
+    _delete(store, sorted(old - new, key=str))
+    store.extend(sorted(new - old, key=str))
+
+
+def _link_count(store: ox.Store) -> int:
+    """How many triples pg:reaches follows (its sub-properties) the store holds."""
+    return sum(1 for p, _back in reach_links(store)
+               for _ in store.quads_for_pattern(None, ox.NamedNode(str(p)), None))
 
 
 #: The build's derive stages, in order: attainment reads reasoned facts, so it comes after reaches.

@@ -154,8 +154,9 @@ def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes], info: B
 def pinned(store_dir: Path) -> Iterator[Path]:
     """The store folder `store_dir` leads to now (``build/store`` → ``.gen-…/store``), resolved once and
     held for as long as the context lasts: a shared lock on its generation's ``.readers.lock`` keeps
-    `publish` from deleting it. A folder outside a generation (a snapshot, a store copied elsewhere) is
-    only resolved."""
+    `publish` from deleting it; a store inside a generation (the store as of a date,
+    `policygraph.store.dated`) holds its generation. A folder outside a generation (a snapshot, a store
+    copied elsewhere) is only resolved."""
     resolved, fd = _hold(Path(store_dir))
     try:
         yield resolved
@@ -170,7 +171,7 @@ def _hold(store_dir: Path) -> tuple[Path, int | None]:
     the lock."""
     for _ in range(10):
         resolved = store_dir.resolve()
-        gen = resolved.parent
+        gen = next((p for p in resolved.parents if p.name.startswith(_GEN_PREFIX)), resolved.parent)
         if not gen.name.startswith(_GEN_PREFIX):
             return resolved, None
         try:

@@ -225,7 +225,7 @@ def load_store(graph: Graph) -> ox.Store:
 
 
 def copy_store(store: ox.Store) -> ox.Store:
-    """An in-memory, writable copy of a store (for judging attainment as of another date)."""
+    """An in-memory, writable copy of a store (the copy-based `--as-of`, kept as the tests' reference)."""
     out = ox.Store()
     out.bulk_extend(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     return out
