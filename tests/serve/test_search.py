@@ -403,3 +403,32 @@ def test_on_a_synth_project_pages_facets_and_quote_links_agree_with_the_store(sy
         viewer = c.get(target.split("#")[0]).text
         line = target.rsplit("#L", 1)[1]
         assert re.search(rf'<div class="pg-line pg-marked" id="L{line}">', viewer)
+
+
+def test_sort_and_streamed_downloads_of_every_hit(client):
+    """Issue #23: the search is a table like the others: `_sort` / `_sort_desc` on a column of its hits,
+    and CSV (with a BOM) / JSON lines of every hit (no page, no cap), with the facet of the URL applied."""
+    import csv
+    import io
+    import json
+    every = client.get("/search.json", params={"q": "クラウド", "_size": "max"}).json()
+    assert every["count"] > 20
+    by_label = client.get("/search.json", params={"q": "クラウド", "_sort": "label", "_size": "max"}).json()["rows"]
+    labels = [r["label"] for r in by_label]
+    present = [v for v in labels if v is not None]
+    assert labels == present + [None] * (len(labels) - len(present)) and present == sorted(present)
+    desc = client.get("/search.json", params={"q": "クラウド", "_sort_desc": "file", "_size": "max"}).json()["rows"]
+    files = [r["file"] for r in desc if r["file"] is not None]
+    assert files and files == sorted(files, reverse=True)
+    assert client.get("/search", params={"q": "クラウド", "_sort": "nope"}).status_code == 400
+    raw = client.get("/search.csv", params={"q": "クラウド"}).content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    key = ("node", "kind", "text")
+    assert sorted(tuple(r[k] for k in key) for r in rows) == sorted(tuple(r[k] for k in key) for r in every["rows"])
+    cls = every["facet_results"]["cls"]["results"][0]
+    lines = client.get("/search.jsonl", params={"q": "クラウド", "cls": cls["value"]}).text.splitlines()
+    assert len(lines) == cls["count"] and all(json.loads(x)["cls"] == cls["value"] for x in lines)
+    from urllib.parse import unquote
+    page = unquote(html.unescape(client.get("/search", params={"q": "クラウド"}).text))
+    assert 'href="/search.csv?q=クラウド"' in page and "_sort=label" in page

@@ -444,18 +444,24 @@ def create_app(settings: Settings) -> Starlette:
         text = args.get("q", "")[:200]
         cls, doc = args.get("cls", "")[:100] or None, args.get("doc", "")[:100] or None
         offset, size = _paging(request)
+        sort, desc = _search_sort(request)
+        fmt = request.path_params.get("fmt")
+        if fmt is not None and fmt not in ("json", "csv", "jsonl"):
+            raise HTTPException(404, message("no_format", fmt=repr(fmt), choices="json, csv, jsonl"))
         note = None
+        if fmt in ("csv", "jsonl") and text.strip() and index_problem() is None:  # every hit, streamed
+            return _search_download(fmt, index_path, text, cls, doc, sort, desc)
         if not text.strip():
             found = fulltext.Found([], 0, 0)
         elif (problem := index_problem()) is None:
-            found = await run_in_threadpool(fulltext.search, index_path, text, cls, doc, offset, size)
+            found = await run_in_threadpool(fulltext.search, index_path, text, cls, doc, offset, size, sort, desc)
         else:
             note = f"{problem}: searching ids and labels on the store only (run `policygraph build`)"
             found = fulltext.found_of(await call(pages.search, library.folders, text), text, cls, offset, size)
-        if request.path_params.get("fmt") == "json":  # the hits, in the tables' JSON shape
+        if fmt is not None and fmt != "json":  # no index: the download is what the page shows
+            return _search_download(fmt, None, text, cls, doc, sort, desc, found)
+        if fmt == "json":  # the hits, in the tables' JSON shape
             return JSONResponse(_search_json(request, found, size, cls, doc, note))
-        if request.path_params.get("fmt") is not None:
-            raise HTTPException(404, "the search has .json only")
         if found.exact and offset == 0 and not cls and not doc:
             return RedirectResponse(f"/id/{found.exact}", 303)
         base = request.url.remove_query_params("_next")
@@ -468,8 +474,17 @@ def create_app(settings: Settings) -> Starlette:
                   "documents": [{"id": d, "label": label, "count": n, "chosen": d == doc, "url": toggled("doc", d, doc)}
                                 for d, label, n in found.documents]}
         pager = _pager(request, _Page(found.hits, found.total, found.offset), size) if found.total else None
+        unsorted = [(k, v) for k, v in request.query_params.multi_items() if k not in ("_next", "_sort", "_sort_desc")]
+        sorts = [{"label": label, "current": (sort, desc) == key,
+                  "url": _href(request.url.path, [*unsorted, *([("_sort_desc" if key[1] else "_sort", key[0])]
+                                                               if key[0] else [])])}
+                 for label, key in ((("関連順", "relevance"), (None, False)), (("名称順", "label"), ("label", False)),
+                                    (("分類順", "class"), ("cls", False)), (("出典順", "source and line"), ("file", False)))]
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("_next", "_size")]
+        downloads = {f: _href(f"/search.{f}", kept) for f in ("csv", "jsonl", "json")}
         return _html(request, "serve-search.html.j2", title=(f"検索「{text}」", f"Search: {text}"), found=found, search_text=text,
-                     note=note, facets=facets, pager=pager, chosen={"cls": cls, "doc": doc})
+                     note=note, facets=facets, pager=pager, chosen={"cls": cls, "doc": doc}, sorts=sorts,
+                     downloads=downloads)
 
     async def source_page(request: Request) -> Response:
         """`/source/<source id or file>`: a source text the project declares, with line anchors (#L12) and
@@ -916,6 +931,68 @@ def _json_page(request: Request, page: sqltables.Page, q: sqltables.Query, view:
                                                        "selected": r["selected"], "toggle_url": r["url"]}
                                                       for r in f["results"]]} for f in view["facets"]},
             "notes": page.notes}
+
+
+def _search_sort(request: Request) -> tuple[str | None, bool]:
+    """`_sort=` / `_sort_desc=` of a search: a column of its hits (`fulltext.SORTABLE`); 400 otherwise."""
+    from policygraph.views import fulltext
+    for option, desc in (("_sort", False), ("_sort_desc", True)):
+        column = request.query_params.get(option, "")
+        if column:
+            if column not in fulltext.SORTABLE:
+                raise HTTPException(400, message("table_column", option=option, value=repr(column[:100]),
+                                                 columns=", ".join(fulltext.SORTABLE)))
+            return column, desc
+    return None, False
+
+
+#: The columns of a search's downloads (a hit's fields but its display segments).
+SEARCH_COLUMNS = ["node", "cls", "kind", "text", "label", "label_en", "excerpt", "source", "file", "locator", "line"]
+
+
+def _search_download(fmt: str, index, text: str, cls, doc, sort, desc, found=None) -> Response:
+    """Every hit of a search as CSV (with a BOM) or JSON lines, read from the index a block at a time
+    (no cap); without an index, the hits found on the store (`found`)."""
+    import json as _json
+    from dataclasses import asdict
+
+    from starlette.responses import StreamingResponse
+
+    from policygraph.views import fulltext
+    from policygraph.views.tables import delimited_blocks
+
+    def blocks():
+        if found is not None:
+            yield found.hits
+            return
+        offset = 0
+        while True:
+            page = fulltext.search(index, text, cls, doc, offset, 2000, sort, desc)
+            if not page.hits:
+                return
+            yield page.hits
+            offset += len(page.hits)
+            if offset >= page.total:
+                return
+
+    def body():
+        if fmt == "csv":
+            yield b"\xef\xbb\xbf"
+        header = fmt == "csv"
+        for hits in blocks():
+            rows = [{c: asdict(h)[c] for c in SEARCH_COLUMNS} for h in hits]
+            if fmt == "csv":
+                pieces = delimited_blocks(SEARCH_COLUMNS, rows)
+                if not header:
+                    next(pieces)  # the header, once
+                for piece in pieces:
+                    yield piece.encode()
+                header = False
+            else:
+                yield "".join(_json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    media = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}[fmt]
+    return StreamingResponse(body(), media_type=media, headers={
+        "X-Content-Type-Options": "nosniff", "Content-Disposition": f'attachment; filename="search.{fmt}"'})
 
 
 def _search_json(request: Request, found, size: int, cls: str | None, doc: str | None, note: str | None) -> dict:

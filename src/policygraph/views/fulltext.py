@@ -277,11 +277,20 @@ def _match(needle: str) -> tuple[str, str]:
     return "norm LIKE ? ESCAPE '\\'", f"%{escaped}%"
 
 
+#: The columns a search can be sorted by (`/search?_sort=`), as the page and its downloads name them.
+SORTABLE = {"node": "m.node", "cls": "m.cls", "kind": "m.kind", "text": "m.text", "label": "label_ja",
+            "label_en": "label_en", "source": "m.source", "file": "file", "locator": "m.locator", "line": "m.line"}
+
+
 def search(path: Path, text: str, cls: str | None = None, doc: str | None = None, offset: int = 0,
-           size: int = 100) -> Found:
+           size: int = 100, sort: str | None = None, desc: bool = False) -> Found:
     """The hits of `text` (one page: `offset`, `size`), ranked by kind (ids, labels, aliases, quotes),
-    then shorter texts first; the whole search's total and its counts by class and by document.
-    `cls` and `doc` (a source text id) keep the hits of one class or document."""
+    then shorter texts first — or by column `sort` (one of SORTABLE; no value last, then that rank);
+    the whole search's total and its counts by class and by document. `cls` and `doc` (a source text
+    id) keep the hits of one class or document."""
+    rank = "m.rank_kind, m.len, m.node, m.id"
+    order = rank if sort is None else \
+        f"{SORTABLE[sort]} IS NULL, {SORTABLE[sort]}{' DESC' if desc else ''}, {rank}"
     needle = normalize(text)
     if not needle:
         return Found([], 0, offset)
@@ -303,7 +312,7 @@ def search(path: Path, text: str, cls: str | None = None, doc: str | None = None
         rows = db.execute(f"SELECT m.node, m.cls, m.kind, m.text, label_ja, label_en, m.excerpt, m.source, m.locator, "
                           f"m.line, file FROM m "
                           f"LEFT JOIN sources ON sources.source = m.source LEFT JOIN labels ON labels.node = m.node "
-                          f"WHERE {where} ORDER BY m.rank_kind, m.len, m.node, m.id LIMIT ? OFFSET ?",
+                          f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
                           [*args, size, offset]).fetchall()
         # Each facet counts the hits with the other facet's choice applied (as Datasette's do).
         classes = db.execute(f"SELECT cls, count(*) FROM m WHERE {'m.source = ?' if doc else '1'} GROUP BY cls "
