@@ -398,3 +398,17 @@ def test_the_board_filters_by_responsible_body_one_of_several(client, engine, pr
                                             and r["status"] == two["status"]}
     page = client.get("/kpis", params={"body": two["body"].split(" / ")[0], "status": two["status"]}).text
     assert "pg-chip" in page and f'href="/id/{two["kpi"]}"' in page
+
+
+def test_the_trace_page_links_its_rows_as_a_table_with_the_conventions(client, engine, project):
+    """/trace/<id> shows the chain; /trace/<id>/rows the same rows as a flat table: facets, filters, sort."""
+    page = client.get(f"/trace/{DOCUMENT}").text
+    assert f'href="/trace/{DOCUMENT}/rows"' in page
+    expected = _jsonable(expected_rows(engine, project, f"/trace/{DOCUMENT}"))
+    r = client.get(f"/trace/{DOCUMENT}/rows", params={"_size": 1000})
+    assert r.status_code == 200 and 'class="pg-facets"' in r.text and 'class="pg-sort"' in r.text
+    assert f'rows 1–{len(expected)} of {len(expected)}' in r.text
+    n = sum(1 for r in expected if "guideline-1" in (r["directive"] or ""))
+    assert 1 < n < len(expected)
+    kept = client.get(f"/trace/{DOCUMENT}/rows", params={"directive__contains": "guideline-1", "_size": 1000}).text
+    assert f'rows 1–{n} of {n}' in kept and '<li class="pg-chip">' in kept

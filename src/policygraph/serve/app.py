@@ -358,8 +358,16 @@ def create_app(settings: Settings) -> Starlette:
         chain = {"focus": view["root"]["id"], "expand": ",".join(view["expand"]), "layout": "chain"}
         explore = "/explore?" + urlencode({k: v for k, v in chain.items() if v})
         return _html(request, "serve-trace.html.j2", title=(f"追跡 {view['root']['label']}", "Trace"), view=view,
-                     styles=ATTAINMENT_STYLE, explore=explore,
+                     styles=ATTAINMENT_STYLE, explore=explore, rows=f"/trace/{url_quote(view['root']['id'])}/rows",
                      links={f: f"/trace/{url_quote(view['root']['id'])}.{f}" for f in TABLE_FORMATS})
+
+    async def trace_rows(request: Request) -> Response:
+        """`/trace/<id>/rows`: the trace's rows as a flat table with the conventions of every table (filters,
+        sort, facets, pages, columns); /trace/<id> shows them as the chain and links here."""
+        target = request.path_params["target"]
+        return await serve_table(request, "trace", (target,), None, name=f"trace-{target}",
+                                 title=(f"追跡 {target}: 行の表", f"Trace {target}: rows"), template="serve-query.html.j2",
+                                 project=True, context={"back": f"/trace/{url_quote(target)}", "back_label": ("追跡", "the trace")})
 
     async def kpis(request: Request) -> Response:
         """The KPI board: kpi-status as a table (`?status=missed`, facets, sort, pages, downloads) in the
@@ -564,6 +572,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/search", search_api),
         Route("/explore", explore_page),
         Route("/trace/{target}", trace_page),
+        Route("/trace/{target}/rows", trace_rows),
         Route("/kpis", kpis),
         Route("/kpis.{fmt:str}", kpis),
         Route("/gaps", gaps),
