@@ -412,3 +412,26 @@ def test_the_trace_page_links_its_rows_as_a_table_with_the_conventions(client, e
     assert 1 < n < len(expected)
     kept = client.get(f"/trace/{DOCUMENT}/rows", params={"directive__contains": "guideline-1", "_size": 1000}).text
     assert f'rows 1–{n} of {n}' in kept and '<li class="pg-chip">' in kept
+
+
+def test_table_files_beyond_the_most_are_pruned_least_recently_used_first(tmp_path):
+    """A named query's parameters, a trace or a diff each make a table file: a long-running server asked
+    for many keeps the `most` recently used, never one used within `keep_seconds`, and always the board's
+    and the gap report's."""
+    import os
+    import time
+
+    from policygraph.serve import sqltables
+    now = time.time()
+    for i in range(6):
+        f = tmp_path / f"query-{i}.sqlite"
+        f.write_bytes(b"x")
+        os.utime(f, (now - 3600 + i, now - 3600 + i))  # query-0 the least recently used
+    (tmp_path / "kpis-a.sqlite").write_bytes(b"x")
+    os.utime(tmp_path / "kpis-a.sqlite", (now - 7200, now - 7200))
+    (tmp_path / "query-fresh.sqlite").write_bytes(b"x")  # used just now
+    removed = sqltables.prune(tmp_path, most=3, keep_seconds=600)
+    assert sorted(p.name for p in removed) == ["query-0.sqlite", "query-1.sqlite", "query-2.sqlite", "query-3.sqlite"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kpis-a.sqlite", "query-4.sqlite", "query-5.sqlite",
+                                                          "query-fresh.sqlite"]
+    assert sqltables.prune(tmp_path, most=0, keep_seconds=10_000) == []  # all used within the window: kept

@@ -32,6 +32,7 @@ Example (a sketch; tests/serve/test_tables.py runs it for real)::
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -257,6 +258,8 @@ def materialise(engine, kind: str, args: tuple, path: str, project=None) -> Meta
     target = Path(path)
     found = read_meta(target)
     if found is not None:
+        with contextlib.suppress(OSError):
+            os.utime(target)  # used: the last to be pruned (`prune`)
         return found
     extra: dict = {}
     null_names: dict[str, str] = {}
@@ -277,7 +280,37 @@ def materialise(engine, kind: str, args: tuple, path: str, project=None) -> Meta
         table = next(s["table"] for s in sections if s["name"] == section)
     else:
         raise ValueError(f"no table kind {kind!r}")
-    return write(table, target, extra, null_names)
+    meta = write(table, target, extra, null_names)
+    prune(target.parent)
+    return meta
+
+
+#: The most tables of one store kept on disk: each set of a named query's parameters, each trace and diff
+#: is a file of its own, so a long-running server asked for many would otherwise fill the disk.
+MAX_FILES = 256
+#: A file used within this many seconds is kept whatever the count (a request may be reading it).
+KEEP_SECONDS = 600
+
+
+def prune(folder: Path, most: int = MAX_FILES, keep_seconds: float = KEEP_SECONDS) -> list[Path]:
+    """Remove the least recently used table files of `folder` beyond the `most` newest, but none used in
+    the last `keep_seconds` (the board's and the gap report's are kept: they are asked for all the time);
+    the files removed."""
+    import time
+    files = []
+    for f in folder.glob("*.sqlite"):
+        if f.name.startswith(("kpis-", "gaps-")):
+            continue
+        with contextlib.suppress(OSError):
+            files.append((f.stat().st_mtime, f))
+    files.sort(reverse=True)
+    removed = []
+    for mtime, f in files[most:]:
+        if time.time() - mtime > keep_seconds:
+            with contextlib.suppress(OSError):
+                f.unlink()
+                removed.append(f)
+    return removed
 
 
 def xlsx(_engine, path: str, query: Query, name: str, title: str = "") -> bytes:
