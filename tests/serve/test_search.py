@@ -430,5 +430,12 @@ def test_sort_and_streamed_downloads_of_every_hit(client):
     lines = client.get("/search.jsonl", params={"q": "クラウド", "cls": cls["value"]}).text.splitlines()
     assert len(lines) == cls["count"] and all(json.loads(x)["cls"] == cls["value"] for x in lines)
     from urllib.parse import unquote
+    chosen = client.get("/search.csv", params={"q": "クラウド", "_col": "node,file", "_nocol": "file"}).content
+    assert chosen.decode("utf-8-sig").splitlines()[0] == "node"
+    assert client.get("/search.csv", params={"q": "クラウド", "_col": "nope"}).status_code == 400
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(client.get("/search.xlsx", params={"q": "クラウド"}).content))
+    sheet = book[book.sheetnames[-1]]
+    assert sheet.max_row - 1 == every["count"] and [c.value for c in sheet[1]][:2] == ["node", "cls"]
     page = unquote(html.unescape(client.get("/search", params={"q": "クラウド"}).text))
     assert 'href="/search.csv?q=クラウド"' in page and "_sort=label" in page

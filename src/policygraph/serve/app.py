@@ -454,11 +454,14 @@ def create_app(settings: Settings) -> Starlette:
         offset, size = _paging(request)
         sort, desc = _search_sort(request)
         fmt = request.path_params.get("fmt")
-        if fmt is not None and fmt not in ("json", "csv", "jsonl"):
-            raise HTTPException(404, message("no_format", fmt=repr(fmt), choices="json, csv, jsonl"))
+        if fmt is not None and fmt not in ("json", "csv", "jsonl", "xlsx"):
+            raise HTTPException(404, message("no_format", fmt=repr(fmt), choices="json, csv, jsonl, xlsx"))
+        columns = _search_columns(request)
         note = None
-        if fmt in ("csv", "jsonl") and text.strip() and index_problem() is None:  # every hit, streamed
-            return _search_download(fmt, index_path, text, cls, doc, sort, desc)
+        if fmt in ("csv", "jsonl", "xlsx") and text.strip() and index_problem() is None:  # every hit
+            if fmt == "xlsx":  # built in a thread, not on the event loop
+                return await run_in_threadpool(_search_workbook, index_path, text, cls, doc, sort, desc, columns)
+            return _search_download(fmt, index_path, text, cls, doc, sort, desc, columns=columns)
         if not text.strip():
             found = fulltext.Found([], 0, 0)
         elif (problem := index_problem()) is None:
@@ -467,7 +470,7 @@ def create_app(settings: Settings) -> Starlette:
             note = f"{problem}: searching ids and labels on the store only (run `policygraph build`)"
             found = fulltext.found_of(await call(pages.search, library.folders, text), text, cls, offset, size)
         if fmt is not None and fmt != "json":  # no index: the download is what the page shows
-            return _search_download(fmt, None, text, cls, doc, sort, desc, found)
+            return _search_download("csv" if fmt == "xlsx" else fmt, None, text, cls, doc, sort, desc, found, columns)
         if fmt == "json":  # the hits, in the tables' JSON shape
             return JSONResponse(_search_json(request, found, size, cls, doc, note))
         if found.exact and offset == 0 and not cls and not doc:
@@ -489,7 +492,7 @@ def create_app(settings: Settings) -> Starlette:
                  for label, key in ((("関連順", "relevance"), (None, False)), (("名称順", "label"), ("label", False)),
                                     (("分類順", "class"), ("cls", False)), (("出典順", "source and line"), ("file", False)))]
         kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("_next", "_size")]
-        downloads = {f: _href(f"/search.{f}", kept) for f in ("csv", "jsonl", "json")}
+        downloads = {f: _href(f"/search.{f}", kept) for f in ("csv", "jsonl", "xlsx", "json")}
         return _html(request, "serve-search.html.j2", title=(f"検索「{text}」", f"Search: {text}"), found=found, search_text=text,
                      note=note, facets=facets, pager=pager, chosen={"cls": cls, "doc": doc}, sorts=sorts,
                      downloads=downloads)
@@ -959,39 +962,64 @@ def _search_sort(request: Request) -> tuple[str | None, bool]:
 SEARCH_COLUMNS = ["node", "cls", "kind", "text", "label", "label_en", "excerpt", "source", "file", "locator", "line"]
 
 
-def _search_download(fmt: str, index, text: str, cls, doc, sort, desc, found=None) -> Response:
+def _search_columns(request: Request) -> list[str]:
+    """The columns of a search's downloads: `_col=` keeps the named ones, `_nocol=` drops them (as every
+    table's); 400 for a name that is no column."""
+    chosen = [c for v in request.query_params.getlist("_col") for c in v.split(",") if c]
+    dropped = [c for v in request.query_params.getlist("_nocol") for c in v.split(",") if c]
+    for option, names in (("_col", chosen), ("_nocol", dropped)):
+        bad = [c for c in names if c not in SEARCH_COLUMNS]
+        if bad:
+            raise HTTPException(400, message("table_column", option=option, value=repr(bad[0][:100]),
+                                             columns=", ".join(SEARCH_COLUMNS)))
+    return [c for c in SEARCH_COLUMNS if (not chosen or c in chosen) and c not in dropped]
+
+
+def _search_hits(index, text: str, cls, doc, sort, desc, block: int = 2000):
+    """Every hit of a search from the index, a block at a time."""
+    from policygraph.views import fulltext
+    offset = 0
+    while True:
+        page = fulltext.search(index, text, cls, doc, offset, block, sort, desc)
+        if not page.hits:
+            return
+        yield page.hits
+        offset += len(page.hits)
+        if offset >= page.total:
+            return
+
+
+def _search_workbook(index, text: str, cls, doc, sort, desc, columns: list[str]) -> Response:
+    """Every hit of a search as an Excel workbook (`views.tables.xlsx_bytes`: verbatim text, typed numbers)."""
+    from dataclasses import asdict
+
+    from policygraph.views.tables import Sheet, xlsx_bytes
+    rows = [{c: asdict(h)[c] for c in columns} for hits in _search_hits(index, text, cls, doc, sort, desc) for h in hits]
+    body = xlsx_bytes([Sheet("search", columns, rows, {}, f"検索 Search: {text}")])
+    return Response(body, media_type=TABLE_FORMATS["xlsx"], headers={
+        "X-Content-Type-Options": "nosniff", "Content-Disposition": 'attachment; filename="search.xlsx"'})
+
+
+def _search_download(fmt: str, index, text: str, cls, doc, sort, desc, found=None,
+                     columns: list[str] | None = None) -> Response:
     """Every hit of a search as CSV (with a BOM) or JSON lines, read from the index a block at a time
-    (no cap); without an index, the hits found on the store (`found`)."""
+    (no cap); without an index, the hits found on the store (`found`); `columns` of SEARCH_COLUMNS."""
     import json as _json
     from dataclasses import asdict
 
     from starlette.responses import StreamingResponse
 
-    from policygraph.views import fulltext
     from policygraph.views.tables import delimited_blocks
-
-    def blocks():
-        if found is not None:
-            yield found.hits
-            return
-        offset = 0
-        while True:
-            page = fulltext.search(index, text, cls, doc, offset, 2000, sort, desc)
-            if not page.hits:
-                return
-            yield page.hits
-            offset += len(page.hits)
-            if offset >= page.total:
-                return
+    columns = columns or SEARCH_COLUMNS
 
     def body():
         if fmt == "csv":
             yield b"\xef\xbb\xbf"
         header = fmt == "csv"
-        for hits in blocks():
-            rows = [{c: asdict(h)[c] for c in SEARCH_COLUMNS} for h in hits]
+        for hits in ([found.hits] if found is not None else _search_hits(index, text, cls, doc, sort, desc)):
+            rows = [{c: asdict(h)[c] for c in columns} for h in hits]
             if fmt == "csv":
-                pieces = delimited_blocks(SEARCH_COLUMNS, rows)
+                pieces = delimited_blocks(columns, rows)
                 if not header:
                     next(pieces)  # the header, once
                 for piece in pieces:
