@@ -28,6 +28,8 @@ def test_serving_as_published_by_a_date_answers_as_of_that_date(project, store_d
     folder = dated_store(store_dir, None, "2017-01-31")  # the store as of the date, beside the built store
     assert folder.parent.parent == store_dir.resolve().parent / "as-of"
     with make_client(project, folder) as c:
+        # the store as of a date lives in its generation, and /health names that generation
+        assert c.get("/health").json()["store"]["generation"] == store_dir.resolve().parent.name
         rows = c.get("/queries/kpi-status.json?_shape=array").json()
         rows = rows if isinstance(rows, list) else rows["rows"]
         window = next(r for r in rows if str(r["kpi"]).endswith("kpi-11-window-outsourcing"))

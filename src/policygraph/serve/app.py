@@ -530,7 +530,7 @@ def create_app(settings: Settings) -> Starlette:
         status = "degraded" if "degraded" in states else "starting" if "starting" in states else "ok"
         body = {"status": status, "version": __version__,
                 "store": {"built_at": info.built_at if info else None, "triples": info.triples if info else None,
-                          "generation": store_dir.parent.name if store_dir.parent.name.startswith(".gen-") else None},
+                          "generation": next((p.name for p in Path(store_dir).parents if p.name.startswith(".gen-")), None)},
                 "workers": {"size": settings.workers, "sparql": pools["sparql"].ready,
                             "pages": pools["pages"].ready}}
         errors = {name: pool.last_error for name, pool in pools.items() if pool.last_error}
