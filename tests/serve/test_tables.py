@@ -294,10 +294,10 @@ def test_a_table_is_written_once_per_generation_beside_the_store(client, store_d
     assert folder.parent.name.startswith(".gen-") and folder.parent == store_dir.resolve().parent  # goes with it
     files = sorted(folder.glob("gaps-*.sqlite"))
     assert len(files) == 1
-    before = files[0].stat().st_mtime_ns
+    before = files[0].stat().st_ino
     client.get("/gaps", params={"kind": "x"})
     client.get("/gaps.csv")
-    assert sorted(folder.glob("gaps-*.sqlite")) == files and files[0].stat().st_mtime_ns == before
+    assert sorted(folder.glob("gaps-*.sqlite")) == files and files[0].stat().st_ino == before  # not written again
     assert not list(folder.glob(".*.tmp"))
 
 
@@ -361,7 +361,7 @@ def test_search_json_pages_through_every_hit_once_with_facets(client):
     cls = first["facet_results"]["cls"]["results"][0]
     chosen = client.get(cls["toggle_url"]).json()
     assert chosen["count"] == cls["count"] and {r["cls"] for r in chosen["rows"]} == {cls["value"]}
-    assert client.get("/search.csv", params={"q": "x"}).status_code == 404
+    assert client.get("/search.docx", params={"q": "x"}).status_code == 404
 
 
 def test_a_diff_section_is_a_table_with_the_same_rows(client):
@@ -435,3 +435,18 @@ def test_table_files_beyond_the_most_are_pruned_least_recently_used_first(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kpis-a.sqlite", "query-4.sqlite", "query-5.sqlite",
                                                           "query-fresh.sqlite"]
     assert sqltables.prune(tmp_path, most=0, keep_seconds=10_000) == []  # all used within the window: kept
+
+
+def test_a_pruned_table_is_written_again_when_asked_for(client, store_dir):
+    """The server remembers a table's Meta; a file `prune` removed since is written again, not a 500."""
+    from policygraph.serve import sqltables
+    params = {"kpi": KPI}
+    first = client.get("/queries/kpi-history.json", params=params).json()
+    folder = sqltables.cache_dir(store_dir)
+    files = set(folder.glob("query-*.sqlite"))
+    assert files
+    for f in files:
+        f.unlink()  # as prune does for the least recently used
+    again = client.get("/queries/kpi-history.json", params=params)
+    assert again.status_code == 200 and again.json()["rows"] == first["rows"]
+    assert set(folder.glob("query-*.sqlite")) == files

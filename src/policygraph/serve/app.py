@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import functools
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from html import unescape
@@ -140,6 +142,8 @@ def create_app(settings: Settings) -> Starlette:
     #: Calls under way, by key: a second caller of the same call waits for the first one's answer
     #: instead of running it again (the overview's figures are asked for by every first visitor).
     running: dict = {}
+    #: Table files written again after `sqltables.prune` removed them, by path (a new key for `call`).
+    rewrites: dict = {}
 
     async def call(func, *args, pool: str = "pages", **kwargs):
         """`func(engine, …)` in a query worker (or its remembered result: the store is read-only and does
@@ -235,9 +239,15 @@ def create_app(settings: Settings) -> Starlette:
     async def materialised(kind: str, args: tuple, project: bool = False):
         """(path, Meta) of table `kind` with `args`: written once per store generation by a page worker
         (concurrent first callers share the call; `sqltables.materialise`), then read from its file."""
-        path = state["tables"] / sqltables.file_name(kind, args, state["stamp"])
-        meta = await call(sqltables.materialise, kind, args, str(path),
-                          **({"project": settings.project} if project else {}))
+        # A table of statuses is judged as of today: a table is the build's *and the day's*.
+        path = state["tables"] / sqltables.file_name(kind, args, f"{state['stamp']}/{datetime.date.today()}")
+        extra = {"project": settings.project} if project else {}
+        meta = await call(sqltables.materialise, kind, args, str(path), **extra)
+        try:
+            os.utime(path)  # used now: the last to be pruned (`sqltables.prune`)
+        except FileNotFoundError:  # pruned since its Meta was remembered: written again (a new call's key)
+            rewrites[path] = rewrites.get(path, 0) + 1
+            meta = await call(sqltables.materialise, kind, args, str(path), rewrite=rewrites[path], **extra)
         return path, meta
 
     async def serve_table(request: Request, kind: str, args: tuple, fmt: str | None, *, name: str, title: str,

@@ -245,7 +245,7 @@ def read_meta(path: Path) -> Meta | None:
 
 
 # ------------------------------------------------------------------------------------ computed in a worker
-def materialise(engine, kind: str, args: tuple, path: str, project=None) -> Meta:
+def materialise(engine, kind: str, args: tuple, path: str, project=None, rewrite: int = 0) -> Meta:
     """In a page worker: compute table `kind` with `args` and write it to `path`, unless a file of this
     schema is already there (another server, or an earlier call). The table kinds:
 
@@ -253,7 +253,9 @@ def materialise(engine, kind: str, args: tuple, path: str, project=None) -> Meta
     - "kpis" (folders,): kpi-status, a KPI without a status under the status "unknown" for filters and facets;
     - "gaps" (folders,): the gap report (`pages.gap_table`), the count per kind kept for the page's chart;
     - "trace" (target,): the trace's rows (`pages.trace_table`), which needs `project`;
-    - "diff" (folders, a, b, section): one section of the edition diff of documents a and b."""
+    - "diff" (folders, a, b, section): one section of the edition diff of documents a and b.
+
+    `rewrite` only tells the server's result cache that this call is new (a file `prune` removed)."""
     from policygraph.serve import pages
     target = Path(path)
     found = read_meta(target)
