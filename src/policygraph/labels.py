@@ -65,6 +65,7 @@ COLUMNS: dict[str, Pair] = {
     "ackUntil": ("承認の期限", "acknowledged until"), "class": ("分類", "class"), "count": ("件数", "count"),
     "source": ("出典", "source"), "quotes": ("引用数", "quotes"), "verified": ("検証済み", "verified"),
     "value": ("値", "value"), "date": ("日付", "date"), "status": ("状況", "status"), "grade": ("評価", "grade"),
+    "tier": ("階層", "tier"), "body": ("担当", "responsible body"),
     "trend": ("推移", "trend"), "name": ("名前", "name"), "parameters": ("パラメータ", "parameters"),
     "description": ("説明", "description"),
 }
