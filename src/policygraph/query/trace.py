@@ -292,4 +292,15 @@ def kpis_reached(result: dict) -> dict[str, dict]:
     return found
 
 
-__all__ = ["PG", "Candidate", "kpis_reached", "resolve_target", "trace"]
+def directive_tree(result: dict) -> tuple[list[dict], dict[str, list[dict]]]:
+    """A trace result's directives as a tree: (the top ones — no parent in the result — and each
+    directive's parts by its id), in the result's order. The terminal trace and the trace page both walk it."""
+    listed = {d["id"] for d in result["directives"]}
+    parts: dict[str, list[dict]] = {}
+    for d in result["directives"]:
+        if d.get("part_of") in listed:
+            parts.setdefault(d["part_of"], []).append(d)
+    return [d for d in result["directives"] if d.get("part_of") not in listed], parts
+
+
+__all__ = ["PG", "Candidate", "directive_tree", "kpis_reached", "resolve_target", "trace"]

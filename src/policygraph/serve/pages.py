@@ -249,11 +249,8 @@ def trace_rows(result: dict) -> list[dict]:
         for k in i.get("kpis") or []:
             kpi(k, level + 1)
 
-    listed = {d["id"] for d in result["directives"]}
-    parts: dict[str, list[dict]] = {}
-    for d in result["directives"]:
-        if d.get("part_of") in listed:
-            parts.setdefault(d["part_of"], []).append(d)
+    from policygraph.query.trace import directive_tree
+    top, parts = directive_tree(result)
 
     def directive(d: dict, level: int) -> None:
         number = f"{d['number']} " if d.get("number") else ""
@@ -268,9 +265,8 @@ def trace_rows(result: dict) -> list[dict]:
         for part in parts.get(d["id"], []):
             directive(part, level + 1)
 
-    for d in result["directives"]:
-        if d.get("part_of") not in listed:
-            directive(d, 0)
+    for d in top:
+        directive(d, 0)
     for i in result.get("reform_items") or []:
         item(i, 0)
     for k in result.get("kpis") or []:

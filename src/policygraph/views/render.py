@@ -98,11 +98,8 @@ def render_trace(result: dict, console: Console) -> None:
     console.print(Panel(T(root["label"], "bold").append(printable(f"  ({root['type']} {root['id']})")),
                         title=T("trace")))
     items: dict[str, dict] = {}
-    listed = {d["id"] for d in result["directives"]}
-    parts: dict[str, list[dict]] = {}
-    for d in result["directives"]:
-        if d.get("part_of") in listed:
-            parts.setdefault(d["part_of"], []).append(d)
+    from policygraph.query.trace import directive_tree
+    top, parts = directive_tree(result)
 
     def show(d: dict, indent: str) -> None:
         carried = ", ".join(f"{i['number'] or ''}{i['id']}" for i in d["reform_items"])
@@ -126,9 +123,8 @@ def render_trace(result: dict, console: Console) -> None:
         for part in parts.get(d["id"], []):
             show(part, indent + "    ")
 
-    for d in result["directives"]:
-        if d.get("part_of") not in listed:
-            show(d, "")
+    for d in top:
+        show(d, "")
     upward = result.get("upward")
     if upward:
         names = {"directive": "mandated by directives 指示", "reform_item": "reform items 改革項目",
