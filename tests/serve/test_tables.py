@@ -387,7 +387,8 @@ def test_the_board_filters_by_responsible_body_one_of_several(client, engine, pr
     counts under each (an array facet), and `body=` keeps it for either."""
     expected = _jsonable(expected_rows(engine, project, "/kpis"))
     by_body = Counter(b for r in expected for b in (r["body"] or "").split(" / ") if b)
-    assert any(" / " in (r["body"] or "") for r in expected)  # the corpus has KPIs of two bodies
+    by_body[None] = sum(1 for r in expected if r["body"] is None)  # "— なし none": the KPIs of no body
+    assert any(" / " in (r["body"] or "") for r in expected) and by_body[None]  # two bodies; none
     board = client.get("/kpis.json").json()
     _facet_matches(board["facet_results"]["body"]["results"], by_body)
     two = next(r for r in expected if " / " in (r["body"] or ""))
@@ -451,3 +452,23 @@ def test_a_pruned_table_is_written_again_when_asked_for(client, store_dir):
     assert again.status_code == 200 and again.json()["rows"] == first["rows"]
     after = set(folder.glob("query-*.sqlite"))
     assert len(after) == 1 and after <= files  # this table's file, written again (other tests' stay gone)
+
+
+def test_facet_labels_say_what_a_boolean_an_empty_text_and_no_value_are(client):
+    """A facet of a true/false column reads はい/いいえ, not 1/0; an empty text is named, not a blank link;
+    the board's body facet counts the KPIs of no body (the link filters them)."""
+    gaps = client.get("/gaps.json").json()["facet_results"]
+    assert {r["label"] for r in gaps["acknowledged"]["results"]} <= {"はい true", "いいえ false"}
+    board = client.get("/kpis.json").json()["facet_results"]["body"]["results"]
+    none = next(r for r in board if r["value"] is None)
+    kept = client.get(none["toggle_url"]).json()
+    assert kept["count"] == none["count"] and all(r["body"] is None for r in kept["rows"])
+
+
+def test_an_empty_text_in_a_facet_is_named_and_not_a_link(tmp_path):
+    from policygraph.serve import pages, sqltables
+    table = pages.Table(["doc", "ok"], [{"doc": "", "ok": True}, {"doc": "a", "ok": False}, {"doc": "", "ok": True}])
+    sqltables.write(table, tmp_path / "t.sqlite")
+    page = sqltables.select(tmp_path / "t.sqlite", sqltables.Query(facets=["doc", "ok"]))
+    assert [(r["label"], r["count"]) for r in page.facets["doc"]["results"]] == [("（空）empty", 2), ("a", 1)]
+    assert [(r["label"], r["count"]) for r in page.facets["ok"]["results"]] == [("はい true", 2), ("いいえ false", 1)]

@@ -907,7 +907,9 @@ def _view(request: Request, page: sqltables.Page, q: sqltables.Query, meta: sqlt
             else:
                 pair = (col, str(r["value"]))
             url = _href(path, without(pair) if r["selected"] else [*items, pair])
-            results.append({**r, "label": "— なし none" if r["null"] else r["value"], "url": url})
+            if r["value"] == "":  # an empty text: no filter names it (an empty parameter is no filter)
+                url = None
+            results.append({**r, "label": "— なし none" if r["null"] else r.get("label", r["value"]), "url": url})
         facets.append({"name": col, "results": results, "truncated": found["truncated"]})
     chips = [{"label": f.label, "url": _href(path, without((f.param, f.value)))} for f in q.filters]
     if q.search:

@@ -510,26 +510,36 @@ def select(path: Path, query: Query, meta: Meta | None = None) -> Page:
         names = ["_linked", *columns]
         cursor = db.execute(f"SELECT _linked{''.join(', ' + _q(c) for c in columns)} FROM t{where}{_order(query)} "
                             f"LIMIT ? OFFSET ?", [*args, query.size, query.offset])
-        raw = _rows(cursor, names, _bools(db))
+        bools = _bools(db)
+        raw = _rows(cursor, names, bools)
         linked = [set((r.pop("_linked") or "").split(",")) - {""} for r in raw]
         facets = {}
         for col in query.facets:
-            if col in meta.arrays:  # each value of the rows' lists, counted once per row
+            if col in meta.arrays:  # each value of the rows' lists, counted once per row; then the rows of none
                 found = db.execute(f"SELECT a.value, count(*) AS n FROM a JOIN (SELECT _rowid FROM t{where}) k "
                                    f"ON a.row = k._rowid WHERE a.col = ? GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
                                    [*args, col, FACET_VALUES + 1]).fetchall()
+                empty = db.execute(f"SELECT count(*) FROM t{where}{' AND' if where else ' WHERE'} {_q(col)} IS NULL",
+                                   args).fetchone()[0]
+                truncated = len(found) > FACET_VALUES
+                found = found[:FACET_VALUES] + ([(None, empty)] if empty else [])
             else:
                 found = db.execute(f"SELECT {_q(col)}, count(*) AS n FROM t{where} GROUP BY 1 ORDER BY n DESC, "
                                    f"1 LIMIT ?", [*args, FACET_VALUES + 1]).fetchall()
+                truncated = len(found) > FACET_VALUES
+                found = found[:FACET_VALUES]
             chosen = {f.value for f in query.filters if f.column == col and f.op == "exact"}
             null_name = meta.null_names.get(col)
             values = []
-            for value, n in found[:FACET_VALUES]:
+            bool_column = col in bools
+            for value, n in found:
                 shown = null_name if value is None and null_name is not None else value
                 values.append({"value": shown, "count": n, "null": value is None and null_name is None,
+                               "label": ("はい true" if value else "いいえ false") if bool_column and value in (0, 1)
+                               else "（空）empty" if value == "" else shown,
                                "selected": (str(shown) in chosen) if shown is not None else
                                any(f.column == col and f.op == "isnull" for f in query.filters)})
-            facets[col] = {"name": col, "results": values, "truncated": len(found) > FACET_VALUES}
+            facets[col] = {"name": col, "results": values, "truncated": truncated}
         return Page(columns, raw, linked, count, meta.total, query.offset, facets,
                     {c: t for c, t in meta.types.items() if c in columns}, meta.notes)
     finally:
