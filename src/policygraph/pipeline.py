@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -148,13 +150,52 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     corpus, graph, _store = _build(project, stages)
     # The exports are made in memory while the checks run (Oxigraph's queries release the GIL; 1M
     # triples: ~8 s saved); nothing is written unless every check passes. "exports" times the wait.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        exporting = pool.submit(exports_of, _store, search_index=remote is None)
-        with stages("checks"):
-            checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
-        with stages("exports"):
-            exports = exporting.result()
-    raise_for_problems(checks)
+    # The reports every reader asks for (kpi-status, the gap report, the overview: `query.reports`) are
+    # computed beside them, into a folder the generation takes over.
+    reports = None if remote is not None else Path(tempfile.mkdtemp(prefix="policygraph-reports-"))
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            exporting = pool.submit(exports_of, _store, search_index=remote is None)
+            reporting = pool.submit(write_reports, _store, project, reports) if reports is not None else None
+            with stages("checks"):
+                checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
+            with stages("exports"):
+                exports = exporting.result()
+            with stages("reports"):
+                failed = reporting.result() if reporting is not None else None
+        raise_for_problems(checks)
+        if failed:
+            checks.extra_notes.append(failed)
+        return _published(project, out, remote, corpus, _store, checks, exports, stats, stages, start, reports)
+    finally:
+        if reports is not None:
+            shutil.rmtree(reports, ignore_errors=True)
+
+
+def write_reports(store, project: Project, folder: Path) -> str | None:
+    """Compute the reports readers ask for (`policygraph.query.reports`) on the built store, into `folder`
+    (the generation's `reports/` once published): kpi-status, the gap report and the overview's figures.
+    A query of the project's own that fails here is not the build's failure (readers compute the report
+    then, and say why): a note saying so, else None."""
+    from policygraph.query.gaps import gap_report
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.query.reports import plain_result
+    from policygraph.serve.pages import overview_page
+    engine = OxigraphEngine(store=store, where="build")
+    engine.folder = folder  # its reports go to folder/reports
+    library = QueryLibrary(project.query_dirs)
+    try:
+        if "kpi-status" in library.names():
+            plain_result(engine, library.get("kpi-status"))
+        gap_report(engine, library)
+        overview_page(engine, library.folders)
+    except PolicygraphError as exc:
+        return f"the reports were not computed at build time ({exc.problems[0]}); readers compute them"
+    return None
+
+
+def _published(project, out, remote, corpus, _store, checks, exports, stats, stages, start, reports):
+    """The build's last step: the graph uploaded to `remote`, or a new generation of `out` published."""
     notes = tuple(checks.notes)
     if remote is None:
         from policygraph.views.fulltext import unavailable
@@ -169,7 +210,8 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
         return BuildResult(corpus, _store, [], tuple(checks.notes), None, seconds, f"{remote.where} <{graph}>")
     # A failed build has written nothing, not even the lock file; the lock serialises the writing.
     with stages("write store"), embedded.build_lock(out):
-        generation = embedded.publish(out, exports["policygraph.nt"], exports, info)
+        generation = embedded.publish(out, exports["policygraph.nt"], exports, info,
+                                      reports=reports / "reports" if reports else None)
     files = [out / embedded.STORE, *(out / name for name in exports)]
     seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
                "total": time.perf_counter() - start}
@@ -283,6 +325,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     from policygraph.store import remote
     note = None
     dropped: list[str] | None = None
+    folder: Path | None = None  # where the store's reports are kept (`query.reports`): a generation's store only
     server = remote.configured(project, store_dir) if graph_file is None else None
     if server is not None:
         opened_remote = server.engine()
@@ -310,7 +353,8 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
                 # The store as of the date: made once beside the store, then opened as the store is.
                 from policygraph.store.dated import materialised
                 path, dropped = materialised(path, as_of, published_by)
-            store = embedded.open_store(path)
+            store, resolved = embedded.open_resolved(path)
+            folder = embedded.reports_home(resolved)
         else:
             _, _, store = _build(project)
             where = "data/ (in memory)"
@@ -322,6 +366,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
         opened: Engine = RdflibEngine(OxigraphEngine(store=store).rdflib_graph(), where)
     elif engine == "oxigraph":
         opened = OxigraphEngine(store=store, where=where)
+        opened.folder = folder
     else:
         raise PolicygraphError.single(f"unknown engine {engine!r}; choose rdflib or oxigraph", EXIT_INPUT,
                                       field="--engine")

@@ -508,7 +508,7 @@ def test_concurrent_first_visitors_share_one_overview_computation(project, store
 
     def counted(self, func, *args, **kwargs):
         calls.append(func.__name__)
-        if func.__name__ in ("overview", "sources"):
+        if func.__name__ == "overview_page":
             time.sleep(0.5)  # long enough for every visitor to arrive while it runs
         return real(self, func, *args, **kwargs)
     monkeypatch.setattr(QueryWorkers, "call", counted)
@@ -521,7 +521,7 @@ def test_concurrent_first_visitors_share_one_overview_computation(project, store
             v.join(60)
         assert codes == [200] * 6
         assert c.get("/").status_code == 200
-    assert calls.count("overview") == 1 and calls.count("sources") == 1, calls
+    assert calls.count("overview_page") == 1, calls
 
 
 def test_a_table_wider_than_the_terminal_prints_each_row_as_lines(runner):

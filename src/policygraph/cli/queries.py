@@ -165,16 +165,21 @@ def query(
     """
     from policygraph.query.names import unmatched_parameters
     from policygraph.query.sparql import bindings
+    from policygraph.query.sparql import QueryLibrary
     q = _resolve_query(open_project(root), name)
     params = _params(param or [])
     bindings(q, params)  # unknown parameter names fail before the graph is loaded
-    _, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
+    project, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
     with time_limit(timeout, f"query {q.name}"):
-        rows = graph.run(q, **params)
+        if params or not q.name or q.path.parent not in QueryLibrary(project.query_dirs).folders:
+            rows = graph.run(q, **params)
+            columns, plain = rows.columns, [{c: _cell(r.get(c)) for c in rows.columns} for r in rows]
+        else:  # a named query without parameters: kept with the store once computed (`query.reports`)
+            from policygraph.query.reports import plain_result
+            result = plain_result(graph, q)
+            columns, plain = result.columns, result.rows
         unmatched = unmatched_parameters(graph, params)
-    columns = rows.columns
-    plain = [{c: _cell(r.get(c)) for c in columns} for r in rows]
-    _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(rows)} rows)", limit=limit)
+    _emit(columns, plain, fmt, title=f"{q.title or q.name} ({len(plain)} rows)", limit=limit)
     for note in unmatched.values():  # a mistyped id is not an empty answer: say so (the exit stays 0)
         typer.echo(f"policygraph: note: {note}", err=True)
     if fmt is OutputFormat.table:

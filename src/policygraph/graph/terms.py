@@ -27,4 +27,6 @@ def plain(value):
         return record_id(value)
     if isinstance(value, Literal):
         return literal_value(value)
+    if isinstance(value, (bool, int, float)):  # already plain (a report read back: `query.reports`)
+        return value
     return str(value)

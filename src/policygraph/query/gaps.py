@@ -142,5 +142,27 @@ def gap_report(engine: Engine, library: QueryLibrary) -> GapReport:
         >>> report.as_dict()["total"] == len(report.rows)
         True
     """
+    from policygraph.query import reports
+    kinds = gap_queries(library)
+    home = reports.folder_of(engine)
+    path = None
+    if home is not None:  # computed once per store (`query.reports`), read back after
+        used = [q.text for q in kinds] + [library.get(n).text for n in ("acknowledgements", "evidence")
+                                          if n in library.names()] + [_AS_OF.text]
+        path = home / reports.key("gaps", used)
+        found = reports.read(path)
+        if found is not None:
+            return GapReport(kinds, [_row(r) for r in found["rows"]], found["as_of"])
     when = next((r["asOf"] for r in engine.run(_AS_OF)), None)
-    return GapReport(gap_queries(library), run_gaps(engine, library), str(when) if when else None)
+    report = GapReport(kinds, run_gaps(engine, library), str(when) if when else None)
+    if path is not None:
+        reports.write(path, {"as_of": report.as_of, "rows": [r.as_dict() for r in report.rows]})
+    return report
+
+
+def _row(found: dict) -> GapRow:
+    """A GapRow from its `as_dict` (a report file's row): `row` holds the plain values of its details."""
+    return GapRow(kind=found["kind"], title=found["title"], node=found["node"], label=found["label"],
+                  document=found["document"], quote=found["quote"], locator=found["locator"], file=found["file"],
+                  line=found["line"], row=found["details"], acknowledged=found["acknowledged"],
+                  ack_reason=found["ackReason"], ack_by=found["ackBy"], ack_until=found["ackUntil"])

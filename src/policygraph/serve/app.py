@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime
 import functools
 import json
 import math
@@ -239,8 +238,9 @@ def create_app(settings: Settings) -> Starlette:
     async def materialised(kind: str, args: tuple, project: bool = False):
         """(path, Meta) of table `kind` with `args`: written once per store generation by a page worker
         (concurrent first callers share the call; `sqltables.materialise`), then read from its file."""
-        # A table of statuses is judged as of today: a table is the build's *and the day's*.
-        path = state["tables"] / sqltables.file_name(kind, args, f"{state['stamp']}/{datetime.date.today()}")
+        # A table is its store generation's: the statuses in it are those the build judged (as of its
+        # `pg:attainmentAsOf`, shown on the board), so it never changes while the server runs.
+        path = state["tables"] / sqltables.file_name(kind, args, state["stamp"])
         extra = {"project": settings.project} if project else {}
         meta = await call(sqltables.materialise, kind, args, str(path), **extra)
         try:
@@ -444,11 +444,8 @@ def create_app(settings: Settings) -> Starlette:
     async def home(request: Request) -> Response:
         # Both aggregated on the store in a page worker, once (concurrent first visitors share the
         # call), then kept: the store does not change while the server runs.
-        if "overview" not in state:
-            from policygraph.views.explore import coverage_map
-            state["overview"] = (await call(pages.overview, library.folders),
-                                 await call(pages.sources, library.folders),
-                                 await call(coverage_map, library.folders))
+        if "overview" not in state:  # written by the build beside the store (`pages.overview_page`)
+            state["overview"] = await call(pages.overview_page, library.folders)
         data, sources, cov = state["overview"]
         return _html(request, "serve-overview.html.j2", title=("policygraph " + HEADINGS["overview"][0],
                                                                 HEADINGS["overview"][1]), data=data,

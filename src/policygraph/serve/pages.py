@@ -50,6 +50,10 @@ def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -
     from policygraph.query.names import unmatched_parameters
     from policygraph.query.sparql import QueryLibrary, parse_param
     query = QueryLibrary(folders).get(name)
+    if not params:  # kept with the store once computed (`query.reports`)
+        from policygraph.query.reports import plain_result
+        found = plain_result(engine, query)
+        return Table(found.columns, found.rows, [set(c) for c in found.linked], dict(found.types))
     bound = {k: parse_param(v) for k, v in params.items()}
     table = table_of(engine.run(query, **bound))
     table.notes = list(unmatched_parameters(engine, bound).values())
@@ -452,6 +456,28 @@ def overview(engine, folders: list[Path]) -> dict:
             "by_body": dict(sorted(by_body.items(), key=lambda kv: -sum(kv[1].values()))),
             "by_document": dict(sorted(by_document.items(), key=lambda kv: -sum(kv[1].values()))),
             "kpis": len(board.rows)}
+
+
+def overview_page(engine, folders: list[Path]) -> tuple[dict, list[dict], dict]:
+    """What the overview page shows: `overview`'s figures, the `sources` table and the coverage map
+    (`views.explore.coverage_map`) — computed once per store generation (`policygraph build` does it
+    while its checks run) and read back from its reports folder (`query.reports`)."""
+    from policygraph.query import reports
+    from policygraph.query.sparql import QueryLibrary
+    from policygraph.views import explore, records
+    home = reports.folder_of(engine)
+    path = None
+    if home is not None:
+        library = QueryLibrary(folders)
+        code = [Path(m.__file__).read_text(encoding="utf-8") for m in (explore, records)] + [Path(__file__).read_text(encoding="utf-8")]
+        path = home / reports.key("overview", [library.get(n).text for n in library.names()] + code)
+        found = reports.read(path)
+        if found is not None:
+            return found["overview"], found["sources"], found["coverage_map"]
+    answer = (overview(engine, folders), sources(engine, folders), explore.coverage_map(engine, folders))
+    if path is not None:
+        reports.write(path, {"overview": answer[0], "sources": answer[1], "coverage_map": answer[2]})
+    return answer
 
 
 def sources(engine, folders: list[Path]) -> list[dict]:

@@ -83,13 +83,28 @@ def open_store(store_dir: Path) -> ox.Store:
     """Open a store folder read-only, holding its generation for the rest of this process (a build
     meanwhile keeps it: RocksDB opens its files as it reads them); exit 2 with a located message when it
     cannot be opened."""
+    return open_resolved(store_dir)[0]
+
+
+def reports_home(resolved: Path) -> Path | None:
+    """The folder whose `reports/` keeps the reports of the store at `resolved` (`policygraph.query.reports`):
+    its generation, or the folder of a store as of a date inside one; None for a store elsewhere."""
+    parent = resolved.parent
+    if parent.name.startswith(_GEN_PREFIX) or any(p.name.startswith(_GEN_PREFIX) for p in parent.parents):
+        return parent
+    return None
+
+
+def open_resolved(store_dir: Path) -> tuple[ox.Store, Path]:
+    """`open_store`, and the store folder it opened (`store_dir` resolved once: build/store is a link that a
+    build moves to the next generation)."""
     resolved, fd = _hold(Path(store_dir))
     if fd is not None and resolved.parent not in _held:
         _held[resolved.parent] = fd
     elif fd is not None:
         os.close(fd)  # this process holds it already
     try:
-        return ox.Store.read_only(str(resolved))
+        return ox.Store.read_only(str(resolved)), resolved
     except OSError as exc:
         raise PolicygraphError.single(f"cannot open the store: {exc}", EXIT_INPUT, file=store_dir) from exc
 
@@ -114,8 +129,10 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes], info: BuildInfo) -> Path:
-    """Write a new generation (store + exports) and swap it in atomically; returns its folder.
+def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes], info: BuildInfo,
+            reports: Path | None = None) -> Path:
+    """Write a new generation (store + exports, and the folder of `reports` computed on the same graph:
+    `policygraph.query.reports`) and swap it in atomically; returns its folder.
 
     The caller holds `build_lock`. Nothing the readers use changes until the final rename.
     """
@@ -133,6 +150,8 @@ def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes], info: B
         (store_dir / INFO).write_text(info.to_json(), encoding="utf-8")
         for name, payload in exports.items():
             (gen / name).write_bytes(payload)
+        if reports is not None and reports.is_dir():
+            shutil.copytree(reports, gen / reports.name)
         (gen / READERS).touch()
         _fsync_tree(gen)
         (gen / ".complete").touch()

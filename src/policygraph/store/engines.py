@@ -236,6 +236,9 @@ class OxigraphEngine:
 
     name = "oxigraph"
     note: str | None = None
+    #: The generation folder of an embedded store that does not change (its reports are kept there:
+    #: `policygraph.query.reports`); None for a store in memory or one being written.
+    folder: Path | None = None
 
     def __init__(self, graph: Graph | None = None, store: ox.Store | None = None, where: str = "oxigraph store"):
         self.store = store if store is not None else load_store(graph)

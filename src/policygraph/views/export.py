@@ -181,7 +181,10 @@ def workbook_bytes(engine, library, kpi_values: list[dict], lang: str = "ja") ->
     from policygraph.views.tables import Sheet, column_types, xlsx_bytes
 
     def named(key: str, query: str, found=None) -> Sheet:
-        found = engine.run(library.get(query)) if found is None else found
+        if found is None:  # kept with the store once computed (`query.reports`)
+            from policygraph.query.reports import plain_result
+            result = plain_result(engine, library.get(query))
+            return sheet(key, result.columns, result.rows, result.types, f"query {query}")
         columns = list(found.columns)
         return sheet(key, columns, [{c: plain(r.get(c)) for c in columns} for r in found],
                      column_types(found, columns), f"query {query}")
