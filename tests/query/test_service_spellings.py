@@ -330,3 +330,47 @@ ex:S a sh:NodeShape ; sh:prefixes ex:decl ;
     sneaky = shapes.replace("?this a my:Thing", "BIND(1 AS ?z) .SERVICE <http://127.0.0.1:9/> { ?this a my:Thing }")
     with pytest.raises(safety.Refused):
         refuse_remote_shapes(Graph().parse(data=sneaky, format="turtle"))
+
+
+# ---------------------------------------------------------------- kept verdicts of query files
+
+def test_a_query_file_passed_once_is_not_parsed_again(tmp_path, monkeypatch):
+    """A query file's passed verdict is kept (no rdflib parse in the next process); a text of no file is
+    parsed every time; a damaged verdict is parsed again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1\n# kept-verdict test"
+    path = tmp_path / "q.rq"
+    parses = []
+    real = safety._rdflib_parse
+    monkeypatch.setattr(safety, "_rdflib_parse", lambda *a: (parses.append(1), real(*a))[1])
+    safety.check(text, path)
+    assert len(parses) == 1
+    kept = list(safety.verdict_folder().glob("*.json"))
+    assert len(kept) == 1
+    safety._check.cache_clear()  # as a new process would start
+    safety.check(text, path)
+    assert len(parses) == 1  # read from the kept verdict
+    safety._check.cache_clear()
+    safety.check(text + " ", None)
+    safety._check.cache_clear()
+    safety.check(text + " ", None)
+    assert len(parses) == 3  # no file: parsed each time, nothing kept
+    assert len(list(safety.verdict_folder().glob("*.json"))) == 1
+    kept[0].write_text("{", encoding="utf-8")
+    safety._check.cache_clear()
+    safety.check(text, path)
+    assert len(parses) == 4
+
+
+def test_a_forged_verdict_does_not_let_service_through(tmp_path, monkeypatch):
+    """The verdict is read only after the grammar's scan has passed the text: a verdict written for a
+    SERVICE query (by hand, or by an older policygraph) is never reached."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+    path = tmp_path / "q.rq"
+    forged = safety._verdict_path(text, False, ())
+    forged.parent.mkdir(parents=True)
+    forged.write_text('{"dataset": []}', encoding="utf-8")
+    safety._check.cache_clear()
+    with pytest.raises(safety.Refused):
+        safety.check(text, path)

@@ -81,6 +81,9 @@ class Settings:
     worker_memory: int = 2048 * 2**20
 
 
+#: Rows of each list on the overview (sources, bodies, documents): the largest first, then a count of the rest.
+OVERVIEW_ROWS = 30
+
 #: Requests that may wait for a busy page worker (pages are cached and quick; beyond this, 503).
 PAGE_QUEUE = 32
 
@@ -447,9 +450,17 @@ def create_app(settings: Settings) -> Starlette:
         if "overview" not in state:  # written by the build beside the store (`pages.overview_page`)
             state["overview"] = await call(pages.overview_page, library.folders)
         data, sources, cov = state["overview"]
+        # A national corpus has thousands of documents: the page shows the OVERVIEW_ROWS largest of each
+        # list and says how many more there are, with where to see them all (a 1M-triple project's page
+        # was 1 MB of HTML).
+        bodies, documents = list(data["by_body"].items()), list(data["by_document"].items())
+        shown = {**data, "by_body": dict(bodies[:OVERVIEW_ROWS]), "by_document": dict(documents[:OVERVIEW_ROWS])}
+        more = {"sources": max(0, len(sources) - OVERVIEW_ROWS), "bodies": max(0, len(bodies) - OVERVIEW_ROWS),
+                "documents": max(0, len(documents) - OVERVIEW_ROWS)}
+        ranked = sorted(sources, key=lambda s: -s["quotes"])[:OVERVIEW_ROWS] if more["sources"] else sources
         return _html(request, "serve-overview.html.j2", title=("policygraph " + HEADINGS["overview"][0],
-                                                                HEADINGS["overview"][1]), data=data,
-                     sources=sources, styles=ATTAINMENT_STYLE, coverage_map=cov)
+                                                                HEADINGS["overview"][1]), data=shown,
+                     sources=ranked, more=more, styles=ATTAINMENT_STYLE, coverage_map=cov)
 
     async def search(request: Request) -> Response:
         """`/search?q=`: the full-text index of the store's build (ids, labels, aliases, quotes), with

@@ -190,6 +190,12 @@ def _check(text: str, path: Path | None, allow_from: bool, prefixes: tuple) -> C
         found = _scan(variant, allow_from, path)
         if found:
             _refuse(*found, path)
+    # A query file's verdict, once rdflib's parse has passed it, is kept on disk: the same text is passed
+    # again without the parse (30–60 ms a query, paid by every new process: each CLI command, each server
+    # worker). Texts of no file (the /sparql endpoint's) are parsed every time.
+    kept = _verdict_path(text, allow_from, prefixes) if path is not None else None
+    if kept is not None and (dataset := _read_verdict(kept)) is not None:
+        return Checked(dataset, None)
     prepared, error = _rdflib_parse(text, dict(prefixes))
     if prepared is None:
         _disagreement(text, path, error, dict(prefixes))
@@ -198,7 +204,65 @@ def _check(text: str, path: Path | None, allow_from: bool, prefixes: tuple) -> C
     dataset = tuple(_dataset(prepared.algebra))
     if dataset and not allow_from:
         _refuse("FROM", None, path)
+    if kept is not None:
+        _write_verdict(kept, dataset)
     return Checked(dataset, prepared)
+
+
+def verdict_folder() -> Path:
+    """Where passed verdicts of query files are kept: $XDG_CACHE_HOME/policygraph/checked (~/.cache/…)."""
+    import os
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "policygraph" / "checked"
+
+
+@functools.lru_cache(maxsize=1)
+def _code() -> bytes:
+    """What a verdict depends on besides the text: this module's code, rdflib's version and the prefixes."""
+    import hashlib
+
+    import rdflib
+
+    from policygraph.graph.namespaces import PREFIXES
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(rdflib.__version__.encode())
+    h.update(repr(sorted((k, str(v)) for k, v in PREFIXES.items())).encode())
+    return h.digest()
+
+
+def _verdict_path(text: str, allow_from: bool, prefixes: tuple) -> Path | None:
+    import hashlib
+    h = hashlib.sha256(_code())
+    h.update(repr((text, allow_from, prefixes)).encode())
+    try:
+        return verdict_folder() / f"{h.hexdigest()}.json"
+    except RuntimeError:  # no home folder
+        return None
+
+
+def _read_verdict(path: Path) -> tuple | None:
+    """The FROM graphs of a passed verdict, or None (none kept, or unreadable: parsed again)."""
+    import json
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+        return tuple((str(kind), str(iri)) for kind, iri in found["dataset"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_verdict(path: Path, dataset: tuple) -> None:
+    import json
+    import os
+    import tempfile
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".verdict-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"dataset": [list(d) for d in dataset]}, f)
+        os.replace(tmp, path)
+    except OSError:  # a read-only home: parsed again next time
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
 
 
 def _rdflib_parse(text: str, prefixes: dict):
