@@ -549,6 +549,8 @@ def readpath_report(results: dict) -> list[str]:
                                                           if m["name"] == "worker") + " MB")
     row("memory: largest process (RSS)", lambda x: f"{max(m['rss_mb'] for m in x['memory']):,.0f} MB")
     row("memory: whole server (PSS)", lambda x: f"{sum(m['pss_mb'] for m in x['memory']):,.0f} MB")
+    row("memory right after the pass: largest process (RSS; the time-limited query may still run)",
+        lambda x: f"{max(m['rss_mb'] for m in x['memory_in_flight']):,.0f} MB" if x.get("memory_in_flight") else "—")
     row("`serve --as-of D`: `/health` answers", lambda x: x["as_of"].get("error") or f"{x['as_of']['health_s']:.1f} s")
     row("`serve --as-of D`: every worker ready", lambda x: x["as_of"].get("error") or f"{x['as_of']['ready_s']:.1f} s")
     return lines + [""]

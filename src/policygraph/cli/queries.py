@@ -42,7 +42,10 @@ def _resolve_query(project, name_or_file: str):
         query = NamedQuery.read(path)
     else:
         query = QueryLibrary(project.query_dirs).get(name_or_file)
-    query.prepared()  # syntax errors (with line and column) before any graph is loaded
+    from policygraph.store.safety import check, passed_before
+    if not passed_before(query.text, query.path):  # a kept verdict: parsed before, and it passed
+        query.prepared()  # syntax errors (with line and column) before any graph is loaded
+        check(query.text, query.path)  # refused before the graph is loaded; a passed text's verdict is kept
     return query
 
 

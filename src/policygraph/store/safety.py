@@ -209,6 +209,13 @@ def _check(text: str, path: Path | None, allow_from: bool, prefixes: tuple) -> C
     return Checked(dataset, prepared)
 
 
+def passed_before(text: str, path: Path | None) -> bool:
+    """Whether the query file's text has a kept verdict (rdflib parsed it and it passed: it has no syntax
+    error either), so a caller may leave out a parse of its own."""
+    kept = _verdict_path(text, False, ()) if path is not None else None
+    return kept is not None and _read_verdict(kept) is not None
+
+
 def verdict_folder() -> Path:
     """Where passed verdicts of query files are kept: $XDG_CACHE_HOME/policygraph/checked (~/.cache/…)."""
     import os
