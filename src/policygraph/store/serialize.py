@@ -19,8 +19,10 @@ pgr:a rdfs:label "x"@ja .
 """
 from __future__ import annotations
 
+import io
 import json
 import re
+import tempfile
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -35,18 +37,29 @@ _BLANK_LINE = re.compile(rb"^_:|\s_:\S+\s*\.\s*$")
 
 def ntriples(store: ox.Store) -> bytes:
     """The store's default graph as N-Triples, lines sorted, blank nodes labelled canonically: the
-    same graph gives the same bytes, build after build (Oxigraph's labels are random)."""
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    lines = data.split(b"\n")
-    del data
-    # A line holding a blank node holds "_:" (the regular expression is for those few lines only).
-    blank = [line for line in lines if b"_:" in line and _BLANK_LINE.search(line)]
-    if blank:
-        lines = [line for line in lines if b"_:" not in line or not _BLANK_LINE.search(line)]
-    lines = [line for line in lines if line]
-    lines += _canonical_blank_lines(blank)
-    lines.sort()
-    return b"\n".join(lines) + b"\n" if lines else b""
+    same graph gives the same bytes, build after build (Oxigraph's labels are random).
+
+    Oxigraph dumps into a temporary file, read back a line at a time, and the sorted lines go back to
+    it before the bytes are read: the dump, its lines and the sorted text are never in memory together
+    (at a million triples ~170 MB each; dumped as bytes and joined, the peak was ~0.5 GB above the store)."""
+    with tempfile.TemporaryFile() as dumped:
+        store.dump(dumped, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        dumped.seek(0)
+        lines = [line.rstrip(b"\n") for line in dumped]
+        # A line holding a blank node holds "_:" (the regular expression is for those few lines only).
+        blank = [line for line in lines if b"_:" in line and _BLANK_LINE.search(line)]
+        if blank:
+            lines = [line for line in lines if b"_:" not in line or not _BLANK_LINE.search(line)]
+        lines = [line for line in lines if line]
+        lines += _canonical_blank_lines(blank)
+        lines.sort()
+        dumped.seek(0)
+        dumped.truncate()
+        for start in range(0, len(lines), 10_000):
+            dumped.write(b"".join(line + b"\n" for line in lines[start:start + 10_000]))
+        del lines
+        dumped.seek(0)
+        return dumped.read()
 
 
 def _canonical_blank_lines(lines: list[bytes]) -> list[bytes]:
@@ -69,7 +82,10 @@ def _canonical_blank_lines(lines: list[bytes]) -> list[bytes]:
 def _split(nt: bytes) -> Iterator[tuple[str, str, str]]:
     """(subject, predicate, object) of each N-Triples line, as N-Triples text (IRIs and blank nodes hold
     no space, so the first two spaces end the subject and the predicate)."""
-    for line in nt.decode("utf-8").split("\n"):  # not splitlines(): a literal may hold U+2028 or U+0085
+    # Line by line (a list of a million lines cost ~0.5 GB at once); at "\n" only, not where
+    # str.splitlines also splits (U+2028, U+0085 in a literal).
+    for raw in io.BytesIO(nt):
+        line = raw.decode("utf-8").rstrip("\n")
         if not line:
             continue
         s, p, rest = line.split(" ", 2)
@@ -108,14 +124,14 @@ class _Names:
 def turtle(nt: bytes, prefixes: dict[str, str]) -> bytes:
     """Turtle from sorted N-Triples: one block per subject, `a` for rdf:type, prefixed names."""
     name = _Names(prefixes)
-    out = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(prefixes.items())]
-    out.append("")
+    out = io.BytesIO()  # written a subject at a time: no list of every block, no second copy to join
+    out.write("\n".join([*(f"@prefix {p}: <{ns}> ." for p, ns in sorted(prefixes.items())), ""]).encode("utf-8"))
     subject = None
     block: list[str] = []
 
     def flush():
         if block:
-            out.append(f"{name(subject)} " + " ;\n    ".join(block) + " .\n")
+            out.write(f"\n{name(subject)} ".encode("utf-8") + " ;\n    ".join(block).encode("utf-8") + b" .\n")
 
     for s, p, o in _split(nt):
         if s != subject:
@@ -123,7 +139,7 @@ def turtle(nt: bytes, prefixes: dict[str, str]) -> bytes:
             subject, block = s, []
         block.append(f"{'a' if p == _RDF_TYPE else name(p)} {name(o)}")
     flush()
-    return "\n".join(out).encode("utf-8")
+    return out.getvalue()
 
 
 #: A string JSON writes as it is between quotes: no control character, quote or backslash.
@@ -187,13 +203,19 @@ def jsonld(nt: bytes, prefixes: dict[str, str]) -> bytes:
     <BLANKLINE>
     """
     terms = _JsonTerms(_Names(prefixes))
-    body: list[str] = []
+    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False, indent=1)
+    out = io.BytesIO()  # written a node at a time
+    out.write(f'{{"@context": {context},\n"@graph": [\n'.encode())
     subject = sid = None
     keys: dict[str, list[str]] = {}
+    separator = b""
 
     def flush():
+        nonlocal separator
         if sid is not None:
-            body.append(f'{{"@id":{sid}' + "".join(f",{k}:[{','.join(v)}]" for k, v in keys.items()) + "}")
+            out.write(separator + (f'{{"@id":{sid}' + "".join(f",{k}:[{','.join(v)}]" for k, v in keys.items())
+                                   + "}").encode())
+            separator = b",\n"
 
     for s, p, o in _split(nt):
         if s != subject:
@@ -206,9 +228,8 @@ def jsonld(nt: bytes, prefixes: dict[str, str]) -> bytes:
             continue
         keys.setdefault(terms.id(p), []).append(terms.value(o))
     flush()
-    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False, indent=1)
-    body_text = ",\n".join(body)
-    return f'{{"@context": {context},\n"@graph": [\n{body_text}\n]}}\n'.encode()
+    out.write(b"\n]}\n")
+    return out.getvalue()
 
 
 __all__ = ["jsonld", "ntriples", "turtle"]
