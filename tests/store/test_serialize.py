@@ -61,3 +61,28 @@ def test_two_builds_of_the_same_data_write_the_same_bytes(project, tmp_path):
         a, b = (tmp_path / "a" / name).read_bytes(), (tmp_path / "b" / name).read_bytes()
         assert a == b, name
     assert b"_:" in (tmp_path / "a" / "policygraph.nt").read_bytes()  # blank nodes there, labelled alike
+
+
+def test_jsonld_text_is_what_json_dumps_writes_for_every_kind_of_literal():
+    """The JSON-LD export is written as text (not through a dict per node): every node line is exactly
+    what json.dumps(node, ensure_ascii=False, separators=(",", ":")) writes, escapes and control
+    characters included, and a literal holding U+2028 or U+0085 (which str.splitlines splits at) stays whole."""
+    import json
+
+    import pyoxigraph as ox
+    store = ox.Store()
+    s = ox.NamedNode("https://w3id.org/policygraph/id/x")
+    texts = ['tab\there', 'bell\x07 and \x1f', 'quote " and \\ back', 'line\u2028sep and \x85 next',
+             'slash / ok', '日本語 plain', 'cr\r lf\n']
+    for i, text in enumerate(texts):
+        store.add(ox.Quad(s, ox.NamedNode(f"https://w3id.org/policygraph/ontology#p{i}"), ox.Literal(text, language="ja")))
+    store.add(ox.Quad(s, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                      ox.NamedNode("https://w3id.org/policygraph/ontology#KPI")))
+    prefixes = {"pg": "https://w3id.org/policygraph/ontology#", "pgr": "https://w3id.org/policygraph/id/"}
+    out = serialize.jsonld(serialize.ntriples(store), prefixes).decode()
+    doc = json.loads(out)
+    (node,) = doc["@graph"]
+    assert node["@id"] == "pgr:x" and node["@type"] == ["pg:KPI"]
+    assert {node[f"pg:p{i}"][0]["@value"] for i in range(len(texts))} == set(texts)
+    line = out.split("\n")[-3]  # the node's line
+    assert line == json.dumps(node, ensure_ascii=False, separators=(",", ":"))

@@ -16,6 +16,33 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
 
 
+class _CharMap(dict):
+    """Code point → what `normalize_with_offsets` makes of that one character (NFKC, case-folded with
+    `fold`, white space removed), computed on first use: a table for `str.translate`."""
+
+    def __init__(self, fold: bool):
+        super().__init__()
+        self.fold = fold
+
+    def __missing__(self, code: int) -> str:
+        out = unicodedata.normalize("NFKC", chr(code))
+        out = "".join(c for c in (out.casefold() if self.fold else out) if not c.isspace())
+        self[code] = out
+        return out
+
+
+_CHARS = {False: _CharMap(False), True: _CharMap(True)}
+
+
+def normalize_chars(text: str, fold: bool = False) -> str:
+    """`normalize_with_offsets(text, fold)[0]` without the offsets (one `str.translate`).
+
+    >>> normalize_chars("Ａ Ｂ㍻", fold=True)
+    'ab平成'
+    """
+    return text.translate(_CHARS[fold])
+
+
 def normalize_with_offsets(text: str, fold: bool = False) -> tuple[str, list[int]]:
     """`normalize(text)` (case-folded too with `fold`) and, for each of its characters, the offset in
     `text` of the character it came from: a match in the normalised form maps back to the original.
@@ -25,15 +52,8 @@ def normalize_with_offsets(text: str, fold: bool = False) -> tuple[str, list[int
     """
     # NFKC may change length per character (e.g. ㍻ → 平成), so normalise character by
     # character and remember which original offset produced each normalised character.
-    chars: list[str] = []
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
-        out = unicodedata.normalize("NFKC", ch)
-        for c in out.casefold() if fold else out:
-            if not c.isspace():
-                chars.append(c)
-                offsets.append(i)
-    return "".join(chars), offsets
+    chars = _CHARS[fold]
+    return text.translate(chars), [i for i, ch in enumerate(text) for _ in chars[ord(ch)]]
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,39 @@ class _Loader(_SafeLoader):
                 None, None, f"cannot read the value {_clip(node)}: {exc}", node.start_mark) from exc
 
 
+    def construct_document(self, node):
+        # The data files' plain nodes (strings, mappings, lists) are made by one walk over the node tree
+        # (PyYAML's general machinery costs ~3 s at a million triples); any other tag goes the general way.
+        try:
+            return self._walk(node, set())
+        finally:
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+
+    def _walk(self, node, seen: set):
+        if id(node) in seen or node in self.constructed_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) and merge keys are not allowed in data files: write each "
+                            "value where it is used (this node is anchored here and used again)", node.start_mark)
+        tag = node.tag
+        if tag == _STR:
+            seen.add(id(node))
+            return node.value if isinstance(node, yaml.ScalarNode) else self.construct_object(node, deep=True)
+        if tag == _MAP and isinstance(node, yaml.MappingNode):
+            seen.add(id(node))
+            return _construct_mapping(self, node, lambda child: self._walk(child, seen))
+        if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+            seen.add(id(node))
+            return _construct_sequence(self, node, lambda child: self._walk(child, seen))
+        value = self.construct_object(node, deep=True)
+        seen.add(id(node))
+        return value
+
+
+_STR, _MAP, _SEQ = ("tag:yaml.org,2002:str", yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG)
+
+
 def _clip(node) -> str:
     value = node.value if isinstance(node, yaml.ScalarNode) else f"<{node.id}>"
     return repr(value[:40] + "…" if len(value) > 40 else value) if isinstance(value, str) else value
@@ -57,13 +90,14 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, construct=None) -> LineDict:
+    construct = construct or (lambda child: loader.construct_object(child, deep=True))
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = construct(key_node)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             raise yaml.constructor.ConstructorError(
                 None, None, "a key must be a plain value (a name), not a list or a mapping", key_node.start_mark)
@@ -71,13 +105,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = construct(value_node)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode, construct=None) -> LineList:
+    construct = construct or (lambda child: loader.construct_object(child, deep=True))
+    result = LineList([construct(child) for child in node.value])
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result

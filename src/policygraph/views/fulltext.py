@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policygraph.records.sources import normalize_with_offsets
+from policygraph.records.sources import normalize_chars, normalize_with_offsets
 
 #: The index's file name in a generation folder (and the symlink build/search.sqlite).
 FILE = "search.sqlite"
@@ -79,7 +79,7 @@ SELECT ?node (MIN(STR(?source)) AS ?first) WHERE {{
 
 def normalize(text: str) -> str:
     """The form texts are matched in: NFKC, case-folded, white space removed."""
-    return normalize_with_offsets(text, fold=True)[0]
+    return normalize_chars(text, fold=True)
 
 
 def _id(term) -> str:
