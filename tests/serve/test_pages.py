@@ -163,3 +163,31 @@ def test_a_vendored_file_that_does_not_match_its_checksum_is_refused(tmp_path, p
     (tmp_path / "viz" / "vendor" / "yasgui-4.6.2" / "yasgui.min.js").write_text("alert(1)")
     with pytest.raises(PolicygraphError, match="SHA256SUMS"):
         static_file(copy, "vendor/yasgui-4.6.2/yasgui.min.js")
+
+
+def test_a_page_asked_for_again_is_sent_as_rendered_not_rendered_again(project, store_dir, monkeypatch):
+    """Issue #21 (warm p99 at 1M): the board, gap page, overview, node, trace and named-query pages are
+    rendered once per URL; the same URL again sends the same bytes without running the template, a
+    different query string is a page of its own, and the node's URL asked for as RDF is still RDF."""
+    from tests.serve.conftest import make_client
+    with make_client(project, store_dir) as c:
+        urls = ["/", "/kpis", "/kpis?status=missed", "/gaps", "/id/kpi-cloud-municipalities",
+                "/trace/kpi-cloud-municipalities", "/queries/body-workload"]
+        first = {u: c.get(u) for u in urls}
+        assert all(r.status_code == 200 for r in first.values()), {u: r.status_code for u, r in first.items()}
+        assert first["/kpis"].text != first["/kpis?status=missed"].text
+        import jinja2
+        template_renders = []
+        real_render = jinja2.Template.render
+        monkeypatch.setattr(jinja2.Template, "render", lambda self, *a, **k: (template_renders.append(1),
+                                                                             real_render(self, *a, **k))[1])
+        again = {u: c.get(u) for u in urls}
+        assert template_renders == []
+        for u in urls:
+            assert again[u].content == first[u].content
+            assert again[u].headers["content-security-policy"] == first[u].headers["content-security-policy"]
+            assert again[u].headers["content-type"].startswith("text/html")
+        turtle = c.get("/id/kpi-cloud-municipalities", headers={"Accept": "text/turtle"})
+        assert turtle.headers["content-type"].startswith("text/turtle") and "@prefix" in turtle.text
+        assert c.get("/kpis?status=achieved").text != first["/kpis"].text
+        assert template_renders  # a new URL is rendered

@@ -9,6 +9,7 @@ import typer
 
 from policygraph.cli.options import (
     DEFAULT_TIMEOUT,
+    EXPORT_TIMEOUT,
     AsOfOption,
     GraphOption,
     PublishedByOption,
@@ -269,12 +270,15 @@ def export_command(
     published_by: PublishedByOption = None,
     store: StoreOption = None,
     graph_file: GraphOption = None,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    timeout: TimeoutOption = EXPORT_TIMEOUT,
     root: RootOption = None,
 ):
     """Export the graph as GraphML, the KPI table as CSV (UTF-8 with BOM, one row per KPI value), or an
     Excel workbook (a contents sheet, then KPI status board, gap report, KPI values with quotes, trace,
     evidence, trace roots; typed dates and numbers, quotes verbatim, record ids as in the web app).
+
+    An export reads every row, so its --timeout defaults to 600 s (the other commands': 60 s); at a
+    million triples the workbook takes about a minute.
 
     Example: policygraph export --format xlsx -o audit.xlsx
     """
