@@ -50,6 +50,17 @@ def store_dir(project, tmp_path_factory) -> Path:
     return out / "store"
 
 
+def built_synth(tmp_path_factory, name: str, seed: int, triples: int = 20_000):
+    """(project, store folder) of a `synth` project of `triples` triples, built with `policygraph build`'s
+    pipeline in a temporary folder named after `name`."""
+    from policygraph.records.synth import synthesize
+    root = tmp_path_factory.mktemp(name)
+    synthesize(root, triples, seed=seed)
+    project = Project(root)
+    build(project)
+    return project, project.build_dir / "store"
+
+
 #: Commands that read the graph: the test runner points them at the session's store.
 READING = {"trace", "query", "gaps", "viz", "export"}
 

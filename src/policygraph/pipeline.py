@@ -21,6 +21,7 @@ from policygraph import __version__
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 from policygraph.project import Project
 from policygraph.store import embedded
+from policygraph.store.embedded import count_classes
 from policygraph.store.engines import Engine, OxigraphEngine, RdflibEngine
 from policygraph.timing import Stages, untimed
 
@@ -73,14 +74,6 @@ class BuildResult:
     @property
     def class_counts(self) -> dict[str, int]:
         return self.counts if self.counts is not None else count_classes(self.store)
-
-
-def count_classes(store) -> dict[str, int]:
-    """Instances per policygraph class, in the built store (not in the records)."""
-    from policygraph.graph.convert import CLASSES
-    counts = {str(r["c"].value): int(r["n"].value)
-              for r in store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")}
-    return {name: counts[str(cls)] for name, cls in CLASSES.items() if counts.get(str(cls))}
 
 
 def _derive_stages():
@@ -192,9 +185,8 @@ def write_reports(store, project: Project, folder: Path) -> str | None:
     from policygraph.query.gaps import gap_report
     from policygraph.query.sparql import QueryLibrary
     from policygraph.query.reports import plain_result
-    from policygraph.serve.pages import overview_page
-    engine = OxigraphEngine(store=store, where="build")
-    engine.folder = folder  # its reports go to folder/reports
+    from policygraph.serve.overview import overview_page
+    engine = OxigraphEngine(store=store, where="build", folder=folder)  # its reports go to folder/reports
     library = QueryLibrary(project.query_dirs)
     try:
         if "kpi-status" in library.names():
@@ -395,8 +387,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     if engine == "rdflib":
         opened: Engine = RdflibEngine(OxigraphEngine(store=store).rdflib_graph(), where)
     elif engine == "oxigraph":
-        opened = OxigraphEngine(store=store, where=where)
-        opened.folder = folder
+        opened = OxigraphEngine(store=store, where=where, folder=folder)
     else:
         raise PolicygraphError.single(f"unknown engine {engine!r}; choose rdflib or oxigraph", EXIT_INPUT,
                                       field="--engine")

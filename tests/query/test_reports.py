@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from policygraph.cli.app import app
 from policygraph.pipeline import build, open_graph
-from policygraph.project import Project
 from policygraph.query import reports
 from policygraph.query.gaps import gap_report
 from policygraph.query.sparql import QueryLibrary
-from policygraph.serve import pages
+from policygraph.serve.overview import overview_page
 from policygraph.store import embedded
+from tests.conftest import built_synth
 
 COMMANDS = [["gaps", "--format", f] for f in ("json", "csv", "table")] + \
            [["query", "kpi-status", "--format", f] for f in ("json", "csv", "tsv", "table")]
@@ -32,12 +32,7 @@ def corpus(project, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    from policygraph.records.synth import synthesize
-    root = tmp_path_factory.mktemp("synth-reports")
-    synthesize(root, 20_000, seed=5)
-    project = Project(root)
-    build(project)
-    return project, project.build_dir / embedded.STORE
+    return built_synth(tmp_path_factory, "synth-reports", seed=5)
 
 
 def _folder(store_dir: Path) -> Path:
@@ -71,11 +66,11 @@ def test_what_is_read_back_is_what_a_reader_computes_on_the_published_store(requ
     kept = [_run(project, store_dir, args) for args in COMMANDS]
     engine = open_graph(project, store_dir)
     assert engine.folder == folder.parent
-    overview = pages.overview_page(engine, QueryLibrary(project.query_dirs).folders)
+    overview = overview_page(engine, QueryLibrary(project.query_dirs).folders)
     shutil.move(folder, tmp_path / "built")
     try:
         computed = [_run(project, store_dir, args) for args in COMMANDS]
-        assert pages.overview_page(engine, QueryLibrary(project.query_dirs).folders) == overview
+        assert overview_page(engine, QueryLibrary(project.query_dirs).folders) == overview
         assert _files(folder) == built  # written again by the readers, the same
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -23,7 +23,7 @@ from policygraph.query.sparql import QueryLibrary
 from policygraph.query.trace import trace
 from policygraph.store import dated, derive, embedded
 from policygraph.store.engines import OxigraphEngine, RdflibEngine, copy_store
-from tests.conftest import REMOTE_SERVERS
+from tests.conftest import REMOTE_SERVERS, built_synth
 from tests.store.test_engines import rows_of
 
 D = dt.date.fromisoformat
@@ -58,13 +58,7 @@ def _roots(engine, lib, n: int | None = None) -> list[str]:
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     """A 20k-triple `synth` project, built with `policygraph build`'s pipeline."""
-    from policygraph.project import Project
-    from policygraph.records.synth import synthesize
-    root = tmp_path_factory.mktemp("synth-dated")
-    synthesize(root, 20_000, seed=3)
-    project = Project(root)
-    build(project)
-    return project, project.build_dir / embedded.STORE
+    return built_synth(tmp_path_factory, "synth-dated", seed=3)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from policygraph.project import Project
 from policygraph.query.sparql import QueryLibrary
 from policygraph.query.trace import trace
 from policygraph.serve import pages, sqltables
+from policygraph.serve.overview import overview_page
 from policygraph.store.engines import OxigraphEngine, TextQuery
 from policygraph.store.remote import RemoteEngine
 from policygraph.views import records
@@ -95,7 +96,7 @@ def old_search(rg: RecordGraph, text: str, limit: int = 100) -> list[dict]:
 
 
 def old_overview(side: Side) -> dict:
-    from policygraph.pipeline import count_classes
+    from policygraph.store.embedded import count_classes
     rg = side.full
     board = pages.named_rows(side.engine, side.folders, "kpi-status", {})
     _, kinds = pages.gap_table(side.engine, side.folders)
@@ -251,7 +252,7 @@ def test_the_overview_page_shows_the_largest_rows_and_counts_the_rest(synth, mon
     from tests.serve.conftest import make_client
     OVERVIEW_ROWS = 10
     monkeypatch.setattr(web, "OVERVIEW_ROWS", OVERVIEW_ROWS)
-    data, sources, _ = pages.overview_page(synth.engine, synth.folders)
+    data, sources, _ = overview_page(synth.engine, synth.folders)
     assert len(data["by_document"]) > OVERVIEW_ROWS  # the fixture has more documents than the page shows
     with make_client(synth.project, synth.project.build_dir / "store") as c:
         html = c.get("/").text

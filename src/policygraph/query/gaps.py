@@ -149,7 +149,7 @@ def gap_report(engine: Engine, library: QueryLibrary) -> GapReport:
     if home is not None:  # computed once per store (`query.reports`), read back after
         used = [q.text for q in kinds] + [library.get(n).text for n in ("acknowledgements", "evidence")
                                           if n in library.names()] + [_AS_OF.text]
-        path = home / reports.key("gaps", used)
+        path = home / reports.key("gaps", used, code=(__file__,))
         found = reports.read(path)
         if found is not None:
             return GapReport(kinds, [_row(r) for r in found["rows"]], found["as_of"])

@@ -10,8 +10,8 @@ and overview, the workbook export — reads them from there. A store made for a 
 `--published-by`: `policygraph.store.dated`) gets its own on first use, written by the first reader.
 
 A report file is named by a digest of what its rows depend on besides the store: the text of every
-query it runs and the code that turns their rows into plain values (this module, `query.gaps`,
-`graph.terms`). A project whose queries/ overrides a query, or a newer policygraph, reads a file of
+query it runs and the code that turns their rows into plain values (this module, `graph.terms`, and the module that makes the
+report, e.g. `query.gaps`). A project whose queries/ overrides a query, or a newer policygraph, reads a file of
 another name: it is computed again, never read stale. Files are written atomically (a reader sees all
 of one or none); a folder that cannot be written (a read-only build) just means no file is kept.
 
@@ -59,19 +59,18 @@ def folder_of(engine) -> Path | None:
     return Path(home) / FOLDER if home is not None else None
 
 
-@functools.lru_cache(maxsize=1)
-def _code_digest() -> str:
+@functools.lru_cache(maxsize=None)
+def _file_digest(path: str) -> bytes:
+    return hashlib.sha256(Path(path).read_bytes()).digest()
+
+
+def key(name: str, texts, code=()) -> str:
+    """The file name of report `name` whose queries have `texts` and whose rows are made by the modules
+    at the paths `code` (beside this module and `graph.terms`, which every report uses)."""
     from policygraph.graph import terms
-    from policygraph.query import gaps
     h = hashlib.sha256(SCHEMA.encode())
-    for module in (__file__, gaps.__file__, terms.__file__):
-        h.update(Path(module).read_bytes())
-    return h.hexdigest()
-
-
-def key(name: str, texts) -> str:
-    """The file name of report `name` whose queries have `texts`."""
-    h = hashlib.sha256(_code_digest().encode())
+    for module in (__file__, terms.__file__, *code):
+        h.update(_file_digest(str(module)))
     for text in texts:
         h.update(b"\0" + text.encode())
     return f"{name}-{h.hexdigest()[:24]}.json"

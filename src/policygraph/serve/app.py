@@ -451,8 +451,9 @@ def create_app(settings: Settings) -> Starlette:
     async def home(request: Request) -> Response:
         # Both aggregated on the store in a page worker, once (concurrent first visitors share the
         # call), then kept: the store does not change while the server runs.
-        if "overview" not in state:  # written by the build beside the store (`pages.overview_page`)
-            state["overview"] = await call(pages.overview_page, library.folders)
+        if "overview" not in state:  # written by the build beside the store (`serve.overview`)
+            from policygraph.serve.overview import overview_page
+            state["overview"] = await call(overview_page, library.folders)
         data, sources, cov = state["overview"]
         # A national corpus has thousands of documents: the page shows the OVERVIEW_ROWS largest of each
         # list and says how many more there are, with where to see them all (a 1M-triple project's page

@@ -429,7 +429,7 @@ def overview(engine, folders: list[Path]) -> dict:
     """The overview's numbers: records per class, gaps per kind, KPI attainment by status, body and
     document — aggregated from the KPIs' facets (`records.index` of KPIs and bodies), not a model of
     the graph; the web app computes it once and keeps it (the store does not change under it)."""
-    from policygraph.pipeline import count_classes
+    from policygraph.store.embedded import count_classes
     from policygraph.views import records
     board = named_rows(engine, folders, "kpi-status", {})
     _, kinds = gap_table(engine, folders)
@@ -456,28 +456,6 @@ def overview(engine, folders: list[Path]) -> dict:
             "by_body": dict(sorted(by_body.items(), key=lambda kv: -sum(kv[1].values()))),
             "by_document": dict(sorted(by_document.items(), key=lambda kv: -sum(kv[1].values()))),
             "kpis": len(board.rows)}
-
-
-def overview_page(engine, folders: list[Path]) -> tuple[dict, list[dict], dict]:
-    """What the overview page shows: `overview`'s figures, the `sources` table and the coverage map
-    (`views.explore.coverage_map`) — computed once per store generation (`policygraph build` does it
-    while its checks run) and read back from its reports folder (`query.reports`)."""
-    from policygraph.query import reports
-    from policygraph.query.sparql import QueryLibrary
-    from policygraph.views import explore, records
-    home = reports.folder_of(engine)
-    path = None
-    if home is not None:
-        library = QueryLibrary(folders)
-        code = [Path(m.__file__).read_text(encoding="utf-8") for m in (explore, records)] + [Path(__file__).read_text(encoding="utf-8")]
-        path = home / reports.key("overview", [library.get(n).text for n in library.names()] + code)
-        found = reports.read(path)
-        if found is not None:
-            return found["overview"], found["sources"], found["coverage_map"]
-    answer = (overview(engine, folders), sources(engine, folders), explore.coverage_map(engine, folders))
-    if path is not None:
-        reports.write(path, {"overview": answer[0], "sources": answer[1], "coverage_map": answer[2]})
-    return answer
 
 
 def sources(engine, folders: list[Path]) -> list[dict]:

@@ -109,11 +109,12 @@ def _worker(store_dir: str, conn, warm=None, memory: int = 0) -> None:
         from policygraph.store.safety import prepare_worker
         prepare_worker()  # no network in a query worker where the system allows it; the query check warmed
         global _engine
-        _engine = OxigraphEngine(store=ox.Store.read_only(store_dir), where=store_dir)
         from pathlib import Path
 
         from policygraph.store.embedded import reports_home
-        _engine.folder = reports_home(Path(store_dir))  # the generation's reports (`query.reports`)
+        # Its generation's reports (`query.reports`) are read from the generation's folder.
+        _engine = OxigraphEngine(store=ox.Store.read_only(store_dir), where=store_dir,
+                                 folder=reports_home(Path(store_dir)))
         if warm is not None:
             warm(_engine)
     except BaseException as exc:  # noqa: BLE001 — the pool logs it, reports it in /health and retries

@@ -82,6 +82,14 @@ def read_info(store_dir: Path) -> BuildInfo | None:
 _held: dict[Path, int] = {}
 
 
+def count_classes(store) -> dict[str, int]:
+    """Instances per policygraph class, in the built store (not in the records)."""
+    from policygraph.graph.convert import CLASSES
+    counts = {str(r["c"].value): int(r["n"].value)
+              for r in store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")}
+    return {name: counts[str(cls)] for name, cls in CLASSES.items() if counts.get(str(cls))}
+
+
 def open_store(store_dir: Path) -> ox.Store:
     """Open a store folder read-only, holding its generation for the rest of this process (a build
     meanwhile keeps it: RocksDB opens its files as it reads them); exit 2 with a located message when it

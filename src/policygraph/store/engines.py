@@ -240,9 +240,11 @@ class OxigraphEngine:
     #: `policygraph.query.reports`); None for a store in memory or one being written.
     folder: Path | None = None
 
-    def __init__(self, graph: Graph | None = None, store: ox.Store | None = None, where: str = "oxigraph store"):
+    def __init__(self, graph: Graph | None = None, store: ox.Store | None = None, where: str = "oxigraph store",
+                 folder: Path | None = None):
         self.store = store if store is not None else load_store(graph)
         self.where = where
+        self.folder = folder
         self._graph = graph
 
     def run(self, query: Query, values: dict[str, Iterable] | None = None, **params) -> Rows:
