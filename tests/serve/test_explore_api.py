@@ -200,6 +200,19 @@ def test_coverage_map_keeps_its_size_with_many_documents(engine, library):
     assert docs[-1]["label"].endswith("documents") or "他の文書" in docs[-1]["label"]
 
 
+def test_coverage_map_labels_only_documents_tall_enough_for_them(engine, library):
+    """At 1M triples 14 documents of 8 directives each were drawn 2 px tall with their labels on top of one
+    another: a document too thin for its label goes into the other documents' band."""
+    roomy = explore.coverage_map(engine, library)
+    cramped = explore.coverage_map(engine, library, height=60)
+    def docs(cov):
+        return [n for n in cov["nodes"] if n["column"] == 0 and n["id"] != "other-documents"]
+    assert len(docs(cramped)) < len(docs(roomy))
+    assert all(n["h"] >= explore.LABEL_HEIGHT for n in docs(cramped))
+    total = sum(n["count"] for n in cramped["nodes"] if n["column"] == 0)
+    assert total == sum(n["count"] for n in roomy["nodes"] if n["column"] == 0)  # nothing dropped, regrouped
+
+
 def test_overview_shows_the_coverage_map_with_links(client):
     html = client.get("/", headers={"accept": "text/html"}).text
     assert 'id="pg-coverage"' in html and html.count('class="pg-flow"') >= 5

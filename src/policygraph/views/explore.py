@@ -175,10 +175,16 @@ _STATES = {
 }
 
 
-def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int = 420) -> dict:
+#: The least height of a document's band that holds its label (12 px text): thinner documents go into the
+#: band of the other documents, so labels never overlap (1,786 documents of 2–8 directives each did).
+LABEL_HEIGHT = 13
+
+
+def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int = 420, rows=None) -> dict:
     """The coverage map: documents → directives → reform items → KPIs by attainment status, from one
     grouped query (coverage-flow), laid out as a Sankey diagram in SVG coordinates. Its size does not
-    grow with the graph: the `top` documents with most directives, the rest as one band.
+    grow with the graph: the `top` documents with most directives — as many of them as are tall enough to
+    carry their label (`LABEL_HEIGHT`) — the rest as one band. `rows`: coverage-flow's rows, if read.
 
     {"nodes": [{id, label, title, count, x, y, w, h, colour, href}], "links": [{d, width, colour, title}],
      "width", "height", "totals": {"directives", "items", "kpis"}}
@@ -186,7 +192,8 @@ def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int 
     from policygraph.views.records import _label_pair
     from policygraph.views.viz_model import ATTAINMENT_STYLE
     lib = library_of(library)
-    rows = [(int(r["band"]), str(r["from"]), str(r["to"]), int(r["n"])) for r in engine.run(lib.get("coverage-flow"))]
+    if rows is None:
+        rows = [(int(r["band"]), str(r["from"]), str(r["to"]), int(r["n"])) for r in engine.run(lib.get("coverage-flow"))]
     per_doc: dict[str, int] = {}
     for band, src, _, n in rows:
         if band == 1:
@@ -254,6 +261,9 @@ def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int 
         out.append({"d": f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}",
                     "width": round(w, 1), "colour": colour, "title": f"{src} → {dst}: {n}", "from": src, "to": dst,
                     "count": n})
+    thin = sum(1 for n in nodes if n["column"] == 0 and n["id"] != "other-documents" and n["h"] < LABEL_HEIGHT)
+    if thin:
+        return coverage_map(engine, library, max(0, len(kept) - thin), width, height, rows)
     totals = {"directives": sum(n for b, _, _, n in rows if b == 1), "items": sum(n for b, _, _, n in rows if b == 2),
               "kpis": sum(n for b, _, _, n in rows if b == 3)}
     return {"nodes": nodes, "links": out, "width": width, "height": max(height, max((n["y"] + n["h"] for n in nodes),
