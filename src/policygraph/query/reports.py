@@ -25,12 +25,9 @@ Example:
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,23 +84,16 @@ def read(path: Path) -> dict | None:
 
 
 def write(path: Path, content: dict) -> bool:
-    """Write a report file atomically; False (and nothing written) when its folder cannot be written."""
+    """Write a report file atomically (`output.write_atomically`); False, and nothing written, when its
+    folder cannot be written (a read-only build: the report is computed again next time)."""
+    from policygraph.errors import PolicygraphError
+    from policygraph.output import write_atomically
+    text = json.dumps({"schema": SCHEMA, **content}, ensure_ascii=False, separators=(",", ":"))
     try:
-        path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"schema": SCHEMA, **content}, f, ensure_ascii=False, separators=(",", ":"))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        write_atomically({path: text.encode("utf-8")})
         return True
-    except OSError:
+    except PolicygraphError:
         return False
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 def compute_plain(engine, query) -> PlainResult:

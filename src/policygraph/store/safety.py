@@ -259,17 +259,12 @@ def _read_verdict(path: Path) -> tuple | None:
 
 def _write_verdict(path: Path, dataset: tuple) -> None:
     import json
-    import os
-    import tempfile
+
+    from policygraph.output import write_atomically
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".verdict-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"dataset": [list(d) for d in dataset]}, f)
-        os.replace(tmp, path)
-    except OSError:  # a read-only home: parsed again next time
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
+        write_atomically({path: json.dumps({"dataset": [list(d) for d in dataset]}).encode()})
+    except PolicygraphError:  # a read-only home: parsed again next time
+        pass
 
 
 def _rdflib_parse(text: str, prefixes: dict):
