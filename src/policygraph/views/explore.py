@@ -175,9 +175,12 @@ _STATES = {
 }
 
 
-#: The least height of a document's band that holds its label (12 px text): thinner documents go into the
-#: band of the other documents, so labels never overlap (1,786 documents of 2–8 directives each did).
-LABEL_HEIGHT = 13
+#: The least room (its band and the gap below it, in px) a document needs for its label (12 px text,
+#: centred on the band): thinner documents go into the band of the other documents, so labels do not run
+#: over one another (at 1M triples, 14 documents of 8 directives each were 2 px bands).
+LABEL_HEIGHT = 11
+#: The gap between two bands of a column, in px.
+BAND_GAP = 6
 
 
 def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int = 420, rows=None) -> dict:
@@ -217,7 +220,7 @@ def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int 
             column[node] = _STATES[node][0] if node in _STATES else (3 if node in ATTAINMENT_STYLE else 0)
     size = {n: max(sum(v for (a, _), v in links.items() if a == n), sum(v for (_, b), v in links.items() if b == n))
             for n in column}
-    gap, node_w, left, right = 6, 14, 290, 130
+    gap, node_w, left, right = BAND_GAP, 14, 290, 130
     cols = [[n for n in column if column[n] == c] for c in range(4)]
     order = {record_id(k): i for i, k in enumerate(kept)}
     order["other-documents"] = len(kept)
@@ -261,7 +264,7 @@ def coverage_map(engine, library, top: int = 14, width: int = 1000, height: int 
         out.append({"d": f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}",
                     "width": round(w, 1), "colour": colour, "title": f"{src} → {dst}: {n}", "from": src, "to": dst,
                     "count": n})
-    thin = sum(1 for n in nodes if n["column"] == 0 and n["id"] != "other-documents" and n["h"] < LABEL_HEIGHT)
+    thin = sum(1 for n in nodes if n["column"] == 0 and n["id"] != "other-documents" and n["h"] + gap < LABEL_HEIGHT)
     if thin:
         return coverage_map(engine, library, max(0, len(kept) - thin), width, height, rows)
     totals = {"directives": sum(n for b, _, _, n in rows if b == 1), "items": sum(n for b, _, _, n in rows if b == 2),
