@@ -34,6 +34,9 @@ def shown(page) -> list[str]:
 
 
 def click_node(page, node_id):
+    """Click a node where the canvas draws it. The layout is stopped first: on a loaded machine it
+    can still move the node between reading its position and the click landing (the click missed)."""
+    page.evaluate("() => pgexplore.network.stopSimulation()")
     box = page.eval_on_selector("#pg-graph canvas", "c => c.getBoundingClientRect().toJSON()")
     p = page.evaluate("id => pgexplore.network.canvasToDOM(pgexplore.network.getPositions([id])[id])", node_id)
     page.mouse.click(box["x"] + p["x"], box["y"] + p["y"])
@@ -175,7 +178,7 @@ def test_more_nodes_page_through_a_group_and_back_forward_work(browser, live, cl
     url_before = page.url
     page.evaluate("id => pgexplore.network.focus(id, {scale: 1, animation: false})", more_id)
     click_node(page, more_id)
-    page.wait_for_function("n => pgexplore.view.length > n", arg=before)
+    page.wait_for_function("n => pgexplore.view.length > n", arg=before, timeout=60000)
     settle(page)
     second = client.get(f"/api/node/{doc}", params={"limit": 25, "offset": 25, "predicates": g["predicate"]}).json()
     [same] = [x for x in second["groups"] if x["direction"] == g["direction"]]
