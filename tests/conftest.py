@@ -1,4 +1,7 @@
+import atexit
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,11 @@ from policygraph.views.viz_browser import chromium, chromium_missing
 from policygraph.views.viz_model import RecordGraph
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Nothing the tests run writes into the user's own cache (kept query verdicts, local copies of remote
+# builds: `policygraph.output.cache_home`): each test process gets one of its own, removed at its exit.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="policygraph-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 
 @pytest.fixture(scope="session")

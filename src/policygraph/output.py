@@ -68,3 +68,10 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def cache_home() -> Path:
+    """policygraph's folder of kept things that can be made again: $XDG_CACHE_HOME/policygraph (default
+    ~/.cache/policygraph): kept query verdicts (`store.safety`), local copies of remote builds
+    (`store.dated.remote_copy`)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "policygraph"

@@ -335,8 +335,9 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     * `engine="rdflib"`: the same graph in rdflib (for cross-checks);
     * `as_of` D: what was known on D — values measured after D, grades and estimates given after D
       dropped, attainment judged as of D — read from the store as of D, made once beside the embedded
-      store (`policygraph.store.dated`; the store stays as built); a remote store, a graph file or an
-      in-memory build are restricted on a copy in memory;
+      store (`policygraph.store.dated`; the store stays as built), or beside a local copy of a remote
+      store's build (`dated.remote_copy`, made once per build); a graph file or an in-memory build are
+      restricted on a copy in memory;
     * `published_by` D: only what documents issued by D say (`policygraph.store.derive.restrict`),
       attainment judged as of D (or as of `as_of`, if earlier).
     """
@@ -355,10 +356,17 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
         if engine == "oxigraph" and as_of is None and published_by is None:
             opened_remote.note = note
             return opened_remote
-        # rdflib cross-checks, --as-of and --published-by read a copy in memory (the remote store stays
-        # as it is).
-        store, where = ox.Store(), opened_remote.where
-        store.load(opened_remote.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+        where = opened_remote.where
+        if engine == "oxigraph":
+            # --as-of, --published-by: a local copy of the build, made once (the remote store stays as it
+            # is), restricted on disk as a built store is (`policygraph.store.dated`).
+            from policygraph.store.dated import materialised, remote_copy
+            path, dropped = materialised(remote_copy(opened_remote), as_of, published_by)
+            store, resolved = embedded.open_resolved(path)
+            folder = resolved.parent
+        else:  # rdflib cross-checks read a copy in memory
+            store = ox.Store()
+            opened_remote.load_into(store)
     elif graph_file is not None:
         store, where = _load_file(graph_file), str(graph_file)
         # A file written before a derive stage existed: add that stage's triples.

@@ -156,8 +156,8 @@ def test_a_generation_the_user_cannot_write_gets_a_temporary_dated_store(corpus,
 @pytest.mark.parametrize("name", REMOTE_SERVERS)
 @pytest.mark.parametrize("as_of,published_by", [DATES[1], DATES[3], DATES[5]], ids=[IDS[1], IDS[3], IDS[5]])
 def test_remote_stores_give_the_same_rows(remote_servers, corpus, name, as_of, published_by, monkeypatch):
-    """On Virtuoso and Oxigraph server, as of a date: the remote build is read into memory and restricted
-    there (a reading command does not write into a shared store), with the rows of the dated store."""
+    """On Virtuoso and Oxigraph server, as of a date: a local copy of the remote build is restricted on
+    disk (a reading command does not write into a shared store), with the rows of the dated store."""
     project, store_dir = corpus
     server, _remote = remote_servers[name]
     for k, v in server.env.items():
@@ -167,3 +167,92 @@ def test_remote_stores_give_the_same_rows(remote_servers, corpus, name, as_of, p
     local = open_graph(project, store_dir, as_of=as_of, published_by=published_by)
     roots = _roots(local, lib, 8)
     assert answers(remote, lib, roots) == answers(local, lib, roots)
+
+
+def _ntriples(store: ox.Store) -> tuple[set[str], int]:
+    """The triples without a blank node, and how many have one (a copy names blank nodes anew)."""
+    quads = list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    blank = {q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)}
+    return {f"{q.subject} {q.predicate} {q.object} ." for q in quads if q not in blank}, len(blank)
+
+
+@pytest.mark.parametrize("name", REMOTE_SERVERS)
+def test_a_remote_build_is_copied_once_whole_and_again_when_the_server_has_a_new_one(remote_servers, project,
+                                                                                     built_all, name, tmp_path,
+                                                                                     monkeypatch):
+    """Issue #21 point 4 on a remote store: --as-of read the whole build into memory for every command (at
+    1M triples over a GB). Now the first command copies the build to local disk, once (the copy holds
+    exactly the server's triples, and only its owner can read it); a second command, for another date too,
+    asks the server for no triples; a new build on the server gets a copy of its own and the old copy goes."""
+    from policygraph.store import remote as remote_module
+    server, store = remote_servers[name]
+    for k, v in server.env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fetched = []
+    real = remote_module.RemoteStore.construct
+
+    def counted(self, graph):
+        fetched.append(graph)
+        return real(self, graph)
+    monkeypatch.setattr(remote_module.RemoteStore, "construct", counted)
+    lib = QueryLibrary(project.query_dirs)
+    first = open_graph(project, server.url, as_of=D("2017-11-30"))
+    again = open_graph(project, server.url, as_of=D("2017-11-30"))
+    other = open_graph(project, server.url, published_by=D("2017-11-30"))
+    assert fetched == [store.current().graph]
+    assert rows_of(again, lib.get("kpi-status"), {}) == rows_of(first, lib.get("kpi-status"), {})
+    assert rows_of(other, lib.get("kpi-status"), {}) != rows_of(first, lib.get("kpi-status"), {})
+    [copy] = [p for p in (tmp_path / "cache" / "policygraph" / dated.REMOTE).glob("*/*") if not p.name.startswith(".")]
+    assert (copy.stat().st_mode & 0o777, copy.parent.stat().st_mode & 0o777) == (0o700, 0o700)
+    assert _ntriples(embedded.open_store(copy / embedded.STORE)) == _ntriples(built_all[2])
+    assert sorted(p.name for p in (copy / dated.FOLDER).iterdir()) == sorted(
+        [dated.name(D("2017-11-30"), None), dated.name(None, D("2017-11-30"))])
+    # The server publishes a new build (the same triples): the next command copies it, the old copy goes.
+    from policygraph import __version__
+    from policygraph.pipeline import input_digest, input_stats
+    from policygraph.store import serialize
+    info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), input_stats(project), "test",
+                              len(built_all[2]))
+    store.publish(serialize.ntriples(built_all[2]), info.to_json(), len(built_all[2]))
+    open_graph(project, server.url, as_of=D("2017-11-30"))
+    assert len(fetched) == 2 and fetched[1] == store.current().graph != fetched[0]
+    left = [p for p in (tmp_path / "cache" / "policygraph" / dated.REMOTE).glob("*/*") if not p.name.startswith(".")]
+    assert len(left) == 1 and left != [copy]
+
+
+@pytest.fixture(scope="module")
+def synthetic_on_servers(remote_servers, synthetic, project, built_all):
+    """The servers serve the synthetic project's build for this module's last tests, then the corpus's
+    again (other modules read it)."""
+    from policygraph import __version__
+    from policygraph.pipeline import input_digest, input_stats
+    from policygraph.store import serialize
+
+    def publish(of, store):
+        info = embedded.BuildInfo(__version__, str(of.root), input_digest(of), input_stats(of), "test", len(store))
+        for _server, remote in remote_servers.values():
+            remote.publish(serialize.ntriples(store), info.to_json(), len(store))
+    synth_project, store_dir = synthetic
+    publish(synth_project, copy_store(embedded.open_store(store_dir)))
+    yield
+    publish(project, built_all[2])
+
+
+@pytest.mark.parametrize("name", REMOTE_SERVERS)
+@pytest.mark.parametrize("as_of,published_by", [DATES[1], DATES[5]], ids=[IDS[1], IDS[5]])
+def test_remote_stores_give_the_reference_rows_on_a_synthetic_project(synthetic_on_servers, remote_servers,
+                                                                     synthetic, name, as_of, published_by,
+                                                                     monkeypatch, tmp_path):
+    """Point 4's equivalence on a synthetic project too, on Virtuoso and Oxigraph server: the rows as of a
+    date read through the remote store are the copy-based reference's."""
+    project, store_dir = synthetic
+    server, _remote = remote_servers[name]
+    for k, v in server.env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    lib = QueryLibrary(project.query_dirs)
+    expected = reference(store_dir, as_of, published_by)
+    opened = open_graph(project, server.url, as_of=as_of, published_by=published_by)
+    roots = _roots(expected, lib, 6)
+    assert answers(opened, lib, roots) == answers(expected, lib, roots)

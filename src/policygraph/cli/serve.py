@@ -64,7 +64,7 @@ def snapshot_store(project, store: str | None, as_of: str | None, published_by: 
             origin = read_info(Path(engine.where)) if getattr(engine, "where", None) else None
             built_at = origin.built_at if origin else None
         else:  # a remote store: its current build as N-Triples
-            disk.bulk_load(engine.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+            engine.load_into(disk)
             current = getattr(engine, "current", None)
             built_at = (getattr(current, "info", None) or {}).get("built_at")
         disk.flush()

@@ -94,8 +94,70 @@ def materialised(source: Path, as_of: dt.date | None, published_by: dt.date | No
     return final / embedded.STORE, _dropped(final)
 
 
+#: Under `policygraph.output.cache_home()`: local copies of remote stores' builds (`remote_copy`).
+REMOTE = "remote"
+#: In a copy's folder: the build it copies, written last (its presence says the copy is whole).
+COPIED = "copied.json"
+
+
+def remote_copy(engine) -> Path:
+    """The store folder of a local copy of a remote store's current build (`RemoteEngine`), made once per
+    build: `--as-of` and `--published-by` on a remote store then restrict that copy on disk
+    (`materialised`, beside it) as they do a built store, and every later command reads the dated store
+    as it is, instead of reading the whole build into memory each time (at a million triples, over a GB
+    and a minute per command). The copy is kept under $XDG_CACHE_HOME/policygraph/remote/ (private to the
+    user: it holds the store's data), in a folder named by the endpoint and the build's named graph: a new
+    build on the server gets a copy of its own, and making it removes the endpoint's earlier copies."""
+    import hashlib
+
+    from policygraph.output import cache_home
+    from policygraph.store import embedded
+
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    endpoint = cache_home() / REMOTE / digest(engine.store.where)
+    final = endpoint / digest(engine.current.graph)
+    if (final / COPIED).is_file():
+        return final / embedded.STORE
+    try:
+        endpoint.mkdir(parents=True, exist_ok=True)
+        for folder in (endpoint.parent, endpoint):
+            os.chmod(folder, 0o700)
+        work = Path(tempfile.mkdtemp(dir=endpoint, prefix=".making-"))
+    except OSError as exc:
+        raise PolicygraphError.single(f"cannot make a local copy of the remote store's build: {exc}", EXIT_INPUT,
+                                      file=endpoint) from exc
+    try:
+        store = ox.Store(str(work / embedded.STORE))
+        engine.load_into(store)
+        store.flush()
+        triples = len(store)
+        del store  # closed before it is published
+        info = dict(engine.current.info)
+        (work / embedded.STORE / embedded.INFO).write_text(json.dumps(info), encoding="utf-8")
+        (work / COPIED).write_text(json.dumps({"endpoint": engine.store.where, "graph": engine.current.graph,
+                                               "triples": triples}), encoding="utf-8")
+        try:
+            os.rename(work, final)
+        except OSError:  # another command made it meanwhile: use that one
+            if not (final / COPIED).is_file():
+                raise
+            shutil.rmtree(work, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise PolicygraphError.single(f"cannot make a local copy of the remote store's build: {exc}", EXIT_INPUT,
+                                      file=final) from exc
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    for other in endpoint.iterdir():  # the copies of the endpoint's earlier builds
+        if other != final and not other.name.startswith(".making-"):
+            shutil.rmtree(other, ignore_errors=True)
+    return final / embedded.STORE
+
+
 def _dropped(folder: Path) -> list[str]:
     return list(json.loads((folder / RECORD).read_text(encoding="utf-8"))["dropped"])
 
 
-__all__ = ["FOLDER", "materialised", "name"]
+__all__ = ["FOLDER", "materialised", "name", "remote_copy"]

@@ -284,16 +284,33 @@ class RemoteStore:
         self._request(self.endpoints.update, urllib.parse.urlencode({"update": text}).encode(),
                       {"Content-Type": "application/x-www-form-urlencoded"})
 
-    def construct_ntriples(self, graph: str) -> Graph:
-        """The whole named graph as an rdflib graph (CONSTRUCT, so only the query endpoint is needed)."""
+    def construct(self, graph: str) -> tuple[bytes, str]:
+        """The whole named graph as the store writes it (CONSTRUCT, so only the query endpoint is needed):
+        (the body, its media type: N-Triples, or Turtle from a store that writes only that)."""
         params = {"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "default-graph-uri": graph}
         body, headers = self._request(self.endpoints.query, urllib.parse.urlencode(params).encode(),
                                       {"Accept": "application/n-triples, text/turtle;q=0.5",
                                        "Content-Type": "application/x-www-form-urlencoded"})
         kind = printable((headers.get("Content-Type") or headers.get("content-type") or "").split(";")[0].strip()[:80])
+        return body, kind
+
+    def construct_ntriples(self, graph: str) -> Graph:
+        """The whole named graph as an rdflib graph."""
+        body, kind = self.construct(graph)
         try:
             return Graph().parse(data=body, format="turtle" if kind == "text/turtle" else "nt")
         except Exception as exc:  # rdflib's parsers raise many types
+            raise _error(f"the store at {self.where} answered a graph that does not parse ({kind}): "
+                         f"{_reason(exc)}") from None
+
+    def load_into(self, graph: str, store) -> None:
+        """Bulk-load the named graph's triples into an Oxigraph store's default graph, parsed by Oxigraph
+        on the way (no rdflib graph of them: at a million triples that copy took over a GB)."""
+        import pyoxigraph as ox
+        body, kind = self.construct(graph)
+        try:
+            store.bulk_load(body, format=ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES)
+        except (SyntaxError, ValueError) as exc:  # pyoxigraph's parse errors
             raise _error(f"the store at {self.where} answered a graph that does not parse ({kind}): "
                          f"{_reason(exc)}") from None
 
@@ -424,9 +441,10 @@ class RemoteEngine:
                 self._graph.bind(prefix, ns)
         return self._graph
 
-    def ntriples(self) -> bytes:
-        """The build's triples as N-Triples (for an in-memory copy, e.g. attainment `--as-of`)."""
-        return self.rdflib_graph().serialize(format="nt", encoding="utf-8")
+    def load_into(self, store) -> None:
+        """Bulk-load the build's triples into an Oxigraph store (a copy: `serve`'s snapshot, the local copy
+        `--as-of` restricts — `policygraph.store.dated.remote_copy`)."""
+        self.store.load_into(self.current.graph, store)
 
 
 class _Deadline:

@@ -218,9 +218,8 @@ def passed_before(text: str, path: Path | None) -> bool:
 
 def verdict_folder() -> Path:
     """Where passed verdicts of query files are kept: $XDG_CACHE_HOME/policygraph/checked (~/.cache/…)."""
-    import os
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "policygraph" / "checked"
+    from policygraph.output import cache_home
+    return cache_home() / "checked"
 
 
 @functools.lru_cache(maxsize=1)
