@@ -55,8 +55,9 @@ VALUE_KINDS: dict[str, Pair] = {
     "見込み": ("見込み", "projection"), "予定": ("予定", "plan"),
 }
 
-#: Column headings of the tables the app itself lays out (gaps, overview, a KPI's values); a query's own
-#: columns (its SPARQL variables) not named here are shown as they are, marked English.
+#: Column headings of the tables the app lays out (gaps, overview, a KPI's values) and of the named queries'
+#: columns (their SPARQL variables: tests/test_labels.py checks every one of the library's has a heading);
+#: a column of a project's own query not named here is shown as it is, marked English.
 COLUMNS: dict[str, Pair] = {
     "kind": ("種類", "kind"), "title": ("題名", "title"), "node": ("対象", "node"), "label": ("名称", "label"),
     "document": ("文書", "document"), "quote": ("引用", "quote"), "locator": ("位置", "locator"),
@@ -68,6 +69,61 @@ COLUMNS: dict[str, Pair] = {
     "tier": ("階層", "tier"), "body": ("担当", "responsible body"),
     "trend": ("推移", "trend"), "name": ("名前", "name"), "parameters": ("パラメータ", "parameters"),
     "description": ("説明", "description"),
+    # The named queries' own columns (queries/*.rq), so their pages show every heading in both languages.
+    "achieved": ("達成", "achieved"), "ack": ("承認", "acknowledgement"), "announcement": ("公表予定", "announcement"),
+    "asOf": ("判定日", "as of"), "attainment": ("達成状況", "attainment"),
+    "attainmentAsOf": ("達成状況の判定日", "attainment as of"), "attainmentBasis": ("判定の根拠", "attainment basis"),
+    "band": ("帯", "band"), "behind": ("遅れ", "behind"), "bodyEn": ("担当 (英)", "body (English)"),
+    "bodyJa": ("担当", "body (Japanese)"), "bodyLabel": ("担当", "body"), "box": ("枠", "box"),
+    "boxJa": ("枠の名称", "box (Japanese)"), "boxLabel": ("枠の名称", "box label"), "by": ("承認者", "by"),
+    "cls": ("分類", "class"), "comparator": ("比較", "comparator"), "dateText": ("日付 (原文)", "date as printed"),
+    "deadline": ("期限", "deadline"), "deadlineFyEnd": ("期限の年度末", "deadline fiscal-year end"),
+    "deadlineText": ("期限 (原文)", "deadline as printed"), "direction": ("向き", "direction"),
+    "directive": ("指示", "directive"), "directiveEn": ("指示 (英)", "directive (English)"),
+    "directiveJa": ("指示", "directive (Japanese)"), "directiveKind": ("指示の種類", "directive kind"),
+    "directiveLabel": ("指示", "directive"), "directiveNumber": ("指示の番号", "directive number"),
+    "documentEn": ("文書 (英)", "document (English)"), "documentJa": ("文書", "document (Japanese)"),
+    "documentLabel": ("文書", "document"), "elapsedShare": ("経過期間の割合", "share of time elapsed"),
+    "evidenceAgeDays": ("根拠の経過日数", "evidence age (days)"), "excerpt": ("抜粋", "excerpt"),
+    "factor": ("倍率", "factor"), "fiscalYear": ("年度", "fiscal year"), "from": ("元", "from"),
+    "fyEnd": ("年度末", "fiscal-year end"), "gap": ("欠落", "gap"), "gradeDate": ("評価日", "grade date"),
+    "gradeDocument": ("評価の文書", "grade document"), "gradeLabel": ("評価", "grade label"), "id": ("ID", "id"),
+    "item": ("改革項目", "reform item"), "itemEn": ("改革項目 (英)", "reform item (English)"),
+    "itemJa": ("改革項目", "reform item (Japanese)"), "itemNumber": ("改革項目の番号", "reform item number"),
+    "items": ("改革項目数", "reform items"), "kpi": ("KPI", "KPI"), "kpiEn": ("KPI (英)", "KPI (English)"),
+    "kpiJa": ("KPI", "KPI (Japanese)"), "kpiLabel": ("KPI", "KPI label"), "kpis": ("KPI数", "KPIs"),
+    "labelEn": ("名称 (英)", "label (English)"), "labelJa": ("名称", "label (Japanese)"),
+    "lastObservation": ("最後の実績", "last observation"), "latest": ("最新値", "latest"),
+    "latestDate": ("最新値の日付", "latest value's date"), "latestLevel": ("最新値の確度", "latest value's level"),
+    "latestSeries": ("最新値の系列", "latest value's series"), "latestStatus": ("最新値の区分", "latest value's status"),
+    "latestText": ("最新値 (原文)", "latest value as printed"), "latestUnit": ("最新値の単位", "latest value's unit"),
+    "latestValue": ("最新値", "latest value"), "latestWhen": ("最新値の時点", "latest value's period"),
+    "level": ("確度", "level"), "matched": ("一致した箇所", "matched"), "missed": ("未達成", "missed"),
+    "n": ("件数", "count"), "nextMeasurement": ("次回測定", "next measurement"),
+    "nextMeasurementText": ("次回測定 (原文)", "next measurement as printed"),
+    "nextSteps": ("今後の取組", "next steps"), "noTargetOrData": ("目標・実績なし", "no target or data"),
+    "nodeJa": ("対象", "node (Japanese)"), "notYetDue": ("期限前", "not yet due"), "number": ("番号", "number"),
+    "o": ("目的語", "object"), "observation": ("実績", "observation"), "observationQuote": ("実績の引用", "observation quote"),
+    "onTrack": ("順調", "on track"), "other": ("相手", "other"), "otherDocument": ("他の文書", "other document"),
+    "otherDocumentLabel": ("他の文書", "other document label"), "otherValue": ("他の文書の値", "other value"),
+    "owner": ("所有者", "owner"), "p": ("述語", "predicate"), "parent": ("上位", "parent"),
+    "parentJa": ("上位組織", "parent body"), "parentLabel": ("上位組織", "parent body"), "parts": ("内訳", "parts"),
+    "period": ("期間", "period"), "placeholder": ("空欄の表記", "placeholder"),
+    "progressShare": ("進捗の割合", "share of progress"), "projection": ("見込み", "projection"),
+    "projectionLevel": ("見込みの確度", "projection level"), "projectionWhen": ("見込みの時点", "projection period"),
+    "quoted": ("引用", "quoted"), "reading": ("読み", "reading"), "reason": ("理由", "reason"),
+    "referenceDate": ("基準日", "reference date"), "relation": ("関係", "relation"), "renamedFrom": ("旧名称", "renamed from"),
+    "replacedBy": ("後継", "replaced by"), "report": ("進捗報告", "progress report"),
+    "reportDocument": ("報告の文書", "report document"), "reportDocumentJa": ("報告の文書", "report document (Japanese)"),
+    "reportText": ("報告 (原文)", "report text"), "root": ("起点", "root"), "rule": ("規則", "rule"),
+    "ruleGrade": ("規則による評価", "grade by the rule"), "ruleNote": ("規則の注記", "rule note"),
+    "series": ("系列", "series"), "sourceLabel": ("出典", "source label"), "statement": ("記載", "statement"),
+    "statusAtGrade": ("評価時の状況", "status at the grade"), "statusLabel": ("状況", "status label"),
+    "step": ("工程", "schedule step"), "stepJa": ("工程", "schedule step (Japanese)"), "subject": ("主語", "subject"),
+    "targetText": ("目標 (原文)", "target as printed"), "targets": ("目標", "targets"), "threshold": ("基準", "threshold"),
+    "to": ("先", "to"), "unit": ("単位", "unit"), "until": ("期限", "until"), "unverified": ("未検証", "unverified"),
+    "up": ("上位", "up"), "upJa": ("上位", "up (Japanese)"), "valueText": ("値 (原文)", "value as printed"),
+    "when": ("時点", "period"), "why": ("理由", "why"),
 }
 
 #: The heading of an error page (and the Japanese line of a text error) by HTTP status.
