@@ -75,3 +75,15 @@ def cache_home() -> Path:
     ~/.cache/policygraph): kept query verdicts (`store.safety`), local copies of remote builds
     (`store.dated.remote_copy`)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "policygraph"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (another user's too): what names a leftover file or folder by the pid
+    of its writer uses to tell a killed writer's leftovers from a running one's work."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

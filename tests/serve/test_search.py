@@ -439,3 +439,21 @@ def test_sort_and_streamed_downloads_of_every_hit(client):
     assert sheet.max_row - 1 == every["count"] and [c.value for c in sheet[1]][:2] == ["node", "cls"]
     page = unquote(html.unescape(client.get("/search", params={"q": "クラウド"}).text))
     assert 'href="/search.csv?q=クラウド"' in page and "_sort=label" in page
+
+
+def test_writing_the_index_removes_what_a_killed_writer_left(tmp_path):
+    """A server killed while its thread wrote a dated store's index left `.search.sqlite.<pid>.tmp` behind
+    for good. The next write removes such files of writers that are gone, and leaves a running one's."""
+    import subprocess
+    import sys
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path = tmp_path / fulltext.FILE
+    dead = tmp_path / f".{fulltext.FILE}.{int(gone.stdout)}.tmp"
+    running = tmp_path / f".{fulltext.FILE}.{os.getppid()}.tmp"
+    for leftover in (dead, running):
+        leftover.write_bytes(b"half an index")
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("https://w3id.org/policygraph/id/x"),
+                      ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("x", language="ja")))
+    fulltext.write_atomic(store, path)
+    assert path.is_file() and not dead.exists() and running.exists()

@@ -101,24 +101,16 @@ def remove_stale_snapshots() -> list[Path]:
     those whose name carries the pid of a process that no longer exists. Returns the folders removed."""
     import shutil
     import tempfile
+
+    from policygraph.output import process_alive
     removed = []
     for folder in Path(tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*"):
         m = re.match(rf"{SNAPSHOT_PREFIX}(\d+)-", folder.name)
-        if m is None or not folder.is_dir() or _alive(int(m.group(1))):
+        if m is None or not folder.is_dir() or process_alive(int(m.group(1))):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -161,6 +161,11 @@ def unavailable() -> str | None:
 
 def write_atomic(store, path: Path) -> None:
     """Write the index of `store` beside `path` and rename it into place (a reader sees none or all)."""
+    from policygraph.output import process_alive
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer that was killed (a server's thread)
+        pid = stale.name[len(path.name) + 2:-len(".tmp")]
+        if pid.isdigit() and not process_alive(int(pid)):
+            stale.unlink(missing_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
