@@ -270,7 +270,19 @@ class OxigraphEngine:
         if not isinstance(solutions, ox.QuerySolutions):
             raise PolicygraphError.single(_NOT_SELECT, EXIT_INPUT, file=path)
         names = [v.value for v in solutions.variables if v.value not in added]
-        return Rows(({n: from_oxigraph(sol[n]) for n in names} for sol in solutions), names)
+        # Each distinct term converted once per result (rows repeat IRIs, datatypes and dates: at a million
+        # triples the attainment queries' 256k cells hold 29k distinct terms; 3.9 s -> 2.6 s).
+        converted: dict = {}
+
+        def term(value):
+            try:
+                return converted[value]
+            except KeyError:
+                converted[value] = out = from_oxigraph(value)
+                return out
+            except TypeError:  # a term that cannot be hashed: converted each time
+                return from_oxigraph(value)
+        return Rows(({n: term(sol[n]) for n in names} for sol in solutions), names)
 
     def _query(self, text: str, path: Path | None, **kwargs):
         """Run a text made from a checked query (see `run`) on the store."""
