@@ -192,9 +192,9 @@ def test_a_remote_build_is_copied_once_whole_and_again_when_the_server_has_a_new
     fetched = []
     real = remote_module.RemoteStore.construct
 
-    def counted(self, graph):
+    def counted(self, graph, **kwargs):
         fetched.append(graph)
-        return real(self, graph)
+        return real(self, graph, **kwargs)
     monkeypatch.setattr(remote_module.RemoteStore, "construct", counted)
     lib = QueryLibrary(project.query_dirs)
     first = open_graph(project, server.url, as_of=D("2017-11-30"))

@@ -191,13 +191,14 @@ class RemoteStore:
 
     # ------------------------------------------------------------------------------ the protocol
     def _request(self, url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None,
-                 params: dict | None = None) -> tuple[bytes, dict]:
+                 params: dict | None = None, sink=None) -> tuple[bytes, dict]:
         """(body, headers) of one HTTP request; every failure as one line, exit 2.
 
         `endpoints.timeout` bounds the whole request — connecting, sending, the status line, the headers
         and the body read to its end — not each socket read: a store that answers one byte a second is
         cut off at the deadline (`_Deadline` shuts the socket down). The answer is read in pieces up to
-        `endpoints.max_bytes`; a longer one, or one shorter than its Content-Length, is refused."""
+        `endpoints.max_bytes`; a longer one, or one shorter than its Content-Length, is refused. With `sink`
+        (a binary file), the body is written there as it comes, not held in memory (b"" is returned)."""
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(params)}"
         request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
@@ -209,7 +210,7 @@ class RemoteStore:
         _local.deadline = deadline
         try:
             with self._opener.open(request, timeout=timeout) as response:
-                return self._read(response, shown, deadline), dict(response.headers.items())
+                return self._read(response, shown, deadline, sink), dict(response.headers.items())
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 403):
                 hint = ("set POLICYGRAPH_STORE_USER and POLICYGRAPH_STORE_PASSWORD (or _PASSWORD_FILE)"
@@ -232,8 +233,9 @@ class RemoteStore:
             deadline.cancel()
             _local.deadline = None
 
-    def _read(self, response, shown: str, deadline: _Deadline) -> bytes:
-        """The whole body, in pieces, bounded by `max_bytes` and checked against its Content-Length."""
+    def _read(self, response, shown: str, deadline: _Deadline, sink=None) -> bytes:
+        """The whole body, in pieces, bounded by `max_bytes` and checked against its Content-Length (written
+        to `sink` as it comes, when given)."""
         limit = self.endpoints.max_bytes
         too_long = (f"the store at {shown} answered more than {_megabytes(limit)} (the most read, [store] "
                     "max_response_mb in policygraph.toml); narrow the query or raise the limit")
@@ -253,7 +255,10 @@ class RemoteStore:
             size += len(piece)
             if size > limit:
                 raise _error(too_long)
-            pieces.append(piece)
+            if sink is not None:
+                sink.write(piece)
+            else:
+                pieces.append(piece)
         if deadline.expired:
             raise TimeoutError
         if expected is not None and size < expected:
@@ -284,13 +289,14 @@ class RemoteStore:
         self._request(self.endpoints.update, urllib.parse.urlencode({"update": text}).encode(),
                       {"Content-Type": "application/x-www-form-urlencoded"})
 
-    def construct(self, graph: str) -> tuple[bytes, str]:
+    def construct(self, graph: str, sink=None) -> tuple[bytes, str]:
         """The whole named graph as the store writes it (CONSTRUCT, so only the query endpoint is needed):
-        (the body, its media type: N-Triples, or Turtle from a store that writes only that)."""
+        (the body, its media type: N-Triples, or Turtle from a store that writes only that). With `sink`,
+        the body goes there (`_request`)."""
         params = {"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "default-graph-uri": graph}
         body, headers = self._request(self.endpoints.query, urllib.parse.urlencode(params).encode(),
                                       {"Accept": "application/n-triples, text/turtle;q=0.5",
-                                       "Content-Type": "application/x-www-form-urlencoded"})
+                                       "Content-Type": "application/x-www-form-urlencoded"}, sink=sink)
         kind = printable((headers.get("Content-Type") or headers.get("content-type") or "").split(";")[0].strip()[:80])
         return body, kind
 
@@ -306,13 +312,24 @@ class RemoteStore:
     def load_into(self, graph: str, store) -> None:
         """Bulk-load the named graph's triples into an Oxigraph store's default graph, parsed by Oxigraph
         on the way (no rdflib graph of them: at a million triples that copy took over a GB)."""
+        import tempfile
+
         import pyoxigraph as ox
-        body, kind = self.construct(graph)
-        try:
-            store.bulk_load(body, format=ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES)
-        except (SyntaxError, ValueError) as exc:  # pyoxigraph's parse errors
-            raise _error(f"the store at {self.where} answered a graph that does not parse ({kind}): "
-                         f"{_reason(exc)}") from None
+
+        from policygraph.store.embedded import bulk_load_ntriples
+        # The answer goes to a temporary file as it comes, and is loaded from it in pieces: at a million
+        # triples, 1.1 GB in memory when held whole and loaded at once; ~0.3 GB so.
+        with tempfile.TemporaryFile() as body:
+            _nothing, kind = self.construct(graph, sink=body)
+            body.seek(0)
+            try:
+                if kind == "text/turtle":
+                    store.bulk_load(body, format=ox.RdfFormat.TURTLE)
+                else:
+                    bulk_load_ntriples(store, body)
+            except (SyntaxError, ValueError) as exc:  # pyoxigraph's parse errors
+                raise _error(f"the store at {self.where} answered a graph that does not parse ({kind}): "
+                             f"{_reason(exc)}") from None
 
     # -------------------------------------------------------------------------------- reading
     def current(self) -> Current | None:
