@@ -102,39 +102,109 @@ def run_build(root: Path, out: Path, limit: float) -> dict:
 
 
 # ------------------------------------------------------------------------------------- queries
+#: A node (or a VALUES list of nodes) for each parameter the named queries declare, picked as the
+#: callers pick them: one body with the most KPIs (trace from a body), lists of 20-50 as trace, the
+#: board and the explorer pass, a real search text. Each picks the first rows by id, so runs repeat.
+_PICK = {
+    "kpi": "SELECT ?x WHERE { ?x a pg:KPI ; pg:hasObservation ?o } ORDER BY ?x LIMIT 1",
+    "item": "SELECT ?x WHERE { ?x a pg:ReformItem ; pg:measuredBy ?k } ORDER BY ?x LIMIT 1",
+    "node": "SELECT ?x WHERE { ?x a pg:KPI ; pg:hasEvidence ?e } ORDER BY ?x LIMIT 1",
+    "document": "SELECT ?x (COUNT(?d) AS ?n) WHERE { ?x a pg:PolicyDocument . ?d pg:statedIn ?x } "
+                "GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT 1",
+    "body": "SELECT ?x (COUNT(?k) AS ?n) WHERE { ?k a pg:KPI ; pg:responsibleBody ?x } GROUP BY ?x "
+            "ORDER BY DESC(?n) ?x LIMIT 1",
+    "predicate": "SELECT (pg:measuredBy AS ?x) WHERE {}",
+    "cls": "SELECT (pg:KPI AS ?x) WHERE {}",
+}
+_LISTS = {
+    "kpi": "SELECT DISTINCT ?x WHERE { ?x a pg:KPI ; pg:hasObservation ?o } ORDER BY ?x LIMIT 50",
+    "item": "SELECT DISTINCT ?x WHERE { ?x a pg:ReformItem ; pg:hasStep ?s } ORDER BY ?x LIMIT 50",
+    "node": "SELECT DISTINCT ?x WHERE { ?x a pg:KPI ; pg:hasEvidence ?e } ORDER BY ?x LIMIT 50",
+    "report": "SELECT ?x WHERE { ?x a pg:ProgressReport } ORDER BY ?x LIMIT 20",
+    "directive": "SELECT ?x WHERE { ?x a pg:Directive } ORDER BY ?x LIMIT 50",
+}
+#: Where a query's callers pass something else than the parameter's name says elsewhere: the node page's
+#: outgoing links of a KPI, the owners of statements, the statements of a progress report (diff).
+_FOR_QUERY = {
+    "node-links-out": {"predicate": "SELECT (pg:hasObservation AS ?x) WHERE {}"},
+    "node-owners": {"node": "SELECT ?x WHERE { ?k a pg:KPI ; pg:hasObservation ?x } ORDER BY ?x LIMIT 50"},
+    "edition-statements": {"document": "SELECT ?x (COUNT(?d) AS ?n) WHERE { ?x a pg:PolicyDocument . ?d "
+                                       "pg:reportedIn ?x } GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT 1"},
+}
+#: Optional parameters are bound for these queries (the index's class filter, README's example of
+#: kpi-history, one document's coverage); elsewhere left out, as the node page lists a link group.
+_OPTIONAL_BOUND = {"record-classes", "record-facet-links", "kpi-history", "coverage-matrix"}
+#: The search box's text (serve.pages.search: lower-cased, and with its ASCII in full-width forms).
+SEARCH_TEXT = "デジタル"
+
+
 def sample_params(engine, library) -> dict:
-    """A real node for each parameter name used by the named queries (so they return rows)."""
+    """Real nodes for the parameters the named queries declare (so they return rows): {name: term}
+    for a single value, and under "values" {name: [terms]} for a parameter its callers pass as a
+    VALUES list (its `# param:` line says so). See `arguments`."""
+    from rdflib import Literal
+
     from policygraph.store.engines import TextQuery
-    pick = {
-        "kpi": "SELECT ?x WHERE { ?x a pg:KPI ; pg:hasObservation ?o } ORDER BY ?x LIMIT 1",
-        "item": "SELECT ?x WHERE { ?x a pg:ReformItem ; pg:measuredBy ?k } ORDER BY ?x LIMIT 1",
-        "node": "SELECT ?x WHERE { ?x a pg:KPI ; pg:hasEvidence ?e } ORDER BY ?x LIMIT 1",
-        "document": "SELECT ?x (COUNT(?d) AS ?n) WHERE { ?x a pg:PolicyDocument . ?d pg:statedIn ?x } "
-                    "GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT 1",
-    }
-    out = {}
-    for name, text in pick.items():
-        rows = engine.run(TextQuery(f"sample-{name}", "PREFIX pg: <https://w3id.org/policygraph/ontology#>\n" + text))
+    prefix = "PREFIX pg: <https://w3id.org/policygraph/ontology#>\n"
+    out: dict = {"values": {}}
+    for name, text in _PICK.items():
+        rows = engine.run(TextQuery(f"sample-{name}", prefix + text))
         if rows:
             out[name] = rows[0]["x"]
+    for name, text in _LISTS.items():
+        rows = engine.run(TextQuery(f"sample-{name}s", prefix + text))
+        if rows:
+            out["values"][name] = [r["x"] for r in rows]
     out["root"] = out.get("document")
+    out["text"] = out["wide"] = Literal(SEARCH_TEXT)
+    out["for_query"] = {}
+    for query, picks in _FOR_QUERY.items():
+        for name, text in picks.items():
+            rows = engine.run(TextQuery(f"sample-{query}-{name}", prefix + text))
+            if rows:
+                out["for_query"].setdefault(query, {})[name] = [r["x"] for r in rows]
     return out
+
+
+def arguments(query, params: dict) -> dict:
+    """The keyword arguments `engine.run(query, **…)` gets for `query`: each declared parameter bound,
+    as a VALUES list where its callers pass one, else as one value."""
+    kwargs, values = {}, {}
+    own = params.get("for_query", {}).get(query.name, {})
+    for name, doc in query.params.items():
+        if "(optional" in doc and query.name not in _OPTIONAL_BOUND:
+            continue
+        if "VALUES list" in doc and name in own:
+            values[name] = own[name]
+        elif name in own:
+            kwargs[name] = own[name][0]
+        elif "VALUES list" in doc and name in params["values"]:
+            values[name] = params["values"][name]
+        elif name in params:
+            kwargs[name] = params[name]
+    return {**kwargs, "values": values} if values else kwargs
+
+
+class Times(list):
+    """Run times in seconds, and the rows of the last run."""
+    rows: int | None = None
 
 
 def _measure(engine, query, params, repeat, conn):
     try:
-        times = []
+        times = Times()
         for _ in range(repeat):
             start = time.perf_counter()
-            engine.run(query, **params)
+            rows = engine.run(query, **params)
             times.append(time.perf_counter() - start)
+        times.rows = len(rows)
         conn.send(times)
     except Exception as exc:  # noqa: BLE001 - reported as a cell of the table
         conn.send(f"error: {exc}")
 
 
 def timed(engine, query, params, repeat: int, limit: float):
-    """Run times in seconds, in a forked child with a time limit ("> limit" past it)."""
+    """Run times in seconds (with `.rows`), in a forked child with a time limit ("> limit" past it)."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_measure, args=(engine, query, params, repeat, child))
@@ -166,7 +236,7 @@ def measure_queries(project, store_dir: Path, repeat: int, rdflib_limit: float, 
     out = {}
     for name in library.names():
         q = library.get(name)
-        p = {k: params[k] for k in q.params if k in params}
+        p = arguments(q, params)
         ox_times = timed(ox, q, p, repeat, 600)
         rd_times = timed(rd, q, p, max(1, min(repeat, 3)), rdflib_limit) if rd is not None else "skipped"
         out[name] = (ox_times, rd_times)
@@ -245,7 +315,7 @@ def measure_remote(project, build_out: Path, params: dict, root: str, repeat: in
                 queries = {}
                 for q in library.names():
                     query = library.get(q)
-                    queries[q] = timed(engine, query, {k: params[k] for k in query.params if k in params}, repeat,
+                    queries[q] = timed(engine, query, arguments(query, params), repeat,
                                        limit)
                 r = {"load_s": load_s, "queries": queries,
                      "in_process": in_process(project, build_out / "store", params, repeat, root, engine),
@@ -428,11 +498,11 @@ def write_report(args, results: dict) -> None:
         if "queries" not in r:
             continue
         lines += [f"### {n} ({r['build']['triples']:,} triples)", "", f"Load average {r['load']['queries']}.", "",
-                  "| query | store p50 | store p95 | rdflib p50 | rdflib ÷ store |", "|---|---:|---:|---:|---:|"]
+                  "| query | rows | store p50 | store p95 | rdflib p50 | rdflib ÷ store |", "|---|---:|---:|---:|---:|---:|"]
         ratios = []
         for q, (ox_t, rd_t) in r["queries"].items():
             if not isinstance(ox_t, list):
-                lines.append(f"| {q} | {ox_t} | | | |")
+                lines.append(f"| {q} | | {ox_t} | | | |")
                 continue
             p50, p95 = pct(ox_t, 0.5), pct(ox_t, 0.95)
             if isinstance(rd_t, list):
@@ -445,7 +515,8 @@ def write_report(args, results: dict) -> None:
                 ratios.append(args.rdflib_limit / p50)
             else:
                 rd_cell, ratio_cell = str(rd_t), ""
-            lines.append(f"| {q} | {ms(p50)} | {ms(p95)} | {rd_cell} | {ratio_cell} |")
+            rows = "" if getattr(ox_t, "rows", None) is None else f"{ox_t.rows:,}"
+            lines.append(f"| {q} | {rows} | {ms(p50)} | {ms(p95)} | {rd_cell} | {ratio_cell} |")
         if ratios:
             geo = statistics.geometric_mean(ratios)
             slower = sum(1 for x in ratios if x < 1)

@@ -30,6 +30,16 @@ def test_quick_run_writes_every_section(tmp_path):
     text = out.read_text(encoding="utf-8")
     for heading in SECTIONS:
         assert heading in text, heading
+    # Every declared parameter bound as its callers bind it (one body, VALUES lists, a search text): the
+    # queries that ran unbound before (whole-graph scans nobody runs) now return the rows of a real call.
+    named = text.split("## Named queries")[1].split("## Through the CLI")[0]
+    assert "| query | rows | store p50 |" in named
+    counts = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in named.splitlines()
+              if line.startswith("| ") and not line.startswith("| query")}
+    for query in ("trace-responsible-for", "trace-steps", "trace-reports", "node-links-batch", "node-owners",
+                  "node-links-in", "record-search-text"):
+        assert counts[query] not in ("", "0"), (query, counts[query])
+    assert int(counts["trace-reports"].replace(",", "")) <= 20 and int(counts["node-links-batch"].replace(",", "")) < 1000
     rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| `policygraph ")}
     for command in COMMANDS:
         row = rows[f"`policygraph {command}`"]

@@ -27,7 +27,11 @@ RICHER = {"edition-statements": {"document": PGR["doc-progress-2017"]},
           "node-incoming": {"node": PGR["doc-future-investment-2017"]},
           "node-incoming-count": {"node": PGR["doc-future-investment-2017"]},
           "record-search": {"text": Literal("kpi-cloud"), "wide": Literal("ｋｐｉ－ｃｌｏｕｄ")},
-          "trace-document-items": {"root": PGR["doc-progress-2017"]}}
+          "trace-document-items": {"root": PGR["doc-progress-2017"]},
+          # A body with sub-organisations (body-mic-regional-vitalization …): both halves of the query.
+          "trace-responsible-for": {"body": PGR["body-mic"]},
+          # Nodes reached by a directive, a reform item and documents (trace-upward's three classes).
+          "trace-upward": {"node": PGR["ri-15"]}}
 
 
 def canonical(term):
@@ -116,3 +120,22 @@ def test_oxigraph_projects_a_parameter_only_by_name():
     assert added == {"node"}
     assert "SELECT DISTINCT ?node ?a ?b" in rewritten
     assert project_parameters("SELECT * WHERE { ?node ?p ?o }", ["node"]) == ("SELECT * WHERE { ?node ?p ?o }", set())
+
+
+def test_responsible_for_reads_the_body_and_its_direct_sub_organisations(engines, graph, project):
+    """trace-responsible-for (one property path since the 1M speed-up) lists what the body or a body one
+    level under it is responsible for, as the union form did: computed here from the graph itself."""
+    from rdflib import RDF, RDFS
+    from rdflib.namespace import Namespace
+    org = Namespace("http://www.w3.org/ns/org#")
+    body = PGR["body-mic"]
+    bodies = {body, *graph.subjects(org.subOrganizationOf, body)}
+    assert len(bodies) > 1
+    classes = {PG.ReformItem, PG.KPI, PG.ScheduleStep, PG.ProgressReport, PG.Measure}
+    expected = {(node, cls) for b in bodies for node in graph.subjects(PG.responsibleBody, b)
+                for cls in graph.objects(node, RDF.type) if cls in classes
+                and any(lab.language == "ja" for lab in graph.objects(node, RDFS.label))}
+    assert {n for n, _ in expected} - set(graph.subjects(PG.responsibleBody, body))  # some only through a sub
+    query = QueryLibrary(project.query_dirs).get("trace-responsible-for")
+    for engine in engines:
+        assert {(r["node"], r["class"]) for r in engine.run(query, body=body)} == expected

@@ -15,6 +15,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ class RdflibEngine:
         return self.graph
 
 
+@functools.lru_cache(maxsize=512)  # the same named query's text, run again and again
 def _blank(text: str) -> str:
     """The query with strings, IRIs and comments blanked out (same length, lines kept), read by the
     SPARQL tokenizer of `policygraph.store.safety`."""
@@ -204,7 +206,11 @@ def to_oxigraph(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+@functools.lru_cache(maxsize=32768)
 def from_oxigraph(term):
+    """An Oxigraph term as an rdflib term. Cached: building an rdflib Literal costs ~10 µs (it parses
+    the value), and the same labels, classes and dates come back call after call (a lookup of 100
+    labels spent half its 4 ms here); rdflib terms are immutable, so one object serves every row."""
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -255,7 +261,7 @@ class OxigraphEngine:
         text = with_values(query.text, values) if values else query.text
         # Parameters written in as constants where safe (Oxigraph plans a substituted one as unbound);
         # the rest substituted (SEP-0007), which needs them projected.
-        text, inlined = inline_parameters(text, terms)
+        text, inlined = inline_parameters(text, terms) if terms else (text, set())
         rest = {k: v for k, v in terms.items() if k not in inlined}
         text, added = project_parameters(text, list(rest), _projected(text, query.path) if rest else [])
         bound = {ox.Variable(k): to_oxigraph(v) for k, v in rest.items()}
@@ -458,21 +464,39 @@ def inline_parameters(text: str, bound: dict) -> tuple[str, set[str]]:
     >>> inline_parameters("SELECT ?a WHERE { BIND(1 AS ?node) ?a ?p ?node }", {"node": URIRef("urn:x")})[1]
     set()
     """
+    edits: list[tuple[int, int, str]] = []
+    inlined = set()
+    for name, places in _inline_places(text, tuple(sorted(bound))).items():
+        try:
+            constant = term_sparql(bound[name])
+        except PolicygraphError:  # not writable safely: substituted instead
+            continue
+        edits += [(start, end, f"({constant} AS ?{name})" if in_select else constant)
+                  for start, end, in_select in places]
+        inlined.add(name)
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text, inlined
+
+
+@functools.lru_cache(maxsize=512)  # decided once per query text and parameter names, not per call
+def _inline_places(text: str, names: tuple[str, ...]) -> dict[str, list[tuple[int, int, bool]]]:
+    """Where each parameter that can be inlined (see `inline_parameters`) is used: (start, end, in the
+    SELECT clause) of each occurrence."""
     blanked = _blank(text)
     selects = list(re.finditer(r"\bSELECT\b", blanked, re.IGNORECASE))
     if len(selects) != 1:
-        return text, set()
+        return {}
     brace = blanked.find("{", selects[0].end())
     last = blanked.rfind("}")
     if brace < 0 or last < brace:
-        return text, set()
+        return {}
     head = blanked[selects[0].end():brace]
     tail = blanked[last + 1:]
     if "*" in head:
-        return text, set()
-    edits: list[tuple[int, int, str]] = []
-    inlined = set()
-    for name, term in bound.items():
+        return {}
+    out: dict[str, list[tuple[int, int, bool]]] = {}
+    for name in names:
         if not _VARNAME.match(name):
             continue
         var = rf"[?$]{name}(?![A-Za-z0-9_])"
@@ -480,19 +504,14 @@ def inline_parameters(text: str, bound: dict) -> tuple[str, set[str]]:
                 or re.search(rf"\bVALUES\b[^{{]*{var}", blanked, re.IGNORECASE)
                 or re.search(rf"\bGROUP\s+BY\b.*{var}", tail, re.IGNORECASE | re.DOTALL)):
             continue
-        try:
-            constant = term_sparql(term)
-        except PolicygraphError:  # not writable safely: substituted instead
-            continue
+        places = []
         for m in re.finditer(var, blanked):
             if selects[0].end() <= m.start() < brace:
-                edits.append((m.start(), m.end(), f"({constant} AS ?{name})"))
+                places.append((m.start(), m.end(), True))
             elif brace <= m.start() <= last:
-                edits.append((m.start(), m.end(), constant))
-        inlined.add(name)
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    return text, inlined
+                places.append((m.start(), m.end(), False))
+        out[name] = places
+    return out
 
 
 def engine_for(name: str, graph: Graph) -> Engine:
