@@ -6,16 +6,11 @@ opens the graph: the embedded store, read-only (or a graph file, or rdflib for c
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import json
-import os
 import shutil
-import sys
 import tempfile
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -156,148 +151,30 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     out = out_dir or project.build_dir
     stats = input_stats(project)  # before reading: an edit made during the build makes the store stale
     corpus, graph, _store = _build(project, stages)
+    # The exports are made in memory while the checks run (Oxigraph's queries release the GIL; 1M
+    # triples: ~8 s saved); nothing is written unless every check passes. "exports" times the wait.
     # The reports every reader asks for (kpi-status, the gap report, the overview: `query.reports`) are
-    # computed in a thread while the checks run, into a folder the generation takes over. The exports and
-    # the store on disk are written meanwhile too: by a child process (`_GenerationWriter`) into a hidden
-    # generation folder of build/ that only a build whose every check passed publishes (a failed build
-    # removes it, and the build lock it took, and the build folder if it made it), or, for a remote store
-    # or where there is no fork, made in memory in a thread (Oxigraph's queries release the GIL).
-    # "exports" times the wait for them after the checks.
+    # computed beside them, into a folder the generation takes over.
     reports = None if remote is not None else Path(tempfile.mkdtemp(prefix="policygraph-reports-"))
     try:
-        with contextlib.ExitStack() as writing:
-            writer = None
-            if remote is None and hasattr(os, "fork"):
-                lock = writing.enter_context(embedded.build_lock(out, tidy=True))
-                writer = writing.enter_context(_GenerationWriter(_store, embedded.stage(out), lock))
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                exporting = pool.submit(exports_of, _store, search_index=remote is None) if writer is None else None
-                reporting = pool.submit(write_reports, _store, project, reports) if reports is not None else None
-                with stages("checks"):
-                    checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
-                with stages("reports"):
-                    failed = reporting.result() if reporting is not None else None
-                raise_for_problems(checks)
-                with stages("exports"):
-                    exports = exporting.result() if writer is None else writer.result()
-            if failed:
-                checks.extra_notes.append(failed)
-            held = [_store]  # _published lets it go before the store on disk is loaded: no other reference
-            del _store
-            return _published(project, out, remote, corpus, held, checks, exports, stats, stages, start, reports,
-                              writer)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            exporting = pool.submit(exports_of, _store, search_index=remote is None)
+            reporting = pool.submit(write_reports, _store, project, reports) if reports is not None else None
+            with stages("checks"):
+                checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
+            with stages("exports"):
+                exports = exporting.result()
+            with stages("reports"):
+                failed = reporting.result() if reporting is not None else None
+        raise_for_problems(checks)
+        if failed:
+            checks.extra_notes.append(failed)
+        held = [_store]  # _published lets it go before the store on disk is loaded: no other reference
+        del _store
+        return _published(project, out, remote, corpus, held, checks, exports, stats, stages, start, reports)
     finally:
         if reports is not None:
             shutil.rmtree(reports, ignore_errors=True)
-
-
-class _GenerationWriter:
-    """The exports and the store on disk of a build, written into the hidden generation folder `gen` by a
-    child process while the checks run in this one (the exports are Python: in a thread they would wait
-    for the interpreter's lock the checks and reports hold; 1M triples: ~25 s of the build).
-
-    The child is forked once the store in memory is complete, so it reads the same store without a copy
-    (nothing writes to it afterwards). It writes N-Triples (sorted), Turtle, JSON-LD and the search
-    index, byte for byte what `exports_of` makes, then has ``gen/store`` bulk-loaded from the N-Triples. It
-    dies with this process; leaving the block early (a failed check, a signal) kills it and removes
-    `gen`. `result()` waits for it: the names of the export files written."""
-
-    def __init__(self, store, gen: Path, lock_fd: int):
-        import gc
-        import signal
-
-        from policygraph.store import serialize  # noqa: F401  imported here, not in the child
-        from policygraph.views import fulltext
-        self.gen = gen
-        self.search_index = fulltext.unavailable() is None
-        read, write = os.pipe()
-        self.pid = None
-        gc.freeze()  # the child's collections then leave this process's objects (and their pages) alone
-        try:
-            self.pid = os.fork()
-        finally:
-            if self.pid != 0:
-                gc.unfreeze()
-        if self.pid == 0:  # the child: write, say what was written, and end without running any clean-up
-            code = 1
-            try:
-                os.close(read)
-                os.close(lock_fd)  # the build lock stays this process's
-                _die_with_parent()
-                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                    signal.signal(sig, signal.SIG_DFL)
-                names = _write_generation(store, gen, self.search_index)
-                os.write(write, json.dumps(names).encode() + b"\n")
-                # The store on disk is loaded by a fresh interpreter, which takes this process's place (and
-                # lets its memory go): RocksDB is not fork-safe (its thread pools, started where the parent
-                # opened a store, do not exist in a fork: opening a store here can wait forever).
-                os.execv(sys.executable, [sys.executable, "-c", _LOAD_STORE, str(gen), str(gen / "policygraph.nt")])
-            except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-                with contextlib.suppress(BaseException):
-                    os.write(write, ("\n!" + traceback.format_exc()[-3000:]).encode())
-            finally:
-                os._exit(code)
-        os.close(write)
-        self.pipe = read
-
-    def result(self) -> list[str]:
-        with os.fdopen(self.pipe, "rb") as pipe:
-            said = pipe.read().decode(errors="replace")  # the names written; the pipe closes at the exec
-        self.pipe = None
-        _, status = os.waitpid(self.pid, 0)  # the store's loader, in the same process
-        self.pid = None
-        names, _, failed = said.partition("\n")
-        if status != 0 or not names or failed.strip():
-            raise RuntimeError(f"writing the exports and the store failed (status {status}):\n{failed.strip('!')}")
-        return json.loads(names)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, _exc, _tb):
-        if self.pid is not None:  # still running: the build failed or was stopped
-            import signal
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(self.pid, 0)
-        if self.pipe is not None:
-            os.close(self.pipe)
-        if kind is not None and not (self.gen / ".complete").exists():  # not once published
-            shutil.rmtree(self.gen, ignore_errors=True)
-        return False
-
-
-def _die_with_parent() -> None:
-    """Have the kernel end this (forked) process when its parent ends (Linux; elsewhere nothing)."""
-    import ctypes
-    import signal
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-#: The program that loads a generation's store (`_GenerationWriter` runs it in its child); it too ends with the build.
-_LOAD_STORE = """import sys, pathlib
-from policygraph.pipeline import _die_with_parent
-_die_with_parent()
-from policygraph.store.embedded import write_store
-write_store(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]))
-"""
-
-
-def _write_generation(store, gen: Path, search_index: bool) -> list[str]:
-    """The exports of `store` written into `gen` one at a time (each let go before the next is made); the
-    names of the files written."""
-    names = []
-    for name, data in _serialised(store):
-        (gen / name).write_bytes(data)
-        names.append(name)
-        del data
-    if search_index:
-        from policygraph.views import fulltext
-        fulltext.write(store, gen / fulltext.FILE)
-        names.append(fulltext.FILE)
-    return names
 
 
 def write_reports(store, project: Project, folder: Path) -> str | None:
@@ -321,10 +198,9 @@ def write_reports(store, project: Project, folder: Path) -> str | None:
     return None
 
 
-def _published(project, out, remote, corpus, held, checks, exports, stats, stages, start, reports, writer=None):
-    """The build's last step: the graph uploaded to `remote`, or a new generation of `out` published: the
-    one `writer` wrote (`exports` then names its files; the caller holds the build lock), or one written
-    here from `exports`. `held` holds the store in memory, its only reference, taken out here."""
+def _published(project, out, remote, corpus, held, checks, exports, stats, stages, start, reports):
+    """The build's last step: the graph uploaded to `remote`, or a new generation of `out` published.
+    `held` holds the store in memory, its only reference, taken out here."""
     _store = held.pop()
     notes = tuple(checks.notes)
     if remote is None:
@@ -344,15 +220,10 @@ def _published(project, out, remote, corpus, held, checks, exports, stats, stage
     del _store
     release_freed_memory()
     files = [out / embedded.STORE, *(out / name for name in exports)]
-    reports_folder = reports / "reports" if reports else None
-    if writer is not None:
-        with stages("write store"):
-            generation = embedded.finish(out, writer.gen, exports, info, reports=reports_folder)
-    else:
-        # A failed build has written nothing, not even the lock file; the lock serialises the writing.
-        with stages("write store"), embedded.build_lock(out):
-            generation = embedded.publish(out, None, exports, info,  # loaded from the written N-Triples
-                                          reports=reports_folder)
+    # A failed build has written nothing, not even the lock file; the lock serialises the writing.
+    with stages("write store"), embedded.build_lock(out):
+        generation = embedded.publish(out, None, exports, info,  # loaded from the written N-Triples
+                                      reports=reports / "reports" if reports else None)
     seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
                "total": time.perf_counter() - start}
     return BuildResult(corpus, None, sorted(files), notes, generation, seconds, counts=counts, triple_count=triples)
@@ -373,25 +244,19 @@ def exports_of(store, search_index: bool = False) -> dict[str, bytes]:
     """The exports of a built store, by file name: N-Triples (sorted), Turtle and compact JSON-LD with
     the project's prefixes (`policygraph.store.serialize`), and with `search_index` the web app's
     full-text index (`views.fulltext`: an SQLite file published in the same generation as the store)."""
-    out = dict(_serialised(store))
-    if search_index:
-        from policygraph.views import fulltext
-        if fulltext.unavailable() is None:
-            out[fulltext.FILE] = fulltext.index_bytes(store)
-    return out
-
-
-def _serialised(store):
-    """(file name, bytes) of the N-Triples, Turtle and JSON-LD exports of `store`, made one at a time."""
     from rdflib.namespace import OWL, RDF, TIME
 
     from policygraph.graph.namespaces import PREFIXES
     from policygraph.store import serialize
     prefixes = {p: str(ns) for p, ns in {**PREFIXES, "owl": OWL, "rdf": RDF, "time": TIME}.items()}
     nt = serialize.ntriples(store)
-    yield "policygraph.nt", nt
-    yield "policygraph.ttl", serialize.turtle(nt, prefixes)
-    yield "policygraph.jsonld", serialize.jsonld(nt, prefixes)
+    out = {"policygraph.ttl": serialize.turtle(nt, prefixes), "policygraph.nt": nt,
+           "policygraph.jsonld": serialize.jsonld(nt, prefixes)}
+    if search_index:
+        from policygraph.views import fulltext
+        if fulltext.unavailable() is None:
+            out[fulltext.FILE] = fulltext.index_bytes(store)
+    return out
 
 
 # ------------------------------------------------------------------------------------- inputs

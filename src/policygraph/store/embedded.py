@@ -121,34 +121,21 @@ def open_resolved(store_dir: Path) -> tuple[ox.Store, Path]:
 
 
 @contextlib.contextmanager
-def build_lock(build_dir: Path, tidy: bool = False) -> Iterator[int]:
-    """Hold the build folder's lock (yields its descriptor); a second holder gets exit 2 at once, naming
-    the first's pid. With `tidy`, a block that fails removes what taking the lock made (the lock file,
-    the build folder and any parent folder made for it): a build that fails writes nothing."""
-    made = [p for p in (build_dir, *build_dir.parents) if not p.exists()]
+def build_lock(build_dir: Path) -> Iterator[None]:
+    """Hold the build folder's lock; a second holder gets exit 2 at once, naming the first's pid."""
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / LOCK
-    made_lock = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            made_lock = False  # the other build's
             other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             raise PolicygraphError.single(f"another build is writing this folder (pid {other}); wait for it to "
                                           "finish and run again", EXIT_INPUT, file=build_dir) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield fd
-    except BaseException:
-        if tidy:
-            if made_lock:
-                path.unlink(missing_ok=True)
-            for folder in made:  # innermost first; one that is not empty stays
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-        raise
+        yield
     finally:
         os.close(fd)  # closing releases the lock
 
@@ -163,54 +150,25 @@ def publish(build_dir: Path, ntriples: bytes | None, exports: dict[str, bytes], 
     the store is loaded (at a million triples the loader takes ~0.8 GB, the exports ~0.4 GB).
     The caller holds `build_lock`. Nothing the readers use changes until the final rename.
     """
-    gen = stage(build_dir)
-    names = list(exports)
-    try:
-        for name in names:
-            (gen / name).write_bytes(exports.pop(name))
-        if ntriples is None:
-            write_store(gen, gen / "policygraph.nt")
-        else:
-            write_store(gen, io.BytesIO(ntriples))
-    except BaseException:
-        shutil.rmtree(gen, ignore_errors=True)
-        raise
-    return finish(build_dir, gen, names, info, reports)
-
-
-def stage(build_dir: Path) -> Path:
-    """A new, empty generation folder in `build_dir` (hidden, unfinished: readers never see it until
-    `finish`); the folders of builds killed before they finished go first. The caller holds `build_lock`."""
     build_dir.mkdir(parents=True, exist_ok=True)
     _remove_unfinished(build_dir)
     gen = Path(tempfile.mkdtemp(dir=build_dir, prefix=f"{_GEN_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-"))
+    names = list(exports)
     try:
         os.chmod(gen, 0o777 & ~_umask())  # mkdtemp makes it private; readers may be other users
-    except BaseException:
-        shutil.rmtree(gen, ignore_errors=True)
-        raise
-    return gen
-
-
-def write_store(gen: Path, ntriples: Path | BinaryIO) -> None:
-    """The store of generation `gen` (``gen/store``), bulk-loaded from N-Triples (a file or a stream)."""
-    store = ox.Store(str(gen / STORE))
-    if isinstance(ntriples, Path):
-        with ntriples.open("rb") as nt:
-            bulk_load_ntriples(store, nt)
-    else:
-        bulk_load_ntriples(store, ntriples)
-    store.optimize()
-    store.flush()
-    del store  # close RocksDB before the folder is published
-
-
-def finish(build_dir: Path, gen: Path, names: list[str], info: BuildInfo, reports: Path | None = None) -> Path:
-    """Complete generation `gen` (its store and the export files `names` written) with the build record
-    and `reports`, then swap it in atomically and drop the generations no reader holds; returns `gen`.
-    A failure before the swap removes `gen`. The caller holds `build_lock`."""
-    try:
-        (gen / STORE / INFO).write_text(info.to_json(), encoding="utf-8")
+        for name in names:
+            (gen / name).write_bytes(exports.pop(name))
+        store_dir = gen / STORE
+        store = ox.Store(str(store_dir))
+        if ntriples is None:
+            with (gen / "policygraph.nt").open("rb") as nt:
+                bulk_load_ntriples(store, nt)
+        else:
+            bulk_load_ntriples(store, io.BytesIO(ntriples))
+        store.optimize()
+        store.flush()
+        del store  # close RocksDB before the folder is published
+        (store_dir / INFO).write_text(info.to_json(), encoding="utf-8")
         if reports is not None and reports.is_dir():
             shutil.copytree(reports, gen / reports.name)
         (gen / READERS).touch()
@@ -356,5 +314,4 @@ def _fsync_tree(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "bulk_load_ntriples", "finish", "open_store", "pinned",
-           "publish", "read_info", "stage", "write_store"]
+__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "bulk_load_ntriples", "open_store", "pinned", "publish", "read_info"]
