@@ -44,15 +44,6 @@ class _Loader(_SafeLoader):
                 None, None, f"cannot read the value {_clip(node)}: {exc}", node.start_mark) from exc
 
 
-    def resolve(self, kind, value, implicit):
-        # The tag of every scalar is asked for here (libyaml's parser calls back into Python): a quoted one,
-        # or a plain one whose first character starts no implicit type (a number, a boolean, null …), is a
-        # string, as PyYAML's own resolver would say after its loops (~2 s of a million-triple build).
-        if kind is yaml.ScalarNode and not (implicit[0] and (not value or value[0] in self.yaml_implicit_resolvers)) \
-                and not self.yaml_path_resolvers:
-            return _STR
-        return super().resolve(kind, value, implicit)
-
     def construct_document(self, node):
         # The data files' plain nodes (strings, mappings, lists) are made by one walk over the node tree
         # (PyYAML's general machinery costs ~3 s at a million triples); any other tag goes the general way.
