@@ -177,7 +177,9 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     # computed beside them, into a folder the generation takes over.
     reports = None if remote is not None else Path(tempfile.mkdtemp(prefix="policygraph-reports-"))
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        # Paused here too (the exports' and reports' threads make lists of a million lines and rows): 1M
+        # triples, ~4 s of CPU less, the same peak memory.
+        with collector_paused(), ThreadPoolExecutor(max_workers=2) as pool:
             exporting = pool.submit(exports_of, _store, search_index=remote is None)
             reporting = pool.submit(write_reports, _store, project, reports) if reports is not None else None
             with stages("checks"):
