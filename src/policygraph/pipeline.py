@@ -6,7 +6,9 @@ opens the graph: the embedded store, read-only (or a graph file, or rdflib for c
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import shutil
 import tempfile
@@ -99,33 +101,51 @@ def _build(project: Project, stage=untimed, rdflib_graph: bool | None = None):
     from policygraph.records.corpus import load_corpus
     from policygraph.store.derive import DERIVED
     from policygraph.store.engines import from_oxigraph
-    corpus = load_corpus(project, stage=stage)
-    with stage("graph"):
-        ontology = load_ontology(project.ontology)
-        triples = build_triples(corpus, ontology)
-    with stage("store"):
-        store = ox.Store()
-        store.load(triples.ntriples_reader(), format=ox.RdfFormat.N_TRIPLES)
-    graph = None
-    if rdflib_graph or (rdflib_graph is None and len(triples) <= HERMIT_MAX_TRIPLES):
+    with collector_paused():
+        corpus = load_corpus(project, stage=stage)
         with stage("graph"):
-            graph = Graph()
-            for prefix, ns in (*PREFIXES.items(), *ontology.namespaces()):
-                if prefix and prefix not in dict(graph.namespaces()):
-                    graph.bind(prefix, ns)
-            for triple in triples:
-                graph.add(triple)
-    del triples  # ~1 GB of Python objects at a million triples: the store holds them now
-    release_freed_memory()
-    with stage("derive"):
-        for _name, derive in _derive_stages():
-            derive(store)
-        # The checks and the exports read the derived facts too.
-        if graph is not None:
-            for prop in DERIVED:
-                for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, ox.DefaultGraph()):
-                    graph.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
+            ontology = load_ontology(project.ontology)
+            triples = build_triples(corpus, ontology)
+        with stage("store"):
+            store = ox.Store()
+            store.load(triples.ntriples_reader(), format=ox.RdfFormat.N_TRIPLES)
+        graph = None
+        if rdflib_graph or (rdflib_graph is None and len(triples) <= HERMIT_MAX_TRIPLES):
+            with stage("graph"):
+                graph = Graph()
+                for prefix, ns in (*PREFIXES.items(), *ontology.namespaces()):
+                    if prefix and prefix not in dict(graph.namespaces()):
+                        graph.bind(prefix, ns)
+                for triple in triples:
+                    graph.add(triple)
+        del triples  # ~1 GB of Python objects at a million triples: the store holds them now
+        release_freed_memory()
+        with stage("derive"):
+            for _name, derive in _derive_stages():
+                derive(store)
+            # The checks and the exports read the derived facts too.
+            if graph is not None:
+                for prop in DERIVED:
+                    for q in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, ox.DefaultGraph()):
+                        graph.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
     return corpus, graph, store
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector paused for the block. Reading the records, making the triples and
+    deriving make millions of objects that live on and almost no reference cycles, and each full
+    collection walks every object there is: at a million triples it cost 6.6 s of reading the records
+    (10.4 -> 3.8 s) and 3 s of the graph stage (5.3 -> 2.2 s), for the same peak memory. Reference
+    counting still frees everything else at once; the cycles left (a caught exception's traceback) are
+    collected when the block ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def build_in_memory(project: Project) -> tuple[Corpus, Graph]:
@@ -157,7 +177,9 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     # computed beside them, into a folder the generation takes over.
     reports = None if remote is not None else Path(tempfile.mkdtemp(prefix="policygraph-reports-"))
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        # Paused here too (the exports' and reports' threads make lists of a million lines and rows): 1M
+        # triples, ~4 s of CPU less, the same peak memory.
+        with collector_paused(), ThreadPoolExecutor(max_workers=2) as pool:
             exporting = pool.submit(exports_of, _store, search_index=remote is None)
             reporting = pool.submit(write_reports, _store, project, reports) if reports is not None else None
             with stages("checks"):

@@ -51,6 +51,11 @@ def test_build_runs_the_same_checks_and_writes_nothing(runner, project_copy, tmp
     assert "[shape directive-no-cycle]" in result.stderr and "[OWL, checked by" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["policygraph.ttl"]
     assert (out / "policygraph.ttl").read_text(encoding="utf-8") == "previous build\n"
+    # Into a folder that did not exist: the build takes its lock and writes its generation while the checks
+    # run (issue #21), and a failed check removes both, and the folders it made.
+    result = runner.invoke(app, ["build", "--root", str(project_copy.root), "--out", str(tmp_path / "new" / "out")])
+    assert result.exit_code == 1 and "[shape directive-no-cycle]" in result.stderr
+    assert not (tmp_path / "new").exists()
 
 
 def test_without_java_validate_says_so_in_one_line_and_still_checks(runner, monkeypatch):

@@ -163,3 +163,22 @@ def test_values_printed_with_man_multiplier_are_recognised():
     from policygraph.records.corpus import _printed_forms
     assert "7693万" in _printed_forms(Decimal(76930000))
     assert "1500" in _printed_forms(Decimal(1500)) and "0.2" in _printed_forms(Decimal("0.20"))
+
+
+def test_a_problem_found_after_the_records_are_checked_names_its_line(project_copy):
+    """Issue #21 (build memory): `load_corpus` lets the records as read go once they are checked (~250 MB at a
+    million triples); a problem found later (the graph's checks) reads the file again for the field's line,
+    and names the record's first line when the file has changed since."""
+    from policygraph.records.corpus import load_corpus
+    corpus = load_corpus(project_copy)
+    located = corpus.records["obs-cloud-municipalities-2015-04-01-briefing"]
+    assert located.kept is None
+    path = project_copy.records_dir / CLOUD
+    assert located.file == path and located.line == _line_of(path, "- id: obs-cloud-municipalities-2015-04-01-b")
+    assert located.line_of("date") == located.line + 6 == _line_of(path, "    date: 2015-04-01")
+    assert located.line_of("evidence", 0, "quote") == located.line + 10
+    _edit(project_copy, CLOUD, "  - id: obs-cloud-municipalities-2015-04-01-briefing\n",
+          "  - id: obs-cloud-renamed\n")  # the record is no longer where it was read
+    from policygraph.records import corpus as corpus_module
+    corpus_module._reread.cache_clear()
+    assert located.line_of("date") == located.line

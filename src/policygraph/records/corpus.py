@@ -4,10 +4,11 @@ Every problem is collected (not just the first) and names its file, line and fie
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -37,7 +38,28 @@ class Located:
     record: Record
     file: Path
     line: int
-    raw: LineDict
+    #: The record as read, with the line of every key (`raw`): kept while the records are checked.
+    kept: LineDict | None = field(default=None, repr=False, compare=False)
+    #: Its place in its file's list `records`, where `raw` finds it again once `kept` is let go.
+    index: int = 0
+
+    @property
+    def raw(self) -> LineDict:
+        """The record as read, with the line of every key. `load_corpus` lets the records as read go once
+        they are checked (at a million triples they hold ~250 MB the later stages need), so a problem found
+        later (the graph's checks) reads the file again to name its line; a file changed since, or no
+        longer readable, names the record's first line."""
+        if self.kept is not None:
+            return self.kept
+        try:
+            raw = _reread(self.file)["records"][self.index]
+        except (PolicygraphError, KeyError, IndexError, TypeError):
+            raw = None
+        if isinstance(raw, LineDict) and raw.get("id") == self.record.id:
+            return raw
+        first = LineDict()
+        first.line, first.key_lines = self.line, {}
+        return first
 
     def line_of(self, *loc) -> int:
         return line_of(self.raw, loc) or self.line
@@ -123,7 +145,16 @@ def load_corpus(project: Project, files: list[Path] | None = None, stage=untimed
         problems += _check_readings(corpus)
     if problems:  # a source that cannot be read is an input error (exit 2), like malformed YAML
         raise PolicygraphError(problems, EXIT_INPUT if corpus.unreadable else EXIT_VIOLATIONS)
+    _reread.cache_clear()
+    for rid, located in corpus.records.items():  # checked: the records as read go (see Located.raw)
+        corpus.records[rid] = replace(located, kept=None)
     return corpus
+
+
+@functools.lru_cache(maxsize=8)
+def _reread(path: Path):
+    """A data file read again, to locate a problem found after its records were let go (`Located.raw`)."""
+    return load_yaml(path)
 
 
 def _read_file(corpus: Corpus, path: Path, data: LineDict) -> list[Problem]:
@@ -161,7 +192,7 @@ def _read_file(corpus: Corpus, path: Path, data: LineDict) -> list[Problem]:
                                     file=path, line=raw.key_lines.get("id", raw.line), field="id",
                                     record=record.id))
             continue
-        corpus.records[record.id] = Located(record, path, raw.line, raw)
+        corpus.records[record.id] = Located(record, path, raw.line, raw, i)
     return problems
 
 
