@@ -26,7 +26,14 @@ def test_every_query_file_follows_the_conventions(lib):
         assert re.search(r"^PREFIX\s", q.text, flags=re.MULTILINE), f"{name}: explicit PREFIX lines"
         assert re.search(r"^ORDER BY\s", q.text, flags=re.MULTILINE), f"{name}: ORDER BY for stable output"
         code = "\n".join(line for line in q.text.splitlines() if not line.lstrip().startswith("#"))
-        assert "NOT EXISTS" not in code.upper(), f"{name}: use OPTIONAL + !BOUND or an aggregate (fast on both engines)"
+        # A NOT EXISTS of one triple pattern is fast on both engines (kpi-no-observation-gap: 230 -> 111 ms
+        # at 1M on Oxigraph, 64 -> 23 ms on rdflib); one of several patterns is 30-140x slower on Oxigraph.
+        for body in re.findall(r"NOT\s+EXISTS\s*\{([^{}]*)\}", code, flags=re.IGNORECASE):
+            assert "." not in body.strip().rstrip(".") and ";" not in body and "," not in body, \
+                f"{name}: NOT EXISTS {{{body}}} holds more than one triple pattern: use OPTIONAL + !BOUND or an aggregate"
+        assert len(re.findall(r"NOT\s+EXISTS", code, flags=re.IGNORECASE)) == \
+            len(re.findall(r"NOT\s+EXISTS\s*\{[^{}]*\}", code, flags=re.IGNORECASE)), \
+            f"{name}: a NOT EXISTS holding a group: use OPTIONAL + !BOUND or an aggregate (fast on both engines)"
         for pname in q.params:
             assert f"?{pname}" in q.text, f"{name}: parameter {pname} is not a variable of the query"
         q.prepared()
