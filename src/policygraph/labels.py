@@ -103,7 +103,7 @@ COLUMNS: dict[str, Pair] = {
     "nextMeasurementText": ("次回測定 (原文)", "next measurement as printed"),
     "nextSteps": ("今後の取組", "next steps"), "noTargetOrData": ("目標・実績なし", "no target or data"),
     "nodeJa": ("対象", "node (Japanese)"), "notYetDue": ("期限前", "not yet due"), "number": ("番号", "number"),
-    "o": ("目的語", "object"), "observation": ("実績", "observation"), "observationQuote": ("実績の引用", "observation quote"),
+    "notation": ("表記", "notation"), "o": ("目的語", "object"), "observation": ("実績", "observation"), "observationQuote": ("実績の引用", "observation quote"),
     "onTrack": ("順調", "on track"), "other": ("相手", "other"), "otherDocument": ("他の文書", "other document"),
     "otherDocumentLabel": ("他の文書", "other document label"), "otherValue": ("他の文書の値", "other value"),
     "owner": ("所有者", "owner"), "p": ("述語", "predicate"), "parent": ("上位", "parent"),

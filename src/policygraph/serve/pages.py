@@ -427,35 +427,90 @@ def gap_table(engine, folders: list[Path]) -> tuple[Table, list[dict]]:
 
 def overview(engine, folders: list[Path]) -> dict:
     """The overview's numbers: records per class, gaps per kind, KPI attainment by status, body and
-    document — aggregated from the KPIs' facets (`records.index` of KPIs and bodies), not a model of
-    the graph; the web app computes it once and keeps it (the store does not change under it)."""
+    document — counted from the links of the KPIs and bodies (`kpi_facets`), not a model of the graph;
+    computed at build time into the generation's reports (`serve.overview`)."""
     from policygraph.store.embedded import count_classes
-    from policygraph.views import records
     board = named_rows(engine, folders, "kpi-status", {})
     _, kinds = gap_table(engine, folders)
-    rg = records.index(engine, folders, of=("KPI", "Body"), labelled=("Body", "PolicyDocument"))
+    facets = kpi_facets(engine, folders)
     by_status: dict[str, int] = {}
     by_body: dict[str, dict[str, int]] = {}
     by_document: dict[str, dict[str, int]] = {}
     for row in board.rows:
-        rid = row.get("kpi")
-        if rid not in rg.iris:
+        found = facets.get(row.get("kpi"))
+        if found is None:
             continue
-        status = rg.attainment(rid)
+        status, bodies, documents = found
         by_status[status] = by_status.get(status, 0) + 1
-        facets = rg.facets(rid)
-        for body in facets.bodies or ["—"]:
-            label = rg.labels(rg.iris[body])[0] if body in rg.iris else body
+        for label in bodies or ["—"]:
             by_body.setdefault(label, {}).setdefault(status, 0)
             by_body[label][status] += 1
-        for doc in facets.documents or ["—"]:
-            label = rg.labels(rg.iris[doc])[0] if doc in rg.iris else doc
+        for label in documents or ["—"]:
             by_document.setdefault(label, {}).setdefault(status, 0)
             by_document[label][status] += 1
     return {"classes": count_classes(engine.store), "gaps": kinds, "by_status": by_status,
             "by_body": dict(sorted(by_body.items(), key=lambda kv: -sum(kv[1].values()))),
             "by_document": dict(sorted(by_document.items(), key=lambda kv: -sum(kv[1].values()))),
             "kpis": len(board.rows)}
+
+
+def kpi_facets(engine, folders: list[Path]) -> dict[str, tuple[str, list[str], list[str]]]:
+    """KPI id → (attainment notation, labels of its bodies, labels of its documents), as the views'
+    facets place a KPI (`viz_model.RecordGraph.facets`): its responsible bodies and publisher with every
+    body they are part of, the documents that report or state it, its attainment ("unknown" when the
+    graph states none). A body or document is named by its Japanese label (one that is not a body or a
+    policy document: by its id). One plain query (overview-facets) and the labels of the bodies and
+    documents named; at a million triples under a second where the whole-graph model took ~12 s."""
+    from rdflib.namespace import DCTERMS, ORG, RDF
+    from policygraph.graph.namespaces import PG, PGR, record_id
+    from policygraph.views import records
+    from policygraph.views.viz_model import ATTAINMENT_STYLE, is_record, pick_labels
+    lib = records.library_of(folders)
+    kpis, named = set(), set()
+    bodies: dict[str, set] = {}
+    documents: dict[str, set] = {}
+    parents: dict[str, list] = {}
+    status: dict[str, str] = {}
+    for r in engine.run(records.Unordered(lib.get("overview-facets"))):
+        node, p, o = r["node"], r["p"], r["o"]
+        if not is_record(node):
+            continue
+        rid = record_id(node)
+        if p == RDF.type:
+            (kpis if o == PG.KPI else named).add(rid)
+        elif p in (PG.responsibleBody, DCTERMS.publisher) and is_record(o):
+            bodies.setdefault(rid, set()).add(o)
+        elif p in (PG.reportedIn, PG.statedIn) and is_record(o):
+            documents.setdefault(rid, set()).add(o)
+        elif p == ORG.subOrganizationOf and is_record(o):
+            parents.setdefault(rid, []).append(o)
+        elif p == PG.attainment and rid not in status:
+            if r["notation"] is not None:
+                status[rid] = str(r["notation"])
+            else:  # no notation: a literal, or a concept named like pg:attainment-on-track
+                name = str(o).rsplit("#", 1)[-1].removeprefix("attainment-").replace("-", "_")
+                status[rid] = name if name in ATTAINMENT_STYLE else "unknown"
+
+    def ancestors(body) -> list[str]:
+        out, seen, todo = [], set(), [body]
+        while todo:
+            b = todo.pop()
+            if b in seen:
+                continue
+            seen.add(b)
+            out.append(record_id(b))
+            todo.extend(parents.get(record_id(b), []))
+        return out
+
+    placed = {rid: (sorted({a for b in bodies.get(rid, ()) for a in ancestors(b)}),
+                    sorted(record_id(d) for d in documents.get(rid, ()))) for rid in kpis}
+    shown = sorted({n for bs, ds in placed.values() for n in (*bs, *ds) if n in named})
+    found: dict[str, list] = {}
+    for r in records.Reader(engine, lib).run("node-labels", [PGR[n] for n in shown]):
+        found.setdefault(record_id(r["node"]), []).append(r["label"])
+    label = {n: pick_labels(str(PGR[n]), found.get(n, []))[0] for n in shown}
+    return {rid: (status.get(rid, "unknown"), [label.get(b, b) for b in bs], [label.get(d, d) for d in ds])
+            for rid, (bs, ds) in placed.items()}
 
 
 def sources(engine, folders: list[Path]) -> list[dict]:
