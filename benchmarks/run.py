@@ -430,8 +430,9 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-#: Sections other scripts write into BENCHMARKS.md (benchmarks/serve_load.py): kept as they are.
-KEPT = ("## policygraph serve: load test", "## Read path (issue #21)", "## Explorer (issue #22)")
+#: Sections other scripts write into BENCHMARKS.md (benchmarks/serve_load.py, remote_asof.py …): kept as they are.
+KEPT = ("## policygraph serve: load test", "## Read path (issue #21)", "## Explorer (issue #22)",
+        "## Remote store: as of a date")
 
 
 def kept_sections(path: Path) -> list[str]:
@@ -690,25 +691,36 @@ Causes measured on this machine while writing this report; the figures above are
   its OPTIONAL parts. It also planned a substituted parameter as unbound; the engine now writes
   parameters in as constants where that is safe. `trace` itself now runs ten small queries (plain
   patterns and one-pattern OPTIONALs over the bound root or a VALUES list): at 1M a trace went from
-  2.6 s to about 0.1 s in process. The named report queries that keep the large OPTIONALs —
-  `trace`, `trace-steps`, `kpi-status` and the gap queries — still cost 0.2–2 s at 1M. Fixed where
+  2.6 s to about 0.1 s in process. The named report queries that keep large OPTIONALs —
+  `kpi-status` and some gap queries — still cost 0.2–1.2 s at 1M (the next point). Fixed where
   it was a plain mistake: projection-as-observation-gap joined its attainment-date branch as a cross
   product (1M: 8 s → 0.6 s). What would close the rest: the same split for each slow report (a key
   query, then batched detail queries of plain patterns — a VALUES list joined with plain patterns
   takes 4 ms at 1M), or Oxigraph's LATERAL (SEP-0006; not SPARQL 1.1, so not on rdflib), or a
   planner with sideways information passing. Flattening an OPTIONAL into one-pattern OPTIONALs is
   not equivalent (an unbound `?kpi` makes the next one a cross product).
+- **Since 2026-12-07 (second pass), the report queries rewritten to the measured recipe**: labels and
+  other per-row details in OPTIONALs of one pattern joined to the rows found, not every label of the graph
+  first; `VALUES` and `FILTER(?x IN …)` after the bound patterns; a NOT EXISTS of one triple pattern (a
+  NOT EXISTS of two patterns is 30–140× slower on Oxigraph, so none is used). At 1M: trace-steps 216 →
+  ~25 ms, trace-kpi 385 → 32 ms, trace 607 → 2 ms, kpi-no-observation-gap 230 → 111 ms,
+  kpi-no-body-gap 291 → 81 ms, source-disagreement-gap 706 → 229 ms, next-measurement-passed-gap 242 →
+  36 ms; every engine gives the same rows (tests/store/test_engines.py). Still above 200 ms at 1M: the
+  listings of the whole graph (record-facet-links, record-classes, trace-roots: tens of thousands of rows;
+  kpi-status: one row per KPI with seven nested OPTIONALs) and the search fallbacks `record-search` /
+  `record-search-text`, whose floor is decoding every label and quote from the store's dictionary (~0.4 s
+  per 100,000 strings at 1M, measured branch by branch): the web app's `/search` reads the SQLite
+  full-text index written at build time instead, and the commands and pages read the listings' answers
+  from the generation's reports.
 - **Speed-up over rdflib at 100k (geometric mean ≥ 20×) and queries slower than on rdflib.** The
-  mean is pulled down by the small lookups, where both engines take a few milliseconds, and by
-  `trace-steps`: rdflib binds its item before it evaluates (initBindings), Oxigraph evaluates its
-  OPTIONAL over every progress report first (the cause above). `evidence` and `responsible` take
-  about 1–2 ms on both, so their ratio is noise.
+  mean is pulled down by the small lookups, where both engines take a few milliseconds; `evidence` and
+  `responsible` take about 1–2 ms on both, so their ratio is noise. A query that rdflib answers after
+  binding its parameter (initBindings) can stay faster there on the small corpus.
 - **`query kpi-status` and `gaps` in every format (issue #21: ≤ 1 s / ≤ 2 s at 1M): met since 2026-12-07**
   by keeping the reports with their store (`policygraph.query.reports`): `build` computes kpi-status, the
   gap report and the overview beside its checks and writes them into the generation; the commands, the
   board, the gap page, the overview and the workbook read them back (a dated store gets its own on first
-  use). The queries themselves still cost what the rows "on the engine" say (kpi-status ~1.9 s, the gap
-  report ~10 s at 1M): each OPTIONAL group of kpi-status (the latest observation with its seven nested
+  use). The queries themselves still cost what the rows "on the engine" say (kpi-status ~1.2 s at 1M, the whole gap report as the Goals table says): each OPTIONAL group of kpi-status (the latest observation with its seven nested
   OPTIONALs, the latest assessment, the attainment basis) costs what it costs over the whole graph, and
   so do the slowest gap queries (deadline-no-observation, source-disagreement, target-not-met). What would
   close the engine figures: a key query, then each group as plain patterns over a bound VALUES list of the
@@ -725,13 +737,21 @@ Causes measured on this machine while writing this report; the figures above are
   SPARQL: 0.46 s of queries) and 82 s and 3.6 GB at 1M, conforming; pyrudof 0.3.35 panicked on these
   shapes (`Option::unwrap()` on `None`) in both its native and SPARQL modes at 100k. The project's 256
   queries take 7.4 s alone at 1M, 12–21 s inside the build where they share the 2 cores.
-- **Build at 1M (≤ 60 s; issue #21: ≤ 45 s, ≤ 1.5 GB).** Peak memory went from 2.4 to ~1.5–1.65 GB
-  (2026-12-07: the store loaded in pieces from the written N-Triples, the store in memory let go first,
-  streamed exports); the time is ~60–72 s. The largest stages are reading 52,000 records
-  (YAML by libyaml's C parser, then pydantic: ~12 s), SHACL as SPARQL (~10 s, in parallel with the
-  OWL clash queries) and writing the on-disk store (~8 s). What would speed it up: parse data files
-  in worker processes (the records are independent per file), cache parsed records by file digest,
-  and bulk-load the on-disk store directly instead of loading in memory first and again on disk.
+- **Build at 1M (≤ 60 s; issue #21: ≤ 45 s, ≤ 1.5 GB).** Peak memory went from 2.4 to ~1.4 GB
+  (the store loaded in pieces from the written N-Triples, the store in memory let go first, streamed
+  exports, the garbage collector paused while millions of long-lived objects are made). Time: the
+  overview's figures are counted from one plain query (`overview-facets`) instead of an rdflib graph
+  of every KPI, body and document (8.5 → 1.1 s alone; in alternating builds on a quiet machine
+  56–61 s against 77–82 s before). The same build takes 56–82 s from one run to the next on this
+  shared host, so compare builds run back to back. Before the checks ~21–30 s run on one core:
+  reading ~51,000 records (YAML, then pydantic), checking them, the graph, loading the store in memory
+  (N-Triples text made in Python ~3 s, Oxigraph's parse ~4 s; a pipe to overlap them and a memo of
+  term texts were both slower), deriving; then the checks (SHACL ~10 s of queries, the OWL clash
+  queries ~5 s) beside the exports (N-Triples 2.8, Turtle 2.4, JSON-LD 3.0, the full-text index
+  6–7 s: Python holding the GIL) and the reports (~4.5 s); then the on-disk store (~10 s). What would
+  speed it up: parse data files in worker processes (the records are independent per file), cache
+  parsed records by file digest, write Turtle and JSON-LD in a process of their own, and bulk-load the
+  on-disk store directly instead of loading in memory first and again on disk.
 - **Load rate at 1M (≥ 250k triples/s).** Oxigraph's bulk loader into RocksDB reaches ~260k
   triples/s at 100k here and slows at 1M on 2 cores as compactions compete with parsing; more cores,
   or loading without the final compaction, would close it.
