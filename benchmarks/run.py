@@ -571,15 +571,16 @@ def readpath_report(results: dict) -> list[str]:
     lines = ["", "## Reports, views and exports (issue #21; wall seconds and peak RSS, a new process each)", "",
              "Each command reads the project's store (`--store`); the median of the runs. A terminal table "
              "(`--format table`) prints the first 200 rows, a count and a hint; csv and json print every row. "
+             "`--as-of D` is run once on its own first (it makes the dated store), then the median of later runs. "
              f"`--as-of D` is {__import__('readpath').AS_OF}.", "",
              "Load average when each project's block started: "
              + "; ".join(f"{n} {results[n]['readpath']['load']}" for n in names) + ".", "",
              "| command | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     keys = [k for k in results[names[0]]["readpath"] if k != "load"]
     for k in keys:
-        label = k.replace("--as-of", "--as-of D")
-        lines.append(f"| `policygraph {label}` | " + " | ".join(_cmd_cell(results[n]["readpath"].get(k))
-                                                               for n in names) + " |")
+        command, _, remark = k.replace("--as-of", "--as-of D").partition(" (")
+        lines.append(f"| `policygraph {command}`{' (' + remark if remark else ''} | "
+                     + " | ".join(_cmd_cell(results[n]["readpath"].get(k)) for n in names) + " |")
     names = [n for n in results if "serve" in results[n]]
     lines += ["", "## policygraph serve (issue #21)", "",
               "`policygraph serve --store <the build> --workers 2 --time-limit 5` on loopback (2 processes for "
@@ -777,8 +778,9 @@ CAUSES = {
     "serve": "10 clients and the time-limited query share 2 cores with the server: a request waits for the "
              "CPU the others use (pages are rendered once per URL, their data computed once per generation)",
     "memory": "each worker maps the store (RocksDB block cache) and imports the page stack",
-    "as_of": "the first command for a date makes the dated store (a checkpoint restricted on disk); later "
-             "ones read it",
+    "as_of": "a later command reads the dated store and the reports its first use wrote, as the plain one reads "
+             "the build's: by hand at 1M, 0.53–0.55 s against 0.55–0.71 s plain (2026-12-07); compare with the load "
+             "average beside the block",
     "": "not analysed in this run: compare with the load average beside its block (2 cores shared)",
 }
 
@@ -842,11 +844,15 @@ def goals(results: dict, args=None) -> list[str]:
         row(f"1M: `query kpi-status --format {fmt}` ≤ 1 s wall", wall(m1, f"query kpi-status --format {fmt}"),
             GOALS["kpi_status_cli_1m_s"], "s", cause="kpi_status")
     plain, as_of = wall(m1, "query kpi-status --format json"), wall(m1, "query kpi-status --format json --as-of")
-    row("1M: `kpi-status --as-of D` within 1.5× of the plain query", as_of / plain if plain and as_of else None,
+    row("1M: `kpi-status --as-of D` within 1.5× of the plain query (a later command; the first use, which makes "
+        "the dated store, is in the table above)", as_of / plain if plain and as_of else None,
         GOALS["as_of_ratio"], "×", cause="as_of")
-    c = m1.get("readpath", {}).get("query kpi-status --format json --as-of")
-    row("1M: `kpi-status --as-of D` ≤ 300 MB", c["rss_mb"] if c and "error" not in c else None, GOALS["as_of_mb"], "MB",
-        cause="as_of")
+    runs = [m1.get("readpath", {}).get(k) for k in ("query kpi-status --format json --as-of",
+                                                     "query kpi-status --format json --as-of (first use: makes the "
+                                                     "dated store)")]
+    peaks = [c["rss_mb"] for c in runs if c and "error" not in c and c.get("rss_mb") is not None]
+    row("1M: `kpi-status --as-of D` ≤ 300 MB (the first use and later ones)", max(peaks) if peaks else None,
+        GOALS["as_of_mb"], "MB")
     sv = m1.get("serve", {})
     ok = "error" not in sv and "passes" in sv
     row("1M: `serve` every worker ready ≤ 5 s", sv.get("ready_s"), GOALS["ready_1m_s"], "s", cause="serve")
@@ -864,7 +870,7 @@ def goals(results: dict, args=None) -> list[str]:
     row("1M: the overview `/` ≤ 1 s cold", cold[1] if cold and cold[0] == 200 else None, GOALS["overview_cold_s"], "s",
         cause="serve")
     a = sv.get("as_of", {})
-    row("1M: `serve --as-of D` ready ≤ 5 s", a.get("ready_s"), GOALS["serve_as_of_ready_s"], "s", cause="as_of")
+    row("1M: `serve --as-of D` ready ≤ 5 s", a.get("ready_s"), GOALS["serve_as_of_ready_s"], "s", cause="serve")
     return out
 
 
