@@ -36,7 +36,7 @@ def bench(name: str, store_dir: Path, project, samples: int) -> None:
     from policygraph.store.engines import OxigraphEngine
     from policygraph.views.explore import coverage_map, paths
     from policygraph.views.records import node_links
-    engine = OxigraphEngine(store=ox.Store.read_only(str(store_dir)))
+    engine = OxigraphEngine(store=ox.Store.read_only(str(store_dir)), sort_in_python=True)
     library = QueryLibrary(project.query_dirs)
     from policygraph.query.sparql import RECORD_ID
     ids = sorted(i for i in (str(r["s"].value).removeprefix("https://w3id.org/policygraph/id/") for r in engine.store.query(

@@ -371,6 +371,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     note = None
     dropped: list[str] | None = None
     folder: Path | None = None  # where the store's reports are kept (`query.reports`): a generation's store only
+    on_disk = False  # an embedded store on disk, where a final ORDER BY is done in Python (`store.ordering`)
     server = remote.configured(project, store_dir) if graph_file is None else None
     if server is not None:
         opened_remote = server.engine()
@@ -386,6 +387,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
             path, dropped = materialised(remote_copy(opened_remote), as_of, published_by)
             store, resolved = embedded.open_resolved(path)
             folder = resolved.parent
+            on_disk = True
         else:  # rdflib cross-checks read a copy in memory
             store = ox.Store()
             opened_remote.load_into(store)
@@ -407,6 +409,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
                 path, dropped = materialised(path, as_of, published_by)
             store, resolved = embedded.open_resolved(path)
             folder = embedded.reports_home(resolved)
+            on_disk = True
         else:
             _, _, store = _build(project)
             where = "data/ (in memory)"
@@ -417,7 +420,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     if engine == "rdflib":
         opened: Engine = RdflibEngine(OxigraphEngine(store=store).rdflib_graph(), where)
     elif engine == "oxigraph":
-        opened = OxigraphEngine(store=store, where=where, folder=folder)
+        opened = OxigraphEngine(store=store, where=where, folder=folder, sort_in_python=bool(on_disk))
     else:
         raise PolicygraphError.single(f"unknown engine {engine!r}; choose rdflib or oxigraph", EXIT_INPUT,
                                       field="--engine")

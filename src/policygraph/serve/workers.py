@@ -114,7 +114,7 @@ def _worker(store_dir: str, conn, warm=None, memory: int = 0) -> None:
         from policygraph.store.embedded import reports_home
         # Its generation's reports (`query.reports`) are read from the generation's folder.
         _engine = OxigraphEngine(store=ox.Store.read_only(store_dir), where=store_dir,
-                                 folder=reports_home(Path(store_dir)))
+                                 folder=reports_home(Path(store_dir)), sort_in_python=True)
         if warm is not None:
             warm(_engine)
     except BaseException as exc:  # noqa: BLE001 — the pool logs it, reports it in /health and retries
