@@ -420,7 +420,7 @@ def open_graph(project: Project, store_dir: Path | str | None = None, graph_file
     if engine == "rdflib":
         opened: Engine = RdflibEngine(OxigraphEngine(store=store).rdflib_graph(), where)
     elif engine == "oxigraph":
-        opened = OxigraphEngine(store=store, where=where, folder=folder, sort_in_python=bool(on_disk))
+        opened = OxigraphEngine(store=store, where=where, folder=folder, sort_in_python=on_disk)
     else:
         raise PolicygraphError.single(f"unknown engine {engine!r}; choose rdflib or oxigraph", EXIT_INPUT,
                                       field="--engine")

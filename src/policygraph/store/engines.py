@@ -256,37 +256,42 @@ class OxigraphEngine:
         #: on disk, where Oxigraph reads both strings of each comparison from RocksDB (in memory it gains
         #: nothing: measured at 1M, some queries faster, some slower).
         self.sort_in_python = sort_in_python
+        #: Query texts whose rows held values ordering.py does not order: Oxigraph sorts them from then on.
+        self._sorted_by_oxigraph: set[str] = set()
 
     def run(self, query: Query, values: dict[str, Iterable] | None = None, **params) -> Rows:
         # The query's own text is checked (once: cached); what the engine adds to it — VALUES lists and
         # inlined parameters — is written by term_sparql and holds no keyword.
         refuse_remote(query.text, query.path)
         terms = query.bind(params)
-        text = with_values(query.text, values) if values else query.text
-        # Parameters written in as constants where safe (Oxigraph plans a substituted one as unbound);
-        # the rest substituted (SEP-0007), which needs them projected.
-        text, inlined = inline_parameters(text, terms) if terms else (text, set())
-        rest = {k: v for k, v in terms.items() if k not in inlined}
-        text, added = project_parameters(text, list(rest), _projected(text, query.path) if rest else [])
-        bound = {ox.Variable(k): to_oxigraph(v) for k, v in rest.items()}
-        return self._rows(text, query.path, bound, added)
-
-    def _rows(self, text: str, path: Path | None, bound: dict, added: set[str]) -> Rows:
         # The final ORDER BY sorted in Python where its order is certain (`store.ordering`: on the store on
         # disk Oxigraph reads both strings of every comparison from its dictionary); else by Oxigraph.
-        key = str(path) if path is not None else text
-        order = ordering.plan(text) if self.sort_in_python and key not in _SORTED_BY_OXIGRAPH else None
+        order = None
+        if self.sort_in_python and query.text not in self._sorted_by_oxigraph:
+            order = ordering.plan(query.text)
         if order is not None:
-            rows = self._solutions(order.text, path, bound, added)
+            rows = self._solutions(*self._prepared(order.text, query.path, terms, values))
             ordered = order.apply(rows, rows.columns)
             if ordered is not None:
                 return Rows(ordered, rows.columns)
             # Its rows hold values ordering.py does not order (node-triples: STR of typed values): this
             # query is sorted by Oxigraph from now on, not run twice each time.
-            if len(_SORTED_BY_OXIGRAPH) > 1000:
-                _SORTED_BY_OXIGRAPH.clear()
-            _SORTED_BY_OXIGRAPH.add(key)
-        return self._solutions(text, path, bound, added)
+            if len(self._sorted_by_oxigraph) > 1000:
+                self._sorted_by_oxigraph.clear()
+            self._sorted_by_oxigraph.add(query.text)
+        return self._solutions(*self._prepared(query.text, query.path, terms, values))
+
+    @staticmethod
+    def _prepared(text: str, path: Path | None, terms: dict, values: dict | None) -> tuple:
+        """(text, path, substitutions, parameters projected only to be substituted) of a checked query with
+        its VALUES lists and parameters."""
+        text = with_values(text, values) if values else text
+        # Parameters written in as constants where safe (Oxigraph plans a substituted one as unbound);
+        # the rest substituted (SEP-0007), which needs them projected.
+        text, inlined = inline_parameters(text, terms) if terms else (text, set())
+        rest = {k: v for k, v in terms.items() if k not in inlined}
+        text, added = project_parameters(text, list(rest), _projected(text, path) if rest else [])
+        return text, path, {ox.Variable(k): to_oxigraph(v) for k, v in rest.items()}, added
 
     def _solutions(self, text: str, path: Path | None, bound: dict, added: set[str]) -> Rows:
         # Its own frame, made after the query check: the check's parser leaves exceptions in reference
@@ -333,8 +338,6 @@ class OxigraphEngine:
 
 
 _OX_PREFIXES = {k: str(v) for k, v in PREFIXES.items()}
-#: Queries (their file, or their text) whose final ORDER BY Oxigraph does: see `OxigraphEngine._rows`.
-_SORTED_BY_OXIGRAPH: set[str] = set()
 _EMPTY = ox.Store()
 _PROJECTED: dict[str, list[str]] = {}
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
