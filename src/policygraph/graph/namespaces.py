@@ -34,4 +34,17 @@ def record_id(node) -> str:
     return str(node).removeprefix(str(PGR))
 
 
-__all__ = ["PG", "PGR", "PREFIXES", "record_id"]
+def curie(text: str) -> str:
+    """An IRI in a namespace of PREFIXES as prefix:name (the class column of a table, its facet and filter
+    chips); any other text as it is.
+
+    >>> curie("https://w3id.org/policygraph/ontology#KPI"), curie("urn:x"), curie("データ")
+    ('pg:KPI', 'urn:x', 'データ')
+    """
+    for prefix, ns in PREFIXES.items():
+        if text.startswith(str(ns)) and len(text) > len(ns):
+            return f"{prefix}:{text[len(ns):]}"
+    return text
+
+
+__all__ = ["PG", "PGR", "PREFIXES", "curie", "record_id"]

@@ -38,6 +38,7 @@ from starlette.routing import Route
 
 from policygraph import __version__
 from policygraph.errors import PolicygraphError
+from policygraph.graph.namespaces import curie
 from policygraph.labels import HEADINGS, HTTP_STATUS, Said, hint, message
 from policygraph.project import Project
 from policygraph.query.sparql import RECORD_ID
@@ -955,7 +956,8 @@ def _view(request: Request, page: sqltables.Page, q: sqltables.Query, meta: sqlt
             url = _href(path, without(pair) if r["selected"] else [*items, pair])
             if r["value"] == "":  # an empty text: no filter names it (an empty parameter is no filter)
                 url = None
-            results.append({**r, "label": "— なし none" if r["null"] else r.get("label", r["value"]), "url": url})
+            label = "— なし none" if r["null"] else r.get("label", r["value"])
+            results.append({**r, "label": curie(label) if isinstance(label, str) else label, "url": url})
         facets.append({"name": col, "results": results, "truncated": found["truncated"]})
     chips = [{"label": f.label, "url": _href(path, without((f.param, f.value)))} for f in q.filters]
     if q.search:

@@ -41,6 +41,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policygraph.graph.namespaces import curie
 from policygraph.labels import message
 
 #: Written into every file's meta: a file of another schema is computed again.
@@ -72,7 +73,7 @@ class Filter:
         sign = {"exact": "=", "not": "≠", "contains": "∋", "gte": "≥", "lte": "≤", "gt": ">", "lt": "<"}
         if self.op == "isnull":
             return f"{self.column} {'has no value' if self.value not in ('0', 'false') else 'has a value'}"
-        return f"{self.column} {sign[self.op]} {self.value}"
+        return f"{self.column} {sign[self.op]} {curie(self.value)}"
 
     @property
     def param(self) -> str:
