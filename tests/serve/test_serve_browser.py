@@ -77,7 +77,8 @@ def test_the_editors_share_link_reopens_the_shared_query(browser, live):
     other.wait_for_selector(".yasqe .CodeMirror")
     assert other.evaluate("() => pgEditor.yasgui.getTab().getQuery()") == SHARED
     assert other.evaluate("() => pgEditor.yasgui.getTab().getEndpoint()") == live.url + "/sparql"
-    other.click(".yasqe_queryButton")
+    # YASGUI runs a shared query as it opens (a click now would abort that request: the CI failure of
+    # stop 29, where the run was still in flight under load)
     other.wait_for_selector(".yasr .dataTable tbody tr a.iri", timeout=20000)
     first = other.locator(".yasr .dataTable tbody tr a.iri").first
     assert first.inner_text().startswith("pgr:")  # the project's prefixes shorten ids in results
