@@ -232,6 +232,7 @@ def status(name: str | None):
 
 
 def template_globals() -> dict:
-    """What the templates call: bi, column, value_kind, status_pair and the tables above."""
-    return {"bi": bi, "column": column, "value_kind": value_kind, "status_pair": status,
+    """What the templates call: bi, column, curie, value_kind, status_pair and the tables above."""
+    from policygraph.graph.namespaces import curie
+    return {"bi": bi, "column": column, "curie": curie, "value_kind": value_kind, "status_pair": status,
             "HEADINGS": HEADINGS, "VALUE_KINDS": VALUE_KINDS}

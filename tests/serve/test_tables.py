@@ -203,13 +203,16 @@ def test_an_asked_facet_on_any_column(client, engine, project):
 
 def test_a_facet_of_class_iris_shows_them_as_prefixed_names(client):
     """trace-roots' class facet: pg:KPI, not a full IRI cut off at the facet's width; the link still
-    filters on the IRI, the full IRI is its title, and the filter's chip names it the same way."""
+    filters on the IRI, the full IRI is its title, and the filter's chip names it the same way; so do the
+    table's class cells (they showed the whole IRI)."""
     from html import unescape
     kpi = "https://w3id.org/policygraph/ontology#KPI"
     page = client.get("/queries/trace-roots", params={"_facet": "class"}).text
     assert ">pg:KPI</a>" in page and f'title="{kpi}"' in page and f">{kpi}</a>" not in page
     chosen = client.get("/queries/trace-roots", params={"_facet": "class", "class": kpi})
     assert chosen.status_code == 200 and "class = pg:KPI" in unescape(chosen.text)
+    assert f'<td><span class="pg-iri" title="{kpi}">pg:KPI</span></td>' in chosen.text
+    assert f"<td>{kpi}</td>" not in chosen.text
     rows = client.get("/queries/trace-roots.json", params={"class": kpi, "_size": 1000}).json()["rows"]
     assert rows and {r["class"] for r in rows} == {kpi}
 

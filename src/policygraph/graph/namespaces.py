@@ -40,9 +40,12 @@ def curie(text: str) -> str:
 
     >>> curie("https://w3id.org/policygraph/ontology#KPI"), curie("urn:x"), curie("データ")
     ('pg:KPI', 'urn:x', 'データ')
+    >>> curie("http://www.w3.org/2000/01/rdf-schema#label")
+    'rdfs:label'
     """
     for prefix, ns in PREFIXES.items():
-        if text.startswith(str(ns)) and len(text) > len(ns):
+        ns = str(ns)  # rdflib's DefinedNamespaces (RDFS, XSD …) have no len()
+        if text.startswith(ns) and len(text) > len(ns):
             return f"{prefix}:{text[len(ns):]}"
     return text
 

@@ -260,11 +260,13 @@ def create_app(settings: Settings) -> Starlette:
 
     async def serve_table(request: Request, kind: str, args: tuple, fmt: str | None, *, name: str, title: str,
                           template: str, reserved: tuple = (), takes: dict | None = None, context: dict | None = None,
-                          project: bool = False, page_hook=None, other_columns: tuple = ()) -> Response:
+                          project: bool = False, page_hook=None, other_columns: tuple = (),
+                          made: tuple | None = None) -> Response:
         """A table of the web app with Datasette's URL conventions (`serve.sqltables`): its HTML page, or
         `.json` (a page: rows, columns, counts, next, facets; `?_shape=array` every row as a list),
-        `.jsonl`, `.csv` and `.xlsx` (every row the filters keep: no cap)."""
-        path, meta = await materialised(kind, args, project)
+        `.jsonl`, `.csv` and `.xlsx` (every row the filters keep: no cap). `made`: the caller's own
+        (path, Meta) of the table, when it read the Meta first."""
+        path, meta = made or await materialised(kind, args, project)
         try:
             q = sqltables.parse(list(request.query_params.multi_items()), meta, reserved,
                                 default_facets=fmt is None or fmt == "json", other_columns=other_columns)
@@ -406,8 +408,8 @@ def create_app(settings: Settings) -> Starlette:
 
     async def gaps(request: Request) -> Response:
         path_args = (tuple(str(f) for f in library.folders),)
-        _path, meta = await materialised("gaps", path_args)
-        kinds = meta.extra.get("kinds", [])
+        made = await materialised("gaps", path_args)
+        kinds = made[1].extra.get("kinds", [])
         titles = {k["name"]: (k.get("title_ja") or "", k["title"]) for k in kinds}
 
         async def bilingual(page):  # the page shows each gap's title in both languages (downloads: English)
@@ -416,7 +418,7 @@ def create_app(settings: Settings) -> Starlette:
             return {}
         return await serve_table(request, "gaps", path_args, _table_format(request), name="gaps",
                                  title=HEADINGS["gaps"], template="serve-gaps.html.j2",
-                                 context={"kinds": kinds}, page_hook=bilingual)
+                                 context={"kinds": kinds}, page_hook=bilingual, made=made)
 
     async def diff_page(request: Request) -> Response:
         a, b = request.query_params.get("a", "")[:200], request.query_params.get("b", "")[:200]
