@@ -147,6 +147,7 @@ def trace_rows(text: str) -> list[tuple[str, str, str]]:
 
 
 def test_the_trace_page_is_the_cli_trace_as_a_table_with_quotes_and_source_lines(client, engine, project):
+    from policygraph.query.sparql import QueryLibrary
     r = client.get(f"/trace/{DOCUMENT}")
     assert r.status_code == 200 and r.headers["content-security-policy"] == CSP
     rows = trace_rows(r.text)
@@ -163,8 +164,11 @@ def test_the_trace_page_is_the_cli_trace_as_a_table_with_quotes_and_source_lines
         if kind != "kpi" and 'class="pg-src"><a href="#t-' not in row:  # shown in full: its quote and source
             assert '<blockquote class="pg-quote">' in row and 'class="pg-source-link"' in row, (kind, rid)
     assert 'class="pg-status pg-status-achieved"' in rows[at[KPI]][2]
+    # the KPI row's date is the date its status is judged as of, said so (not read as a value's date)
+    judged = engine.run(QueryLibrary(project.query_dirs).get("kpi-status"))
+    as_of = {str(r["kpi"]).rsplit("/", 1)[1]: r.get("asOf") for r in judged}[KPI]
+    assert as_of and f'{as_of} 時点の判定 <span lang="en">judged as of {as_of}</span>' in rows[at[KPI]][2]
     # every KPI the trace reaches, once in full
-    from policygraph.query.sparql import QueryLibrary
     from policygraph.query.trace import kpis_reached, trace
     reached = kpis_reached(trace(engine, QueryLibrary(project.query_dirs), DOCUMENT))
     assert {rid for kind, rid, _ in rows if kind == "kpi" and rid} == set(reached)

@@ -233,8 +233,9 @@ def trace_rows(result: dict) -> list[dict]:
             row("kpi", level, k)
             return
         status = (k.get("attainment") or {}).get("status")
+        judged = (k.get("attainment") or {}).get("as_of")  # the date the status is judged as of, not a value's
         row("kpi", level, k, attainment=status or "unknown", detail=bodies(k),
-            when=(k.get("attainment") or {}).get("as_of") or "")
+            when=(f"{judged} 時点の判定", f"judged as of {judged}") if judged else "")
         for key in ("baselines", "targets", "observations", "projections", "assessments"):
             for fact in k.get(key) or []:
                 row(key, level + 1, fact, label="", value=_value(fact), when=_when(fact),
