@@ -34,16 +34,16 @@ def record_id(node) -> str:
     return str(node).removeprefix(str(PGR))
 
 
-def curie(text: str) -> str:
-    """An IRI in a namespace of PREFIXES as prefix:name (the class column of a table, its facet and filter
-    chips); any other text as it is.
+def curie(text: str, prefixes: dict | None = None) -> str:
+    """An IRI in a namespace of `prefixes` (default PREFIXES) as prefix:name (the class column of a table,
+    its facet and filter chips, the vocabulary page); any other text as it is.
 
     >>> curie("https://w3id.org/policygraph/ontology#KPI"), curie("urn:x"), curie("データ")
     ('pg:KPI', 'urn:x', 'データ')
     >>> curie("http://www.w3.org/2000/01/rdf-schema#label")
     'rdfs:label'
     """
-    for prefix, ns in PREFIXES.items():
+    for prefix, ns in (PREFIXES if prefixes is None else prefixes).items():
         ns = str(ns)  # rdflib's DefinedNamespaces (RDFS, XSD …) have no len()
         if text.startswith(ns) and len(text) > len(ns):
             return f"{prefix}:{text[len(ns):]}"

@@ -16,19 +16,16 @@ from pathlib import Path
 from jinja2 import Environment, select_autoescape
 from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, SH, SKOS
+from rdflib.namespace import DCTERMS, SH, SKOS, TIME
 
 from policygraph.checks.validate import PGSH, load_shapes
 from policygraph.graph.convert import PG, load_ontology
+from policygraph.graph.namespaces import PREFIXES, curie
 from policygraph.output import write_atomically
 from policygraph.project import Project
 
-_PREFIXES = {
-    str(PG): "pg:", "http://www.w3.org/2001/XMLSchema#": "xsd:", "http://www.w3.org/ns/prov#": "prov:",
-    "http://www.w3.org/ns/org#": "org:", str(SKOS): "skos:", str(DCTERMS): "dcterms:",
-    "http://www.w3.org/2006/time#": "time:", str(OWL): "owl:", str(RDFS): "rdfs:",
-    "https://w3id.org/policygraph/id/": "pgr:",
-}
+#: The vocabulary page names terms of these namespaces prefix:name (the queries' prefixes, and time: and owl:).
+_PREFIXES = {**PREFIXES, "time": TIME, "owl": OWL}
 
 
 @dataclass
@@ -41,11 +38,7 @@ class Term:
 
 
 def _curie(term) -> str:
-    s = str(term)
-    for ns, prefix in _PREFIXES.items():
-        if s.startswith(ns):
-            return prefix + s[len(ns):]
-    return s
+    return curie(str(term), _PREFIXES)
 
 
 def _anchor(term) -> str:
