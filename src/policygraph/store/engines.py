@@ -270,11 +270,12 @@ class OxigraphEngine:
         if self.sort_in_python and query.text not in self._sorted_by_oxigraph:
             order = ordering.plan(query.text)
         if order is not None:
-            rows = self._solutions(*self._prepared(order.text, query.path, terms, values))
-            ordered = order.apply(rows, rows.columns)
+            lexical: dict = {}
+            rows = self._solutions(*self._prepared(order.text, query.path, terms, values), lexical=lexical)
+            ordered = order.apply(rows, rows.columns, lexical)
             if ordered is not None:
                 return Rows(ordered, rows.columns)
-            # Its rows hold values ordering.py does not order (node-triples: STR of typed values): this
+            # Its rows hold values ordering.py does not order (numbers and strings in one column): this
             # query is sorted by Oxigraph from now on, not run twice each time.
             if len(self._sorted_by_oxigraph) > 1000:
                 self._sorted_by_oxigraph.clear()
@@ -293,7 +294,7 @@ class OxigraphEngine:
         text, added = project_parameters(text, list(rest), _projected(text, path) if rest else [])
         return text, path, {ox.Variable(k): to_oxigraph(v) for k, v in rest.items()}, added
 
-    def _solutions(self, text: str, path: Path | None, bound: dict, added: set[str]) -> Rows:
+    def _solutions(self, text: str, path: Path | None, bound: dict, added: set[str], lexical: dict | None = None) -> Rows:
         # Its own frame, made after the query check: the check's parser leaves exceptions in reference
         # cycles that keep the frames then on the stack (run's) alive until a collection, and pyoxigraph's
         # QuerySolutions must be dropped by the thread that made it — a collection running in another
@@ -314,7 +315,10 @@ class OxigraphEngine:
                 return out
             except TypeError:  # a term that cannot be hashed: converted each time
                 return from_oxigraph(value)
-        return Rows(({n: term(sol[n]) for n in names} for sol in solutions), names)
+        rows = Rows(({n: term(sol[n]) for n in names} for sol in solutions), names)
+        if lexical is not None:
+            lexical.update(ordering.lexical_forms(converted))
+        return rows
 
     def _query(self, text: str, path: Path | None, **kwargs):
         """Run a text made from a checked query (see `run`) on the store."""

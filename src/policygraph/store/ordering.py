@@ -9,8 +9,9 @@ strings by code point; numbers by value; ties in the order the rows came, as Oxi
 keeps them) — whenever that order is certain:
 
 - the conditions are `?v`, `STR(?v)`, `LANG(?v)` or `STRLEN(STR(?v))`, each bare or in ASC()/DESC(),
-  over projected variables (STR of an IRI or a string only: rdflib and Oxigraph write other values in
-  canonical forms of their own);
+  over projected variables (STR of a typed value is the text Oxigraph holds for it, which the engine
+  passes as `lexical`: rdflib writes such values in canonical forms of its own, 1.5E0 as 1.5, Oxigraph 1.5
+  as 1.5 and 1.0E0 as 1);
 - the values compared within a condition are of one kind: unbound, at most one blank node (Oxigraph does
   not order blank nodes among themselves), IRIs, and literals of one family (strings, with or without a
   language: by value, then one with a language before one without, then by language; integers, decimals,
@@ -74,15 +75,16 @@ class Plan:
     limit: int | None
     offset: int
 
-    def apply(self, rows: list[dict], columns: list[str]) -> list[dict] | None:
+    def apply(self, rows: list[dict], columns: list[str], lexical: dict | None = None) -> list[dict] | None:
         """`rows` (dicts of rdflib terms, as the query without ORDER BY gave them) in the query's order and
-        slice, or None when that order is not certain here (see the module)."""
+        slice, or None when that order is not certain here (see the module). `lexical`: the text Oxigraph
+        holds for each typed literal of the rows (`lexical_forms`), for STR of one."""
         if any(var not in columns for var, _, _ in self.keys):
             return None
         out = list(rows)
         try:
             for var, kind, descending in reversed(self.keys):  # stable sorts, least significant first
-                keys = _column_keys([row.get(var) for row in out], kind)
+                keys = _column_keys([row.get(var) for row in out], kind, lexical or {})
                 out = [out[i] for i in sorted(range(len(out)), key=keys.__getitem__, reverse=descending)]
         except _Unsure:
             return None
@@ -111,14 +113,33 @@ def plan(text: str) -> Plan | None:
     return Plan(body[:m.start()].rstrip(), tuple(keys), limit, offset)
 
 
-def _column_keys(terms: list, kind: str) -> list[tuple]:
+def lexical_forms(converted: dict) -> dict:
+    """{rdflib literal: the text Oxigraph holds for it} of the typed literals (not strings) among
+    `converted` ({Oxigraph term: rdflib term}); a literal that two texts became (rdflib's canonical form
+    merges what Oxigraph keeps apart, "01" and "1" of a datatype it does not normalise) maps to None.
+
+    >>> import pyoxigraph as ox
+    >>> d = ox.NamedNode(str(XSD.double))
+    >>> terms = {ox.Literal("1", datatype=d): Literal("1", datatype=XSD.double), ox.Literal("x"): Literal("x")}
+    >>> [(str(term), text) for term, text in lexical_forms(terms).items()]  # Oxigraph holds 1.0E0 as "1"
+    [('1.0', '1')]
+    """
+    out: dict = {}
+    for ox_term, term in converted.items():
+        if isinstance(term, Literal) and not term.language and term.datatype not in (None, XSD.string):
+            text = ox_term.value
+            out[term] = text if out.get(term, text) == text else None
+    return out
+
+
+def _column_keys(terms: list, kind: str, lexical: dict) -> list[tuple]:
     """A sort key per term for one condition, in SPARQL's order as Oxigraph implements it; _Unsure when
     the values compared are not all comparable by that order."""
     family = None
     blanks = 0
     out = []
     for term in terms:
-        rank, fam, key = _key(term, kind)
+        rank, fam, key = _key(term, kind, lexical)
         if rank == 1:
             blanks += 1
             if blanks > 1:
@@ -131,10 +152,10 @@ def _column_keys(terms: list, kind: str) -> list[tuple]:
     return out
 
 
-def _key(term, kind: str) -> tuple[int, str | None, object]:
+def _key(term, kind: str, lexical: dict) -> tuple[int, str | None, object]:
     """(rank: unbound 0 < blank node 1 < IRI 2 < literal 3, the literal's family, the key within the rank)
     of the value a condition compares: the term, or STR / LANG / STRLEN(STR) of it (unbound where the
-    expression is an error)."""
+    expression is an error; STR of a typed literal is its text in `lexical`)."""
     if term is None:
         return 0, None, None
     if kind == "var":
@@ -149,8 +170,11 @@ def _key(term, kind: str) -> tuple[int, str | None, object]:
         return 0, None, None
     if isinstance(term, Literal) and not term.language and term.datatype not in (None, XSD.string):
         # rdflib writes a typed value in its own canonical form (0E0 -> 0.0), not always Oxigraph's
-        raise _Unsure(f"STR of a literal of {term.datatype}")
-    text = str(term)
+        text = lexical.get(term)
+        if text is None:
+            raise _Unsure(f"STR of a literal of {term.datatype} whose text Oxigraph holds is not known")
+    else:
+        text = str(term)
     return (3, "text", (text, 1, "")) if kind == "str" else (3, "number", len(text))
 
 
