@@ -39,7 +39,7 @@ TEST_WORKERS ?= 2
 test: $(PY) system-deps
 	$(PY) -m pip install $(PIP_FLAGS) -e '.[test]'
 	@touch $(INSTALLED)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # Debian packages the tests need: chromium (browser tests drive /usr/bin/chromium, never a downloaded
 # browser), CJK fonts (legible screenshots), a Java runtime (HermiT, the OWL reasoner) and Virtuoso 7

@@ -18,7 +18,7 @@ p50, trace and the gap report in process, and `trace` / `gaps` through the CLI w
 Not part of the tests:
 
     python benchmarks/run.py                          # corpus, 10k, 100k, 1M → BENCHMARKS.md
-    python benchmarks/run.py --quick --out /tmp/b.md  # corpus and 10k, fewer runs, no remote stores
+    python benchmarks/run.py --quick --out /tmp/b.md  # corpus and 100k, fewer runs, rdflib on the corpus only
     python benchmarks/run.py --sizes 10000 --out /tmp/b.md --repeat 3
     python benchmarks/run.py --servers oxigraph-server      # one remote store only ('' for none)
 """
@@ -57,8 +57,8 @@ GOALS = {
     "overview_cold_s": 1.0, "as_of_ratio": 1.5, "as_of_mb": 300, "serve_as_of_ready_s": 5.0, "query_any_ms": 200.0,
 }
 #: --quick: what CI runs (tests/test_benchmarks.py), so that the report cannot silently go stale.
-QUICK = {"sizes": "10000", "repeat": 2, "rdflib_limit": 3.0, "servers": "", "no_shacl_engines": True,
-         "load_requests": 60, "load_clients": 6, "cli_repeat": 1}
+QUICK = {"sizes": "100000", "repeat": 2, "rdflib_limit": 3.0, "rdflib_max_triples": 50_000, "servers": "",
+         "no_shacl_engines": True, "load_requests": 60, "load_clients": 6, "cli_repeat": 1}
 
 
 # ------------------------------------------------------------------------------------- child: build
@@ -351,8 +351,8 @@ def machine() -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="the corpus and synth 10k (100k takes minutes here), "
-                    "2 runs per query, 1 per command, rdflib limited to 3 s, a 60-request load test, no remote "
+    ap.add_argument("--quick", action="store_true", help="the corpus and synth 100k, 2 runs per query, 1 per "
+                    "command, rdflib on the corpus only and limited to 3 s, a 60-request load test, no remote "
                     "stores and no SHACL engine comparison (each can still be given explicitly)")
     ap.add_argument("--sizes", help="synth sizes in triples, comma-separated (default 10000,100000,1000000)")
     ap.add_argument("--no-corpus", action="store_true", help="leave out the real corpus")
@@ -363,8 +363,9 @@ def main() -> None:
     ap.add_argument("--no-readpath", action="store_true", help="leave out issue #21's read path (reports in "
                     "every format, viz, exports, serve)")
     ap.add_argument("--rdflib-limit", type=float, help="seconds per query on rdflib (default 10)")
-    ap.add_argument("--rdflib-max-triples", type=int, default=1_200_000,
-                    help="skip rdflib above this size (loading alone takes ~1 min per million triples)")
+    ap.add_argument("--rdflib-max-triples", type=int,
+                    help="skip rdflib above this size (default 1,200,000; loading alone takes ~1 min per million "
+                    "triples)")
     ap.add_argument("--build-limit", type=float, default=1800.0, help="seconds per build")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     ap.add_argument("--no-shacl-engines", action="store_true", default=None,
@@ -378,7 +379,8 @@ def main() -> None:
         child_build(*args.child_build)
         return
     full = {"sizes": "10000,100000,1000000", "repeat": 7, "rdflib_limit": 10.0, "servers": ",".join(SERVERS),
-            "no_shacl_engines": False, "load_requests": 400, "load_clients": 10, "cli_repeat": 3}
+            "no_shacl_engines": False, "load_requests": 400, "load_clients": 10, "cli_repeat": 3,
+            "rdflib_max_triples": 1_200_000}
     for key, value in (QUICK if args.quick else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -457,7 +459,8 @@ def write_report(args, results: dict) -> None:
              "met ✓ or missed ✗ with the cause). The machine is shared: each block names the load average "
              "(1, 5, 15 minutes) when it started.", ""]
     if args.quick:
-        lines += [f"**A `--quick` run** ({', '.join(names)}; fewer runs, rdflib limited to {args.rdflib_limit:g} s, "
+        lines += [f"**A `--quick` run** ({', '.join(names)}; fewer runs, rdflib limited to {args.rdflib_limit:g} s "
+                  f"and left out above {args.rdflib_max_triples:,} triples, "
                   f"a load test of {args.load_requests} requests from {args.load_clients} clients, no remote stores "
                   "and no SHACL engine comparison): what CI runs so that this file cannot go stale; a full run "
                   "(`python benchmarks/run.py`) adds 10k and 1M, the remote stores and the SHACL engines.", ""]

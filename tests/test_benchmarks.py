@@ -1,7 +1,7 @@
 """benchmarks/run.py runs from start to end and writes every section of BENCHMARKS.md (issue #21 point 7),
-so the report cannot silently go stale. CI checks that it runs, not its figures: this runs `--quick` on
-the corpus alone (`--sizes ''`: the 10k synth project of a plain `--quick` doubles the time), with one run
-per command and a 20-request load test, into a temporary file."""
+so the report cannot silently go stale. CI checks that it runs, not its figures: this runs `--quick` (the
+corpus and a 100k synth project, rdflib on the corpus only), with one run per query and per command and a
+20-request load test, into a temporary file."""
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +23,7 @@ COMMANDS = ("gaps --format table", "gaps --format csv", "gaps --format json", "q
 
 def test_quick_run_writes_every_section(tmp_path):
     out = tmp_path / "BENCHMARKS.md"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--sizes", "",
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick",
                            "--cli-repeat", "1", "--repeat", "1", "--load-requests", "20", "--load-clients", "4",
                            "--out", str(out)], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -34,7 +34,8 @@ def test_quick_run_writes_every_section(tmp_path):
     # queries that ran unbound before (whole-graph scans nobody runs) now return the rows of a real call.
     named = text.split("## Named queries")[1].split("## Through the CLI")[0]
     assert "| query | rows | store p50 |" in named
-    counts = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in named.splitlines()
+    corpus = named.split("### corpus (")[1].split("### ")[0]  # its parameters are the corpus's
+    counts = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in corpus.splitlines()
               if line.startswith("| ") and not line.startswith("| query")}
     for query in ("trace-responsible-for", "trace-steps", "trace-reports", "node-links-batch", "node-owners",
                   "node-links-in", "record-search-text"):
@@ -54,3 +55,5 @@ def test_quick_run_writes_every_section(tmp_path):
                  "corpus: every named query p50 ≤ 200 ms"):
         assert goal in goals, goal
     assert "Load average when each project's block started: corpus " in text
+    # both projects of --quick: the corpus and synth 100k, side by side in each table
+    assert "| stage | corpus | synth 100k |" in text and "### synth 100k (" in text
