@@ -721,8 +721,9 @@ Causes measured on this machine while writing this report; the figures above are
   dictionary, a RocksDB lookup per comparison on disk (sorting 4,308 KPI IRIs: ~190 ms, reading them
   13 ms; in memory 11 ms). Measured at 1M, native against Python, p50 ms: record-classes 273 → 85,
   overview-facets 1,855 → 665, record-facet-links 4,575 → 2,586, coverage-flow 394 → 183, trace-roots
-  2,033 → 1,481; the rest within noise (node-triples stays with Oxigraph: it orders by STR of typed
-  values, which rdflib writes in canonical forms of its own). In memory it gains nothing (some faster, some slower), so only engines
+  2,033 → 1,481; the rest within noise. node-triples (every view reads records with it) orders by STR of
+  typed values, which rdflib writes in canonical forms of its own; since the fourth pass the engine passes
+  the text Oxigraph holds for each, and it is sorted in Python too (1M, 100 KPIs: 223–256 → 62 ms). In memory it gains nothing (some faster, some slower), so only engines
   over a store on disk do it. The order is Oxigraph's own, row for row (tests/store/test_ordering.py:
   every named query on the corpus and a synth project, and generated values of every kind against
   Oxigraph's ORDER BY); values it cannot order with certainty are left to Oxigraph.
