@@ -270,7 +270,7 @@ class OxigraphEngine:
         if self.sort_in_python and query.text not in self._sorted_by_oxigraph:
             order = ordering.plan(query.text)
         if order is not None:
-            lexical: dict = {}
+            lexical: dict | None = {} if order.reads_text else None  # read off the terms only when needed
             rows = self._solutions(*self._prepared(order.text, query.path, terms, values), lexical=lexical)
             ordered = order.apply(rows, rows.columns, lexical)
             if ordered is not None:

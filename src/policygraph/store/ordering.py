@@ -75,6 +75,11 @@ class Plan:
     limit: int | None
     offset: int
 
+    @property
+    def reads_text(self) -> bool:
+        """Whether a condition takes STR of a value: only then does `apply` need the `lexical` texts."""
+        return any(kind in ("str", "strlen") for _, kind, _ in self.keys)
+
     def apply(self, rows: list[dict], columns: list[str], lexical: dict | None = None) -> list[dict] | None:
         """`rows` (dicts of rdflib terms, as the query without ORDER BY gave them) in the query's order and
         slice, or None when that order is not certain here (see the module). `lexical`: the text Oxigraph
