@@ -167,7 +167,7 @@ def test_the_trace_page_is_the_cli_trace_as_a_table_with_quotes_and_source_lines
     # the KPI row's date is the date its status is judged as of, said so (not read as a value's date)
     judged = engine.run(QueryLibrary(project.query_dirs).get("kpi-status"))
     as_of = {str(r["kpi"]).rsplit("/", 1)[1]: r.get("asOf") for r in judged}[KPI]
-    assert as_of and f'{as_of} 時点の判定 <span lang="en">judged as of {as_of}</span>' in rows[at[KPI]][2]
+    assert as_of and f'{as_of} 時点の判定 <span lang="en">status as of this date</span>' in rows[at[KPI]][2]
     # every KPI the trace reaches, once in full
     from policygraph.query.trace import kpis_reached, trace
     reached = kpis_reached(trace(engine, QueryLibrary(project.query_dirs), DOCUMENT))

@@ -235,7 +235,7 @@ def trace_rows(result: dict) -> list[dict]:
         status = (k.get("attainment") or {}).get("status")
         judged = (k.get("attainment") or {}).get("as_of")  # the date the status is judged as of, not a value's
         row("kpi", level, k, attainment=status or "unknown", detail=bodies(k),
-            when=(f"{judged} 時点の判定", f"judged as of {judged}") if judged else "")
+            when=(f"{judged} 時点の判定", "status as of this date") if judged else "")
         for key in ("baselines", "targets", "observations", "projections", "assessments"):
             for fact in k.get(key) or []:
                 row(key, level + 1, fact, label="", value=_value(fact), when=_when(fact),
