@@ -544,6 +544,31 @@ def _inline_places(text: str, names: tuple[str, ...]) -> dict[str, list[tuple[in
     return out
 
 
+@functools.lru_cache(maxsize=512)
+def in_expressions_only(text: str, name: str) -> bool:
+    """Whether every use of `?name` in the query's WHERE block is inside parentheses (a FILTER, a BIND's
+    expression, a function's argument), never a term of a triple pattern: a literal can then be written
+    in as a constant on every store (Virtuoso refuses one as the subject of a property path), as it must
+    be where the use sits in a group a VALUES row opening the query does not reach (a FILTER inside a
+    UNION branch sees only its own group's variables).
+
+    >>> in_expressions_only('SELECT ?s WHERE { { ?s ?p ?o FILTER(CONTAINS(STR(?o), ?text)) } }', "text")
+    True
+    >>> in_expressions_only('SELECT ?s WHERE { ?s ?p ?text }', "text")
+    False
+    """
+    if not _VARNAME.match(name):
+        return False
+    blanked = _blank(text)
+    depth, depths = 0, []
+    for ch in blanked:
+        depth += (ch == "(") - (ch == ")")
+        depths.append(depth)
+    brace = blanked.find("{")
+    uses = [m.start() for m in re.finditer(rf"[?$]{name}(?![A-Za-z0-9_])", blanked) if m.start() > brace >= 0]
+    return bool(uses) and all(depths[i] > 0 for i in uses)
+
+
 def engine_for(name: str, graph: Graph) -> Engine:
     """An engine of that name over an rdflib graph (Oxigraph gets an in-memory copy)."""
     if name == "rdflib":

@@ -43,6 +43,7 @@ from policygraph.store.engines import (
     _NOT_SELECT,
     Query,
     Rows,
+    in_expressions_only,
     inline_parameters,
     refuse_remote,
     select_columns,
@@ -438,8 +439,11 @@ class RemoteEngine:
         terms = query.bind(params)
         text = with_values(query.text, values) if values else query.text
         # IRIs as constants; literals in a VALUES row: Virtuoso refuses a literal as the subject of a
-        # property path (`"x" pg:reaches+ ?k`) where the other engines find no rows.
-        text, inlined = inline_parameters(text, {k: v for k, v in terms.items() if isinstance(v, URIRef)})
+        # property path (`"x" pg:reaches+ ?k`) where the other engines find no rows. A literal used only
+        # in expressions is a constant too: a FILTER inside a UNION branch (record-search) sees no VALUES
+        # row of the outer group.
+        text, inlined = inline_parameters(text, {k: v for k, v in terms.items()
+                                                 if isinstance(v, URIRef) or in_expressions_only(text, k)})
         rest = {k: [v] for k, v in terms.items() if k not in inlined}
         if rest:
             text = with_values(text, rest)
