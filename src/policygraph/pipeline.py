@@ -13,7 +13,7 @@ import hashlib
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -176,25 +176,34 @@ def build(project: Project, out_dir: Path | None = None, stages: Stages | None =
     # The reports every reader asks for (kpi-status, the gap report, the overview: `query.reports`) are
     # computed beside them, into a folder the generation takes over.
     reports = None if remote is not None else Path(tempfile.mkdtemp(prefix="policygraph-reports-"))
+    # The N-Triples are the exports' first step: once the checks pass, the store on disk is loaded from
+    # them while the other exports (Turtle, JSON-LD, the search index) are still being made.
+    ntriples: Future = Future()
+    pool = ThreadPoolExecutor(max_workers=2)
     try:
         # Paused here too (the exports' and reports' threads make lists of a million lines and rows): 1M
         # triples, ~4 s of CPU less, the same peak memory.
-        with collector_paused(), ThreadPoolExecutor(max_workers=2) as pool:
-            exporting = pool.submit(exports_of, _store, search_index=remote is None)
+        with collector_paused():
+            box = [_store]  # taken out by the exports' thread: it alone holds the store then (see exports_of)
+            exporting = pool.submit(lambda: exports_of(box.pop(), search_index=remote is None, ntriples=ntriples))
             reporting = pool.submit(write_reports, _store, project, reports) if reports is not None else None
             with stages("checks"):
                 checks = check_graph(project, corpus, graph, store=_store)  # SHACL and OWL, as `validate` runs them
-            with stages("exports"):
-                exports = exporting.result()
             with stages("reports"):
                 failed = reporting.result() if reporting is not None else None
-        raise_for_problems(checks)
-        if failed:
-            checks.extra_notes.append(failed)
-        held = [_store]  # _published lets it go before the store on disk is loaded: no other reference
-        del _store
-        return _published(project, out, remote, corpus, held, checks, exports, stats, stages, start, reports)
+            raise_for_problems(checks)
+            if failed:
+                checks.extra_notes.append(failed)
+            held = [_store]  # _published lets it go before the store on disk is loaded (the exports may hold it)
+            del _store
+
+            def exports() -> dict[str, bytes]:
+                with stages("exports"):  # the wait, once the store is loaded
+                    return exporting.result()
+            return _published(project, out, remote, corpus, held, checks, exports, ntriples, stats, stages, start,
+                              reports)
     finally:
+        pool.shutdown(wait=True)
         if reports is not None:
             shutil.rmtree(reports, ignore_errors=True)
 
@@ -220,9 +229,10 @@ def write_reports(store, project: Project, folder: Path) -> str | None:
     return None
 
 
-def _published(project, out, remote, corpus, held, checks, exports, stats, stages, start, reports):
+def _published(project, out, remote, corpus, held, checks, exports, ntriples, stats, stages, start, reports):
     """The build's last step: the graph uploaded to `remote`, or a new generation of `out` published.
-    `held` holds the store in memory, its only reference, taken out here."""
+    `held` holds the store in memory, its only reference here, taken out; `exports()` waits for the
+    exports, `ntriples` (a Future) gives the N-Triples first."""
     _store = held.pop()
     notes = tuple(checks.notes)
     if remote is None:
@@ -231,23 +241,28 @@ def _published(project, out, remote, corpus, held, checks, exports, stats, stage
     info = embedded.BuildInfo(__version__, str(project.root), input_digest(project), stats,
                               dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), len(_store))
     if remote is not None:
+        made = exports()
         with stages("upload"):
-            graph = remote.publish(exports["policygraph.nt"], info.to_json(), len(_store))
+            graph = remote.publish(made["policygraph.nt"], info.to_json(), len(_store))
         seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
                    "total": time.perf_counter() - start}
         return BuildResult(corpus, _store, [], tuple(checks.notes), None, seconds, f"{remote.where} <{graph}>")
-    # The store in memory goes before the store on disk is loaded (at a million triples each takes
-    # ~0.4-0.8 GB); what the result reports of it is counted first.
+    # What the result reports of the store in memory is counted first; the exports' thread lets it go
+    # once the search index is made (at a million triples the store in memory and the one on disk being
+    # loaded take ~0.4-0.8 GB each).
     counts, triples = count_classes(_store), len(_store)
     del _store
-    release_freed_memory()
-    files = [out / embedded.STORE, *(out / name for name in exports)]
-    # A failed build has written nothing, not even the lock file; the lock serialises the writing.
+    nt = ntriples.result()  # (an export that failed before stops the build here)
+    # A build whose checks fail has written nothing, not even the lock file; the lock serialises the writing.
     with stages("write store"), embedded.build_lock(out):
-        generation = embedded.publish(out, None, exports, info,  # loaded from the written N-Triples
+        generation = embedded.publish(out, nt, exports, info,
                                       reports=reports / "reports" if reports else None)
+    release_freed_memory()
     seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
                "total": time.perf_counter() - start}
+    seconds["write store"] -= seconds.get("exports", 0.0)  # the wait for the exports is timed on its own
+    from policygraph.views.fulltext import FILE as SEARCH_INDEX
+    files = [out / name for name in (embedded.STORE, *EXPORT_FILES, SEARCH_INDEX) if (generation / name).exists()]
     return BuildResult(corpus, None, sorted(files), notes, generation, seconds, counts=counts, triple_count=triples)
 
 
@@ -262,23 +277,34 @@ def release_freed_memory() -> None:
         pass
 
 
-def exports_of(store, search_index: bool = False) -> dict[str, bytes]:
+def exports_of(store, search_index: bool = False, ntriples: Future | None = None) -> dict[str, bytes]:
     """The exports of a built store, by file name: N-Triples (sorted), Turtle and compact JSON-LD with
     the project's prefixes (`policygraph.store.serialize`), and with `search_index` the web app's
-    full-text index (`views.fulltext`: an SQLite file published in the same generation as the store)."""
+    full-text index (`views.fulltext`: an SQLite file published in the same generation as the store).
+    `ntriples` (a Future) is given the N-Triples as soon as they are made (or what stopped them). What
+    reads the store comes first: this function then holds it no longer (the build lets it go then)."""
     from rdflib.namespace import OWL, RDF, TIME
 
     from policygraph.graph.namespaces import PREFIXES
     from policygraph.store import serialize
-    prefixes = {p: str(ns) for p, ns in {**PREFIXES, "owl": OWL, "rdf": RDF, "time": TIME}.items()}
-    nt = serialize.ntriples(store)
-    out = {"policygraph.ttl": serialize.turtle(nt, prefixes), "policygraph.nt": nt,
-           "policygraph.jsonld": serialize.jsonld(nt, prefixes)}
-    if search_index:
-        from policygraph.views import fulltext
-        if fulltext.unavailable() is None:
-            out[fulltext.FILE] = fulltext.index_bytes(store)
-    return out
+    try:
+        prefixes = {p: str(ns) for p, ns in {**PREFIXES, "owl": OWL, "rdf": RDF, "time": TIME}.items()}
+        nt = serialize.ntriples(store)
+        if ntriples is not None:
+            ntriples.set_result(nt)
+        out = {"policygraph.nt": nt}
+        if search_index:
+            from policygraph.views import fulltext
+            if fulltext.unavailable() is None:
+                out[fulltext.FILE] = fulltext.index_bytes(store)
+        del store
+        out["policygraph.ttl"] = serialize.turtle(nt, prefixes)
+        out["policygraph.jsonld"] = serialize.jsonld(nt, prefixes)
+        return out
+    except BaseException as exc:
+        if ntriples is not None and not ntriples.done():
+            ntriples.set_exception(exc)
+        raise
 
 
 # ------------------------------------------------------------------------------------- inputs

@@ -35,7 +35,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -140,24 +140,31 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def publish(build_dir: Path, ntriples: bytes | None, exports: dict[str, bytes], info: BuildInfo,
-            reports: Path | None = None) -> Path:
+def publish(build_dir: Path, ntriples: bytes | None, exports: dict[str, bytes] | Callable[[], dict[str, bytes]],
+            info: BuildInfo, reports: Path | None = None) -> Path:
     """Write a new generation (store + exports, and the folder of `reports` computed on the same graph:
     `policygraph.query.reports`) and swap it in atomically; returns its folder.
 
     The store is loaded from `ntriples`, or with None from the N-Triples export (`exports` then holds
     "policygraph.nt"). `exports` is emptied as its files are written: no payload stays in memory while
-    the store is loaded (at a million triples the loader takes ~0.8 GB, the exports ~0.4 GB).
+    the store is loaded (at a million triples the loader takes ~0.8 GB, the exports ~0.4 GB). With
+    `ntriples` given, `exports` may be a function giving them, called once the store is loaded: the
+    build loads the store while its other exports are still being made (1M triples: ~7 s less).
     The caller holds `build_lock`. Nothing the readers use changes until the final rename.
     """
     build_dir.mkdir(parents=True, exist_ok=True)
     _remove_unfinished(build_dir)
     gen = Path(tempfile.mkdtemp(dir=build_dir, prefix=f"{_GEN_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-"))
-    names = list(exports)
+    names: list[str] = []
     try:
         os.chmod(gen, 0o777 & ~_umask())  # mkdtemp makes it private; readers may be other users
-        for name in names:
-            (gen / name).write_bytes(exports.pop(name))
+
+        def write_exports(made: dict[str, bytes]) -> None:
+            for name in list(made):
+                names.append(name)
+                (gen / name).write_bytes(made.pop(name))
+        if ntriples is None or not callable(exports):
+            write_exports(exports)
         store_dir = gen / STORE
         store = ox.Store(str(store_dir))
         if ntriples is None:
@@ -168,6 +175,8 @@ def publish(build_dir: Path, ntriples: bytes | None, exports: dict[str, bytes], 
         store.optimize()
         store.flush()
         del store  # close RocksDB before the folder is published
+        if callable(exports):
+            write_exports(exports())
         (store_dir / INFO).write_text(info.to_json(), encoding="utf-8")
         if reports is not None and reports.is_dir():
             shutil.copytree(reports, gen / reports.name)
