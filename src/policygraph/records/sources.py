@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,9 +12,14 @@ from pathlib import Path
 from policygraph.errors import EXIT_INPUT, PolicygraphError
 
 
+#: White space as `str.isspace` reads it (the `re` module's `\s` for str patterns is the same test:
+#: tests/records/test_quotes_normalize.py checks every code point).
+_SPACE = re.compile(r"\s+")
+
+
 def normalize(text: str) -> str:
     """NFKC, then every white-space character removed: the form quotes are compared in."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
 class _CharMap(dict):
