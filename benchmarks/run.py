@@ -735,6 +735,17 @@ Causes measured on this machine while writing this report; the figures above are
   over a store on disk do it. The order is Oxigraph's own, row for row (tests/store/test_ordering.py:
   every named query on the corpus and a synth project, and generated values of every kind against
   Oxigraph's ORDER BY); values it cannot order with certainty are left to Oxigraph.
+- **Since 2026-12-07 (fifth pass).** The search fallbacks: each UNION branch of `record-search` and
+  `record-search-text` filters its own scan and then joins the record's class (with the FILTER after the
+  UNION Oxigraph joined every typed record to it first): 100k 491 → 135 ms and 342 → 33 ms, 1M 5.4 → 1.4 s
+  and 4.0 → 0.33 s, the same rows. At 1M a scan of every label and id stays above 200 ms (~0.3 s per
+  100,000 strings decoded); the web app searches the build's full-text index. `record-facet-links` reads
+  the records of the class first, then their links by `FILTER IN` (one class: 100k 206 → 80 ms, 1M 1.9 →
+  0.5 s). Each query now gets one untimed run before the timed ones, on both engines (a forked child's
+  first run filled its caches: 11–18 ms where the next took 0.6–5 ms; the load test's cold pass measures
+  that cost). The listings of the whole graph (trace-roots: 36,192 rows, kpi-status: 4,308 rows with
+  nested OPTIONALs, overview-facets, the gap queries) stay above 200 ms at 1M: ~0.6 s of Oxigraph for
+  trace-roots alone, and making rdflib terms of tens of thousands of rows costs about as much again.
 - **Speed-up over rdflib at 100k (geometric mean ≥ 20×) and queries slower than on rdflib.** The
   mean is pulled down by the small lookups, where both engines take a few milliseconds; `evidence` and
   `responsible` take about 1–2 ms on both, so their ratio is noise. A query that rdflib answers after
@@ -783,17 +794,20 @@ Causes measured on this machine while writing this report; the figures above are
 
 #: Why a goal is missed, as measured on this machine (shown beside a ✗; see "Where goals are missed").
 CAUSES = {
-    "query": "the slowest are listings of the whole graph without parameters (record-facet-links, "
-             "record-search, record-classes, trace-roots, kpi-status) and the gap queries: measured here on the "
-             "engine, while the commands and pages read their answers from the generation's reports "
+    "query": "the slowest are listings of the whole graph without parameters (trace-roots, kpi-status, "
+             "overview-facets, record-classes), the gap queries and, at 1M, the search fallback record-search "
+             "(a scan of every label; the web app searches the full-text index): measured here on the engine, "
+             "while the commands and pages read the listings' answers from the generation's reports "
              "(`query.reports`) once computed",
     "rdflib": "small lookups take 1–2 ms on both engines, and a query whose OPTIONAL rdflib evaluates after "
               "binding its parameter (initBindings) while Oxigraph evaluates it over the whole graph first",
     "speedup": "pulled down by the small lookups, where both engines take a few milliseconds",
     "load": "RocksDB's compactions compete with parsing on 2 cores",
-    "build": "~29 s on one core before the checks (reading ~50,000 records: YAML then pydantic; the graph; the "
-             "store in memory; derive), then the checks beside the exports and the reports on 2 cores, then "
-             "writing the on-disk store; peak memory: the records (~0.5 GB) and the store being loaded",
+    "build": "~18-22 s before the checks (reading ~50,000 records, half of the files in a second process, "
+             "then checking them; the graph; the store in memory; derive: one core), then the checks beside the "
+             "exports and the reports on 2 cores, then the on-disk store (loaded while the last exports are "
+             "made); the same build took 39-48 s from one run to the next here (2026-12-07); peak memory: the "
+             "store in memory, the checks' and the exports' working sets",
     "gaps": "computed on the engine here (every gap query; the slowest, deadline-no-observation, target-not-met, "
             "source-disagreement, join large OPTIONALs); `gaps` itself reads the build's report",
     "kpi_status": "kpi-status joins every KPI's latest value, target and attainment in OPTIONALs",
