@@ -252,12 +252,12 @@ def _published(project, out, remote, corpus, held, checks, exports, ntriples, st
     # loaded take ~0.4-0.8 GB each).
     counts, triples = count_classes(_store), len(_store)
     del _store
+    release_freed_memory()
     nt = ntriples.result()  # (an export that failed before stops the build here)
     # A build whose checks fail has written nothing, not even the lock file; the lock serialises the writing.
     with stages("write store"), embedded.build_lock(out):
         generation = embedded.publish(out, nt, exports, info,
                                       reports=reports / "reports" if reports else None)
-    release_freed_memory()
     seconds = {**stages.seconds, **{f"checks: {k}": v for k, v in checks.seconds.items()},
                "total": time.perf_counter() - start}
     seconds["write store"] -= seconds.get("exports", 0.0)  # the wait for the exports is timed on its own
