@@ -157,9 +157,9 @@ def _read_records(corpus: Corpus, files: list[Path]) -> tuple[list[Problem], lis
 
     With PARALLEL_FILES or more files and two CPUs, a forked process reads the second half and sends its
     records back pickled (without the records as read: `Located.raw` reads the file again where a later
-    problem needs a line). The
-    records keep the order of a reading in one process; an id of the first half defined again in the
-    second is the same problem; an error that stops the reading (malformed YAML) stops it here too."""
+    problem needs a line). The records keep the order of a reading in one process; an id of the first
+    half defined again in the second is the same problem; an error that stops the reading (malformed
+    YAML) stops it here too, and an error in the first half stops the other process at once."""
     import multiprocessing
     import os
     cut = _halfway(files)
@@ -173,18 +173,21 @@ def _read_records(corpus: Corpus, files: list[Path]) -> tuple[list[Problem], lis
     child = ctx.Process(target=_read_in_child, args=(corpus.project, files[cut:], sending))
     child.start()
     sending.close()
+    received = False
     try:
         problems, text_problems = _read_part(corpus, files[:cut])
         try:
             kind, *payload = pickle.loads(receiving.recv_bytes())
+            received = True
         except EOFError:  # the process died (killed, out of memory): read the half here instead
             kind, payload = "lost", []
     finally:
         receiving.close()
-        child.join(timeout=5)
-        if child.is_alive():
+        if received:  # it has sent everything and ends
+            child.join(timeout=10)
+        if child.is_alive():  # stopped at once (an error here): it would only write to a closed pipe
             child.kill()
-            child.join()
+        child.join()
     if kind == "error":
         raise payload[0]
     if kind == "lost":
@@ -244,8 +247,11 @@ def _read_in_child(project: Project, files: list[Path], sending) -> None:
     except Exception as exc:  # noqa: BLE001 - raised again in the reading process
         message = ("error", PolicygraphError.single(f"reading the record files failed: {exc!r}", EXIT_INPUT,
                                                     file=files[0] if files else None))
-    sending.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-    sending.close()
+    try:
+        sending.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        sending.close()
+    except OSError:  # the reading process stopped first (an error in its half) and closed the pipe
+        pass
 
 
 @functools.lru_cache(maxsize=8)
