@@ -140,16 +140,13 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def publish(build_dir: Path, ntriples: bytes | None, exports: dict[str, bytes] | Callable[[], dict[str, bytes]],
+def publish(build_dir: Path, ntriples: bytes, exports: dict[str, bytes] | Callable[[], dict[str, bytes]],
             info: BuildInfo, reports: Path | None = None) -> Path:
-    """Write a new generation (store + exports, and the folder of `reports` computed on the same graph:
-    `policygraph.query.reports`) and swap it in atomically; returns its folder.
+    """Write a new generation (the store loaded from `ntriples`, the exports, and the folder of `reports`
+    computed on the same graph: `policygraph.query.reports`) and swap it in atomically; returns its folder.
 
-    The store is loaded from `ntriples`, or with None from the N-Triples export (`exports` then holds
-    "policygraph.nt"). `exports` is emptied as its files are written: no payload stays in memory while
-    the store is loaded (at a million triples the loader takes ~0.8 GB, the exports ~0.4 GB). With
-    `ntriples` given, `exports` may be a function giving them, called once the store is loaded: the
-    build loads the store while its other exports are still being made (1M triples: ~7 s less).
+    `exports` (file name → bytes) may be a function giving them: it is called once the store is loaded,
+    so the build loads the store while its other exports are still being made (1M triples: ~7 s less).
     The caller holds `build_lock`. Nothing the readers use changes until the final rename.
     """
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -158,25 +155,16 @@ def publish(build_dir: Path, ntriples: bytes | None, exports: dict[str, bytes] |
     names: list[str] = []
     try:
         os.chmod(gen, 0o777 & ~_umask())  # mkdtemp makes it private; readers may be other users
-
-        def write_exports(made: dict[str, bytes]) -> None:
-            for name in list(made):
-                names.append(name)
-                (gen / name).write_bytes(made.pop(name))
-        if ntriples is None or not callable(exports):
-            write_exports(exports)
         store_dir = gen / STORE
         store = ox.Store(str(store_dir))
-        if ntriples is None:
-            with (gen / "policygraph.nt").open("rb") as nt:
-                bulk_load_ntriples(store, nt)
-        else:
-            bulk_load_ntriples(store, io.BytesIO(ntriples))
+        bulk_load_ntriples(store, io.BytesIO(ntriples))
         store.optimize()
         store.flush()
         del store  # close RocksDB before the folder is published
-        if callable(exports):
-            write_exports(exports())
+        made = exports() if callable(exports) else exports
+        for name in list(made):  # each payload let go once written
+            names.append(name)
+            (gen / name).write_bytes(made.pop(name))
         (store_dir / INFO).write_text(info.to_json(), encoding="utf-8")
         if reports is not None and reports.is_dir():
             shutil.copytree(reports, gen / reports.name)
