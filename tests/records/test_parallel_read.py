@@ -95,3 +95,17 @@ def test_problems_of_the_second_half_are_located_as_in_one_process(project_copy,
     assert two == _problems(project_copy)
     assert any("004-evaluation-2019.yaml:" in p and "control character (0x07)" in p for p in two), two
     assert any("001-cloud-briefing.yaml:" in p and "refers to a Body; expected ReformItem" in p for p in two), two
+
+
+def test_a_half_whose_process_died_is_read_here(project, split, monkeypatch):
+    def die(*_args):
+        import os
+        os._exit(1)  # as if killed: nothing sent
+    monkeypatch.setattr(corpus_module, "_read_in_child", die)  # the forked process runs the patched module
+    files = record_files(project)
+    corpus = Corpus(project)
+    assert _read_records(corpus, files) == ([], [])
+    # Every record read here (each keeps the records as read), in the order of one process.
+    assert all(located.kept is not None for located in corpus.records.values())
+    _one_process(monkeypatch)
+    assert list(corpus.records) == list(load_corpus(project).records)

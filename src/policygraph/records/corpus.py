@@ -198,11 +198,16 @@ def _read_records(corpus: Corpus, files: list[Path]) -> tuple[list[Problem], lis
     for rid, located in records.items():
         if rid in corpus.records:
             first = corpus.records[rid]
-            more.append(Problem(f"duplicate id (first defined at {first.file}:{first.line})", file=located.file,
-                                line=id_lines.get(rid, located.line), field="id", record=rid))
+            more.append(_duplicate(first, located.file, id_lines.get(rid, located.line), rid))
             continue
         corpus.records[rid] = located
     return problems + more, text_problems + more_text
+
+
+def _duplicate(first: Located, file: Path, line: int, rid: str) -> Problem:
+    """A record id defined again, at `file`:`line`, after `first`."""
+    return Problem(f"duplicate id (first defined at {first.file}:{first.line})", file=file, line=line, field="id",
+                   record=rid)
 
 
 def _halfway(files: list[Path]) -> int | None:
@@ -291,9 +296,7 @@ def _read_file(corpus: Corpus, path: Path, data: LineDict) -> list[Problem]:
             continue
         if record.id in corpus.records:
             first = corpus.records[record.id]
-            problems.append(Problem(f"duplicate id (first defined at {first.file}:{first.line})",
-                                    file=path, line=raw.key_lines.get("id", raw.line), field="id",
-                                    record=record.id))
+            problems.append(_duplicate(first, path, raw.key_lines.get("id", raw.line), record.id))
             continue
         corpus.records[record.id] = Located(record, path, raw.line, raw, i)
     return problems
