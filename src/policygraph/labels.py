@@ -167,6 +167,10 @@ MESSAGES: dict[str, Pair] = {
     "not_found": ("見つかりません", "not found"),
     "no_match": ("{name}={typed} はグラフのどのノードにも一致しません{hint_ja}",
                  "{name}={typed} matches no node in the graph{hint}"),
+    "not_an_iri": ("{name}={typed} は IRI ではありません。レコード ID（kpi-cloud-municipalities）、接頭辞付きの名前（pg:KPI）"
+                   "または http(s) の IRI を入力してください",
+                   "{name}={typed} is not an IRI: give a record id (kpi-cloud-municipalities), a prefixed name (pg:KPI) "
+                   "or an http(s) IRI"),
     "busy": ("サーバが混み合っています（{count} 件が {pool} ワーカーで実行中または待機中）。しばらくしてから再度お試しください",
              "the server is busy ({count} requests running or waiting for a {pool} worker); try again shortly"),
 }

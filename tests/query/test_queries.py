@@ -6,8 +6,10 @@ import json
 import re
 
 import pytest
+from rdflib import Literal
 
 from policygraph.cli.app import app
+from policygraph.errors import PolicygraphError
 from policygraph.graph.convert import PGR
 from policygraph.query.sparql import QueryLibrary, parse_param, run
 
@@ -173,10 +175,13 @@ def test_query_from_a_file_with_a_parameter(runner, tmp_path):
 def test_hostile_parameter_is_bound_as_a_value(runner, engine):
     hostile = 'x" } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o } #'
     assert parse_param(hostile).__class__.__name__ == "Literal"
-    result = runner.invoke(app, ["query", "kpi-history", "--param", f"kpi={hostile}", "--format", "json",
-                                 "--engine", engine])
+    result = runner.invoke(app, ["query", "record-search", "--param", f"text={hostile}", "--param",
+                                 f"wide={hostile}", "--format", "json", "--engine", engine])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []
+    # Given where the query declares an IRI, it is refused, naming the parameter (it was an empty answer).
+    refused = runner.invoke(app, ["query", "kpi-history", "--param", f"kpi={hostile}", "--engine", engine])
+    assert refused.exit_code == 2 and "--param kpi: this parameter is an IRI" in refused.stderr
     # The library still works afterwards: nothing was dropped.
     again = runner.invoke(app, ["query", "kpi-status", "--format", "json", "--engine", engine])
     assert len(json.loads(again.stdout)) > 5
@@ -201,6 +206,24 @@ def test_bad_query_input_exits_2(runner, args, message):
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_a_parameter_is_read_as_its_query_declares(runner, lib):
+    """Defect: a value was typed by its shape, so a search text that looks like a record id ("cloud")
+    was bound as the IRI pgr:cloud: no rows, and a note that it "matches no node"."""
+    result = runner.invoke(app, ["query", "record-search", "-p", "text=cloud", "-p", "wide=cloud", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert "kpi-cloud-municipalities" in {r["node"] for r in found}
+    assert "matches no node" not in result.stderr
+    assert lib.get("record-search").parse({"text": "cloud"}) == {"text": Literal("cloud")}
+    assert lib.get("kpi-history").parse({"kpi": "kpi-x"}) == {"kpi": PGR["kpi-x"]}
+    with pytest.raises(PolicygraphError, match="an IRI"):
+        lib.get("kpi-history").parse({"kpi": "two words"})
+    assert parse_param("2019-08-01", "text") == Literal("2019-08-01")
+    assert parse_param("2019-08-01", "date").toPython().isoformat() == "2019-08-01"
+    with pytest.raises(PolicygraphError, match="YYYY-MM-DD"):
+        parse_param("kpi-x", "date", "asof")
 
 
 def test_parse_param():

@@ -117,6 +117,15 @@ def test_a_parameter_naming_no_node_is_a_message_above_the_empty_table(client):
     assert missing.status_code == 404 and "did you mean kpi-status?" in missing.text
 
 
+def test_a_search_text_shaped_like_an_id_stays_text_and_a_bad_iri_is_a_message(client):
+    """Defect: the form bound text=cloud as the IRI pgr:cloud (the value's shape decided): no rows."""
+    found = client.get("/queries/record-search.json", params={"text": "cloud", "wide": "cloud"}).json()["rows"]
+    assert "kpi-cloud-municipalities" in {r["node"] for r in found}
+    page = client.get("/queries/kpi-history", params={"kpi": "two words"})
+    assert page.status_code == 200 and 'class="pg-warning"' in page.text
+    assert "kpi=two words is not an IRI" in page.text and 'value="two words"' in page.text
+
+
 def test_english_text_on_the_query_and_editor_pages_is_marked_lang_en(client):
     page = client.get("/queries/kpi-history").text
     assert '<p class="pg-description" lang="en">' in page and '<span lang="en">Run</span>' in page

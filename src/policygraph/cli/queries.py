@@ -49,8 +49,9 @@ def _resolve_query(project, name_or_file: str):
     return query
 
 
-def _params(pairs: list[str]) -> dict:
-    from policygraph.query.sparql import parse_param
+def _params(pairs: list[str], query=None) -> dict:
+    """`--param NAME=VALUE` pairs as RDF terms, each read as the query's `# param:` line declares it
+    (`NamedQuery.parse`)."""
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -59,8 +60,11 @@ def _params(pairs: list[str]) -> dict:
         if key.strip() in out:
             raise PolicygraphError.single(f"parameter {key.strip()!r} is given twice; give it once", EXIT_INPUT,
                                           field="--param", value=pair)
-        out[key.strip()] = parse_param(value)
-    return out
+        out[key.strip()] = value
+    if query is None:
+        from policygraph.query.sparql import parse_param
+        return {k: parse_param(v, None, k) for k, v in out.items()}
+    return query.parse(out)
 
 
 def _cell(value) -> object:
@@ -170,7 +174,7 @@ def query(
     from policygraph.query.sparql import bindings
     from policygraph.query.sparql import QueryLibrary
     q = _resolve_query(open_project(root), name)
-    params = _params(param or [])
+    params = _params(param or [], q)
     bindings(q, params)  # unknown parameter names fail before the graph is loaded
     project, graph = open_graph(root, store, graph_file, engine, as_of, published_by)
     with time_limit(timeout, f"query {q.name}"):

@@ -75,6 +75,13 @@ class NamedQuery:
         """`params` checked against the `# param:` header, as RDF terms (see `bindings`)."""
         return bindings(self, params)
 
+    def parse(self, params: dict[str, str]) -> dict[str, URIRef | Literal]:
+        """Values typed by a user (the CLI's `--param`, a named-query page's form) as RDF terms, each read
+        as its `# param:` line declares (`param_kind`): a search text that looks like a record id stays
+        text, a mistyped IRI is an error rather than a silent literal. Names not in the header are left
+        to `bindings`, which refuses them."""
+        return {k: parse_param(v, param_kind(self.params.get(k, "")), k) for k, v in params.items()}
+
     def _prepare(self):
         from rdflib.plugins.sparql import (
             prepareQuery,  # slow to import: only when rdflib runs a query
@@ -148,24 +155,56 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SAFE_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 
 
-def parse_param(text: str) -> URIRef | Literal:
-    """A command-line parameter value as an RDF term: a record id (kpi-cloud-municipalities) or an
-    http(s) IRI becomes an IRI, `pg:Name`/`pgr:id` expand, anything else is a plain literal.
+def param_kind(description: str) -> str | None:
+    """What a `# param:` line says its value is: "iri" (the description opens with "IRI"), "date"
+    (it names a date), "text" (it names a text, string or literal), or None: guessed from the value.
 
-    An ISO date (2019-08-01) becomes an xsd:date literal.
+    >>> param_kind("IRI of a KPI (optional)"), param_kind("the search text, lower-cased")
+    ('iri', 'text')
+    >>> param_kind("the as-of date"), param_kind("a threshold")
+    ('date', None)
+    """
+    words = description.strip().lower()
+    if re.match(r"^(an? |the )?iris?\b", words):
+        return "iri"
+    if re.search(r"\bdates?\b", words):
+        return "date"
+    if re.search(r"\b(text|string|literal|word|phrase)s?\b", words):
+        return "text"
+    return None
+
+
+def parse_param(text: str, kind: str | None = None, name: str = "") -> URIRef | Literal:
+    """A parameter value typed by a user as an RDF term, read as `kind` (`param_kind`) says.
+
+    - "text": a plain literal, whatever it looks like (`text=telework` is a search text, not a record).
+    - "iri": a record id (kpi-cloud-municipalities), `pg:Name`/`pgr:id` (expanded) or an http(s) IRI;
+      anything else is an error naming the parameter.
+    - "date": an ISO date (2019-08-01) as an xsd:date literal; anything else is an error.
+    - None (the query does not say): an ISO date becomes xsd:date, a record id, CURIE or http(s) IRI an
+      IRI, anything else a plain literal.
 
     >>> parse_param("dir-guideline-1")
     rdflib.term.URIRef('https://w3id.org/policygraph/id/dir-guideline-1')
+    >>> parse_param("dir-guideline-1", "text")
+    rdflib.term.Literal('dir-guideline-1')
     >>> parse_param('x" }')
     rdflib.term.Literal('x" }')
     >>> parse_param("2019-08-01").datatype
     rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date')
     """
-    if _DATE.match(text):
+    field_name = f"--param {name}" if name else "--param"
+    if kind == "text":
+        return Literal(text)
+    if _DATE.match(text) and kind in (None, "date"):
         try:
             return Literal(dt.date.fromisoformat(text), datatype=XSD.date)
         except ValueError as exc:  # 2017-02-30: not silently an id
-            raise PolicygraphError.single(f"not a real date: {exc}", EXIT_INPUT, field="--param", value=text) from exc
+            raise PolicygraphError.single(f"not a real date: {exc}", EXIT_INPUT, field=field_name,
+                                          value=text) from exc
+    if kind == "date":
+        raise PolicygraphError.single("this parameter is a date: write it as YYYY-MM-DD (e.g. 2019-08-01)",
+                                      EXIT_INPUT, field=field_name, value=text)
     if RECORD_ID.match(text):
         return URIRef(str(PREFIXES["pgr"]) + text)
     prefix, _, local = text.partition(":")
@@ -173,6 +212,10 @@ def parse_param(text: str) -> URIRef | Literal:
         return URIRef(str(PREFIXES[prefix]) + local)
     if _SAFE_IRI.match(text):
         return URIRef(text)
+    if kind == "iri":
+        raise PolicygraphError.single("this parameter is an IRI: give a record id (kpi-cloud-municipalities), "
+                                      "a prefixed name (pg:KPI) or an http(s) IRI", EXIT_INPUT,
+                                      field=field_name, value=text)
     return Literal(text)
 
 

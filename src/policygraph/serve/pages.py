@@ -46,15 +46,27 @@ def table_of(rows, columns: list[str] | None = None) -> Table:
 
 def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -> Table:
     """The rows of a named query with its parameters bound, as `policygraph query NAME --param …`
-    prints them: values are bound (`parse_param`), never pasted into the query text."""
+    prints them: values are bound as the query's `# param:` lines declare (`NamedQuery.parse`), never pasted into the query text."""
     from policygraph.query.names import unmatched_parameters
-    from policygraph.query.sparql import QueryLibrary, parse_param
+    from policygraph.query.sparql import QueryLibrary
     query = QueryLibrary(folders).get(name)
     if not params:  # kept with the store once computed (`query.reports`)
         from policygraph.query.reports import plain_result
         found = plain_result(engine, query)
         return Table(found.columns, found.rows, [set(c) for c in found.linked], dict(found.types))
-    bound = {k: parse_param(v) for k, v in params.items()}
+    from policygraph.errors import PolicygraphError
+    from policygraph.labels import message
+    from policygraph.query.sparql import param_kind, parse_param
+    bound, notes = {}, []
+    for key, value in params.items():
+        try:
+            bound[key] = parse_param(value, param_kind(query.params.get(key, "")), key)
+        except PolicygraphError:
+            if param_kind(query.params.get(key, "")) != "iri":
+                raise  # an impossible date: the 400 page, as before
+            notes.append(message("not_an_iri", name=key, typed=value))  # a form's typo: said above no rows
+    if notes:
+        return Table(list(query.projected), [], [], {}, notes=notes)
     table = table_of(engine.run(query, **bound))
     table.notes = list(unmatched_parameters(engine, bound).values())
     return table
