@@ -68,6 +68,11 @@ def test_a_synthetic_project_broken_in_many_places_gives_the_same_located_proble
     assert len(reference) >= 10
     assert any(p.file and p.line for p in reference)
     assert _key(translated) == _key(reference)
+    # The queries run in threads: the same results, in the same order, as one after another.
+    from policygraph.checks.shacl_sparql import run
+    store = load_store(g)
+    one = run(store, shapes, threads=1)
+    assert len(one) >= 10 and run(store, shapes, threads=3) == one
 
 
 EXTRA_SHAPES = """
