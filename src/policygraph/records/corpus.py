@@ -529,13 +529,16 @@ def _check_quotes(corpus: Corpus) -> list[Problem]:
             corpus.unreadable = True
             continue
         indexes[st.id] = index
+    file, default = None, None  # the file's default source, looked up once per file (hashing a Path is slow)
     for located in corpus.records.values():
         rec = located.record
         if not isinstance(rec, EvidencedRecord):
             continue
+        if located.file is not file:
+            file, default = located.file, corpus.default_sources.get(located.file)
         for key, at, evidence in evidence_lists(rec):
             for i, ev in enumerate(evidence):
-                source = ev.source or corpus.default_sources.get(located.file)
+                source = ev.source or default
                 if source is None:
                     problems.append(located.problem("evidence names no source (set `source` here or at file level)",
                                                     *at, i))
@@ -544,8 +547,9 @@ def _check_quotes(corpus: Corpus) -> list[Problem]:
                     if source not in corpus.records or corpus.get(source).type != "SourceText":
                         problems.append(located.problem("unknown source text id", *at, i, "source", value=source))
                     continue
-                short = len(normalize(ev.quote)) < MIN_UNIQUE_QUOTE
-                hits = indexes[source].find_all(ev.quote, limit=2 if short else 1)
+                needle = normalize(ev.quote)
+                short = len(needle) < MIN_UNIQUE_QUOTE
+                hits = indexes[source].find_all(ev.quote, limit=2 if short else 1, normalized=needle)
                 if not hits:
                     problems.append(located.problem(f"quote not found in source {source}",
                                                     *at, i, "quote", value=ev.quote))
@@ -563,7 +567,8 @@ def evidence_lists(rec) -> list[tuple[str, tuple, list]]:
     """Every evidence list of a record, with the key of its matches and its field path: the record's
     own (key: its id) and those of its parts that carry evidence (a KPI's editions: id/edition/DOC)."""
     lists = [(rec.id, ("evidence",), rec.evidence)]
-    for k, edition in enumerate(getattr(rec, "editions", None) or []):
+    # (a field looked up on the class: getattr of a field a model lacks costs pydantic an exception)
+    for k, edition in enumerate((rec.editions or []) if "editions" in type(rec).model_fields else []):
         lists.append((f"{rec.id}/edition/{edition.document}", ("editions", k, "evidence"), edition.evidence))
     return lists
 

