@@ -298,8 +298,7 @@ def exports_of(store, search_index: bool = False, ntriples: Future | None = None
             if fulltext.unavailable() is None:
                 out[fulltext.FILE] = fulltext.index_bytes(store)
         del store
-        out["policygraph.ttl"] = serialize.turtle(nt, prefixes)
-        out["policygraph.jsonld"] = serialize.jsonld(nt, prefixes)
+        out["policygraph.ttl"], out["policygraph.jsonld"] = serialize.turtle_and_jsonld(nt, prefixes)
         return out
     except BaseException as exc:
         if ntriples is not None and not ntriples.done():

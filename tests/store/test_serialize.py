@@ -86,3 +86,15 @@ def test_jsonld_text_is_what_json_dumps_writes_for_every_kind_of_literal():
     assert {node[f"pg:p{i}"][0]["@value"] for i in range(len(texts))} == set(texts)
     line = out.split("\n")[-3]  # the node's line
     assert line == json.dumps(node, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_turtle_and_jsonld_read_once_give_what_each_gives_alone(exports):
+    """The build makes both from one reading of the N-Triples; either alone is the same bytes."""
+    from policygraph.graph.namespaces import PREFIXES
+    nt = exports["policygraph.nt"]
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    both = serialize.turtle_and_jsonld(nt, prefixes)
+    assert both == (serialize.turtle_and_jsonld(nt, prefixes, jsonld=False)[0],
+                    serialize.turtle_and_jsonld(nt, prefixes, turtle=False)[1])
+    assert serialize.turtle_and_jsonld(nt, prefixes, turtle=False)[0] is None
+    assert isomorphic(Graph().parse(data=both[0], format="turtle"), Graph().parse(data=both[1], format="json-ld"))
