@@ -107,8 +107,9 @@ def _build(project: Project, stage=untimed, rdflib_graph: bool | None = None):
             ontology = load_ontology(project.ontology)
             triples = build_triples(corpus, ontology)
         with stage("store"):
+            from policygraph.store.embedded import load_pieces
             store = ox.Store()
-            store.load(triples.ntriples_reader(), format=ox.RdfFormat.N_TRIPLES)
+            load_pieces(store, triples.ntriples_pieces())  # made here while Oxigraph loads the last piece
         graph = None
         if rdflib_graph or (rdflib_graph is None and len(triples) <= HERMIT_MAX_TRIPLES):
             with stage("graph"):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
+from collections.abc import Iterator
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS, TIME
@@ -106,36 +106,10 @@ class TripleList(list):
     def ntriples(self) -> bytes:
         return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in self).encode("utf-8")
 
-    def ntriples_reader(self, batch: int = 20_000) -> io.RawIOBase:
-        """The same N-Triples as `ntriples`, as a binary file a store reads from, written a batch of
-        triples at a time (at a million triples the whole text costs ~0.5 GB beside the list)."""
-        return _ChunkReader("".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
-                                    for s, p, o in self[i:i + batch]).encode("utf-8")
-                            for i in range(0, len(self), batch))
-
-
-class _ChunkReader(io.RawIOBase):
-    """A readable binary file over an iterator of byte strings."""
-
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        self._chunk = memoryview(b"")
-        self._at = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, out) -> int:
-        """Up to len(out) bytes of the current chunk (the next one when it is used up); 0 at the end."""
-        while self._at == len(self._chunk):
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._chunk, self._at = memoryview(chunk), 0
-        n = min(len(out), len(self._chunk) - self._at)
-        out[:n] = self._chunk[self._at:self._at + n]
-        self._at += n
-        return n
+    def ntriples_pieces(self, batch: int = 50_000) -> Iterator[bytes]:
+        """The same N-Triples as `ntriples`, a batch of triples at a time (see `embedded.load_pieces`)."""
+        for i in range(0, len(self), batch):
+            yield "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in self[i:i + batch]).encode("utf-8")
 
 
 _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})

@@ -35,7 +35,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -218,6 +218,38 @@ def bulk_load_ntriples(store: ox.Store, nt: BinaryIO, piece: int = LOAD_PIECE) -
                         format=ox.RdfFormat.N_TRIPLES)
 
 
+def load_pieces(store: ox.Store, pieces: Iterable[bytes]) -> None:
+    r"""Load pieces of N-Triples into `store` (`Store.load`), each piece in a second thread while the
+    caller's iterator makes the next: Oxigraph parses without the GIL, so making the N-Triples in Python
+    and loading them overlap (the build's store in memory, 1M triples: ~2 s less). As in
+    `bulk_load_ntriples`, every line that may hold a blank node is kept back and loaded last, in one piece.
+
+    >>> store = ox.Store()
+    >>> load_pieces(store, [b'<urn:a> <urn:p> _:x .\n', b'<urn:b> <urn:p> "1" .\n', b'_:x <urn:q> "2" .\n'])
+    >>> len(store), ([q.object for q in store.quads_for_pattern(ox.NamedNode("urn:a"), None, None)]
+    ...              == [q.subject for q in store.quads_for_pattern(None, ox.NamedNode("urn:q"), None)])
+    (3, True)
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    blank: list[bytes] = []
+    with ThreadPoolExecutor(1, thread_name_prefix="load") as pool:
+        loading = None
+        try:
+            for data in pieces:
+                if b"_:" in data:
+                    blank += _BLANK_LINES.findall(data)
+                    data = _BLANK_LINES.sub(b"", data)
+                if loading is not None:
+                    loading.result()  # one piece in memory beside the one being made
+                loading = pool.submit(store.load, data, format=ox.RdfFormat.N_TRIPLES)
+        finally:
+            if loading is not None:
+                loading.result()
+    if blank:
+        store.load(b"".join(line if line.endswith(b"\n") else line + b"\n" for line in blank),
+                   format=ox.RdfFormat.N_TRIPLES)
+
+
 @contextlib.contextmanager
 def pinned(store_dir: Path) -> Iterator[Path]:
     """The store folder `store_dir` leads to now (``build/store`` → ``.gen-…/store``), resolved once and
@@ -311,4 +343,4 @@ def _fsync_tree(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "bulk_load_ntriples", "open_store", "pinned", "publish", "read_info"]
+__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "bulk_load_ntriples", "load_pieces", "open_store", "pinned", "publish", "read_info"]
