@@ -95,21 +95,29 @@ def _build(project: Project, stage=untimed, rdflib_graph: bool | None = None):
     import pyoxigraph as ox
     from rdflib import Graph
 
-    from policygraph.graph.convert import build_triples, load_ontology
+    from policygraph.graph.convert import build_triples, load_ontology, ntriples_of
     from policygraph.graph.namespaces import PREFIXES
     from policygraph.graph.reason import HERMIT_MAX_TRIPLES
     from policygraph.records.corpus import load_corpus
     from policygraph.store.derive import DERIVED
+    from policygraph.store.embedded import PieceLoader
     from policygraph.store.engines import from_oxigraph
     with collector_paused():
         corpus = load_corpus(project, stage=stage)
-        with stage("graph"):
-            ontology = load_ontology(project.ontology)
-            triples = build_triples(corpus, ontology)
-        with stage("store"):
-            from policygraph.store.embedded import load_pieces
-            store = ox.Store()
-            load_pieces(store, triples.ntriples_pieces())  # made here while Oxigraph loads the last piece
+        # The store is loaded while the graph is made: each batch of triples the builder adds goes to the
+        # store as N-Triples in a second thread (Oxigraph parses without the GIL). "store" times the
+        # wait for the last batch.
+        store = ox.Store()
+        loader = PieceLoader(store)
+        try:
+            with stage("graph"):
+                ontology = load_ontology(project.ontology)
+                triples = build_triples(corpus, ontology, on_batch=lambda part: loader.add(ntriples_of(part)))
+            with stage("store"):
+                loader.close()
+        except BaseException:
+            loader.abort()
+            raise
         graph = None
         if rdflib_graph or (rdflib_graph is None and len(triples) <= HERMIT_MAX_TRIPLES):
             with stage("graph"):

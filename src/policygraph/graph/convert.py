@@ -95,10 +95,31 @@ def notations(ontology: Graph, scheme: URIRef) -> dict[str, URIRef]:
 
 class TripleList(list):
     """A write-only graph: the triples the builder adds, in order, without rdflib's indexes (at a
-    million triples, rdflib's Graph.add costs ~25 s; the store is loaded from `ntriples` instead)."""
+    million triples, rdflib's Graph.add costs ~25 s; the store is loaded from `ntriples` instead).
+
+    With `on_batch`, every `batch` triples added are handed to it as they come (and the rest on
+    `flush`): the build makes their N-Triples and loads them while the builder goes on."""
+
+    def __init__(self, on_batch=None, batch: int = 50_000):
+        super().__init__()
+        self._on_batch = on_batch
+        self._batch = batch
+        self._sent = 0
+        self._next = batch if on_batch is not None else -1  # len(self) at which a batch is handed on
 
     def add(self, triple) -> None:
         self.append(triple)
+        if len(self) >= self._next >= 0:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the triples not yet handed on to `on_batch`."""
+        if self._on_batch is not None and self._sent < len(self):
+            part = self[self._sent:]
+            self._sent = len(self)
+            self._on_batch(part)
+        if self._on_batch is not None:
+            self._next = len(self) + self._batch
 
     def bind(self, prefix, namespace) -> None:
         pass
@@ -109,7 +130,12 @@ class TripleList(list):
     def ntriples_pieces(self, batch: int = 50_000) -> Iterator[bytes]:
         """The same N-Triples as `ntriples`, a batch of triples at a time (see `embedded.load_pieces`)."""
         for i in range(0, len(self), batch):
-            yield "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in self[i:i + batch]).encode("utf-8")
+            yield ntriples_of(self[i:i + batch])
+
+
+def ntriples_of(triples) -> bytes:
+    """Triples of the builder's terms as N-Triples."""
+    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in triples).encode("utf-8")
 
 
 _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
@@ -490,10 +516,12 @@ def latest_announcements(corpus: Corpus) -> dict:
     return {kpi: ann for kpi, (_key, ann) in best.items()}
 
 
-def build_triples(corpus: Corpus, ontology: Graph) -> TripleList:
-    """Records → RDF as a list of triples, the ontology's included (no rdflib graph is made)."""
-    data = _Builder(corpus, ontology, TripleList()).build()
+def build_triples(corpus: Corpus, ontology: Graph, on_batch=None) -> TripleList:
+    """Records → RDF as a list of triples, the ontology's included (no rdflib graph is made). With
+    `on_batch`, the triples are also handed to it a batch at a time as they are made (`TripleList`)."""
+    data = _Builder(corpus, ontology, TripleList(on_batch)).build()
     data.extend(ontology)
+    data.flush()
     return data
 
 
