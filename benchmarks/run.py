@@ -788,6 +788,22 @@ Causes measured on this machine while writing this report; the figures above are
   speed it up: parse data files in worker processes (the records are independent per file), cache
   parsed records by file digest, write Turtle and JSON-LD in a process of their own, and bulk-load the
   on-disk store directly instead of loading in memory first and again on disk.
+- **Since 2026-12-07 (sixth pass), the build at 1M.** CPU taken out where the two cores are shared and
+  work overlapped where one was idle; each measured in alternating runs in one process, since whole builds
+  varied by ±20 % on this host during the pass (a fixed Python loop took 2.3–4.7 s from one minute to the
+  next). The SHACL queries run in threads (Oxigraph evaluates without the GIL; 256 queries in memory 11 →
+  4.8 s alone); the store in memory is loaded while the graph is made (each 50,000 triples' N-Triples
+  loaded in a second thread; graph + store 7.5–9.3 → 6.2–7.6 s); Turtle and JSON-LD from one reading of
+  the N-Triples (11.7 → 8.6 s of the exports' thread); the quote check's offset map and line starts
+  (2.0 → 1.2 s). Whole builds back to back with the last stop's code: 52.6 → 41.9 s and 67.5 → 59.3 s in
+  two pairs, but 54.2 → 56.4 s in a third (the checks ended sooner and the build then waited for the
+  exports and reports: the phase after the checks is bound by the CPU of two cores). What remains: the
+  search index (~6 s, SQLite's trigram FTS5 4.3 s of it), the OWL clash query (~6 s), the reports
+  (~8 s of gap queries and kpi-status), the on-disk store's bulk load (~6 s) — all on the same two cores.
+  Gap queries rewritten to the recipe in this pass (labels in one-pattern OPTIONALs; a UNION's branches
+  in a subquery joined after): projection-as-observation 1.4–1.6 → 0.66–1.07 s, preliminary-only
+  0.74–0.85 → 0.35–0.40 s, grade-disagreement 1.15–1.34 → 0.88–1.0 s at 1M, the same rows on every
+  engine; deadline-no-observation, directive-no-kpi and kpi-no-target gained nothing from it.
 - **Load rate at 1M (≥ 250k triples/s).** Oxigraph's bulk loader into RocksDB reaches ~260k
   triples/s at 100k here and slows at 1M on 2 cores as compactions compete with parsing; more cores,
   or loading without the final compaction, would close it.
@@ -805,11 +821,12 @@ CAUSES = {
               "binding its parameter (initBindings) while Oxigraph evaluates it over the whole graph first",
     "speedup": "pulled down by the small lookups, where both engines take a few milliseconds",
     "load": "RocksDB's compactions compete with parsing on 2 cores",
-    "build": "~18-22 s before the checks (reading ~50,000 records, half of the files in a second process, "
-             "then checking them; the graph; the store in memory; derive: one core), then the checks beside the "
-             "exports and the reports on 2 cores, then the on-disk store (loaded while the last exports are "
-             "made); the same build took 39-54 s from one run to the next here (2026-12-07); peak memory: the "
-             "store in memory, the checks' and the exports' working sets",
+    "build": "~15-18 s before the checks (reading ~50,000 records, half of the files in a second process, "
+             "then checking them; the graph, with the store in memory loaded beside it; derive: mostly one "
+             "core), then the checks (SHACL in threads) beside the exports and the reports, then the on-disk "
+             "store (loaded while the last exports are made): CPU-bound on 2 cores; whole builds varied by "
+             "±20 % from one run to the next here (2026-12-07); peak memory: the store in memory, the checks' "
+             "and the exports' working sets",
     "gaps": "computed on the engine here (every gap query; the slowest, deadline-no-observation, target-not-met, "
             "source-disagreement, join large OPTIONALs); `gaps` itself reads the build's report",
     "kpi_status": "kpi-status joins every KPI's latest value, target and attainment in OPTIONALs",
