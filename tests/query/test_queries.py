@@ -220,6 +220,10 @@ def test_a_parameter_is_read_as_its_query_declares(runner, lib):
     assert lib.get("kpi-history").parse({"kpi": "kpi-x"}) == {"kpi": PGR["kpi-x"]}
     with pytest.raises(PolicygraphError, match="an IRI"):
         lib.get("kpi-history").parse({"kpi": "two words"})
+    with pytest.raises(PolicygraphError, match="an IRI"):  # a real date is no record id either
+        lib.get("kpi-history").parse({"kpi": "2019-08-01"})
+    with pytest.raises(PolicygraphError, match="not a real date"):  # nor an impossible one
+        lib.get("kpi-history").parse({"kpi": "2017-02-30"})
     assert parse_param("2019-08-01", "text") == Literal("2019-08-01")
     assert parse_param("2019-08-01", "date").toPython().isoformat() == "2019-08-01"
     with pytest.raises(PolicygraphError, match="YYYY-MM-DD"):

@@ -196,16 +196,18 @@ def parse_param(text: str, kind: str | None = None, name: str = "") -> URIRef | 
     field_name = f"--param {name}" if name else "--param"
     if kind == "text":
         return Literal(text)
-    if _DATE.match(text) and kind in (None, "date"):
+    if _DATE.match(text):  # 2017-02-30 is not silently an id, whatever the parameter
         try:
-            return Literal(dt.date.fromisoformat(text), datatype=XSD.date)
-        except ValueError as exc:  # 2017-02-30: not silently an id
+            day = dt.date.fromisoformat(text)
+        except ValueError as exc:
             raise PolicygraphError.single(f"not a real date: {exc}", EXIT_INPUT, field=field_name,
                                           value=text) from exc
-    if kind == "date":
+        if kind != "iri":
+            return Literal(day, datatype=XSD.date)
+    elif kind == "date":
         raise PolicygraphError.single("this parameter is a date: write it as YYYY-MM-DD (e.g. 2019-08-01)",
                                       EXIT_INPUT, field=field_name, value=text)
-    if RECORD_ID.match(text):
+    if RECORD_ID.match(text) and not _DATE.match(text):
         return URIRef(str(PREFIXES["pgr"]) + text)
     prefix, _, local = text.partition(":")
     if prefix in PREFIXES and _LOCAL_NAME.match(local):
