@@ -80,7 +80,11 @@ class NamedQuery:
         as its `# param:` line declares (`param_kind`): a search text that looks like a record id stays
         text, a mistyped IRI is an error rather than a silent literal. Names not in the header are left
         to `bindings`, which refuses them."""
-        return {k: parse_param(v, param_kind(self.params.get(k, "")), k) for k, v in params.items()}
+        return {k: parse_param(v, self.kind(k), k) for k, v in params.items()}
+
+    def kind(self, name: str) -> str | None:
+        """What the `# param:` line of `name` says its value is (`param_kind`)."""
+        return param_kind(self.params.get(name, ""))
 
     def _prepare(self):
         from rdflib.plugins.sparql import (

@@ -82,7 +82,8 @@ _NOT_ONE = re.compile(r"[^1]")
 class OffsetMap:
     """What `normalize_with_offsets` gives as a list — for each character of the normalised text, the
     offset of the original character it came from — kept as the few places where a character does not
-    become exactly one (white space, ㍻ → 平成): a source of 9 MB is mapped in 0.1 s instead of 0.9 s.
+    become exactly one (white space, ㍻ → 平成): the 1,786 sources of a 1M synth project (9 MB) in
+    0.5 s instead of 0.9 s.
 
     >>> norm, where = normalize_with_offset_map("Ａ Ｂ㍻x")
     >>> norm, [where[i] for i in range(len(norm))]

@@ -46,7 +46,8 @@ def table_of(rows, columns: list[str] | None = None) -> Table:
 
 def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -> Table:
     """The rows of a named query with its parameters bound, as `policygraph query NAME --param …`
-    prints them: values are bound as the query's `# param:` lines declare (`NamedQuery.parse`), never pasted into the query text."""
+    prints them: values are bound as the query's `# param:` lines declare (`NamedQuery.kind`), never
+    pasted into the query text; a value that is no IRI where one is declared is a note above no rows."""
     from policygraph.query.names import unmatched_parameters
     from policygraph.query.sparql import QueryLibrary
     query = QueryLibrary(folders).get(name)
@@ -56,14 +57,14 @@ def named_rows(engine, folders: list[Path], name: str, params: dict[str, str]) -
         return Table(found.columns, found.rows, [set(c) for c in found.linked], dict(found.types))
     from policygraph.errors import PolicygraphError
     from policygraph.labels import message
-    from policygraph.query.sparql import param_kind, parse_param
+    from policygraph.query.sparql import parse_param
     bound, notes = {}, []
     for key, value in params.items():
         try:
-            bound[key] = parse_param(value, param_kind(query.params.get(key, "")), key)
+            bound[key] = parse_param(value, query.kind(key), key)
         except PolicygraphError:
-            if param_kind(query.params.get(key, "")) != "iri":
-                raise  # an impossible date: the 400 page, as before
+            if query.kind(key) != "iri":
+                raise  # a date that is none: the 400 page, as before
             notes.append(message("not_an_iri", name=key, typed=value))  # a form's typo: said above no rows
     if notes:
         return Table(list(query.projected), [], [], {}, notes=notes)

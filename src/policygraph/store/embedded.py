@@ -35,7 +35,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -209,13 +209,21 @@ def bulk_load_ntriples(store: ox.Store, nt: BinaryIO, piece: int = LOAD_PIECE) -
         if not data:
             break
         data += nt.readline()  # up to the end of the line
-        if b"_:" in data:
-            blank += _BLANK_LINES.findall(data)
-            data = _BLANK_LINES.sub(b"", data)
-        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(_keep_blank_lines(data, blank), format=ox.RdfFormat.N_TRIPLES)
     if blank:
-        store.bulk_load(b"".join(line if line.endswith(b"\n") else line + b"\n" for line in blank),
-                        format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(_lines(blank), format=ox.RdfFormat.N_TRIPLES)
+
+
+def _keep_blank_lines(data: bytes, blank: list[bytes]) -> bytes:
+    """`data` without the lines that may hold a blank node, which go to `blank` (loaded last, in one piece)."""
+    if b"_:" not in data:
+        return data
+    blank += _BLANK_LINES.findall(data)
+    return _BLANK_LINES.sub(b"", data)
+
+
+def _lines(lines: list[bytes]) -> bytes:
+    return b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
 
 
 class PieceLoader:
@@ -244,9 +252,7 @@ class PieceLoader:
         self._loading = None
 
     def add(self, data: bytes) -> None:
-        if b"_:" in data:
-            self._blank += _BLANK_LINES.findall(data)
-            data = _BLANK_LINES.sub(b"", data)
+        data = _keep_blank_lines(data, self._blank)
         self._wait()  # one piece in memory beside the one being made
         self._loading = self._pool.submit(self.store.load, data, format=ox.RdfFormat.N_TRIPLES)
 
@@ -262,8 +268,7 @@ class PieceLoader:
             self._pool.shutdown(wait=True)
         if self._blank:
             blank, self._blank = self._blank, []
-            self.store.load(b"".join(line if line.endswith(b"\n") else line + b"\n" for line in blank),
-                            format=ox.RdfFormat.N_TRIPLES)
+            self.store.load(_lines(blank), format=ox.RdfFormat.N_TRIPLES)
 
     def abort(self) -> None:
         try:
@@ -273,18 +278,6 @@ class PieceLoader:
         finally:
             self._pool.shutdown(wait=True)
             self._blank = []
-
-
-def load_pieces(store: ox.Store, pieces: Iterable[bytes]) -> None:
-    """Load pieces of N-Triples into `store` with a `PieceLoader` (each loaded while the next is made)."""
-    loader = PieceLoader(store)
-    try:
-        for data in pieces:
-            loader.add(data)
-    except BaseException:
-        loader.abort()
-        raise
-    loader.close()
 
 
 @contextlib.contextmanager
@@ -380,4 +373,4 @@ def _fsync_tree(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "bulk_load_ntriples", "load_pieces", "open_store", "PieceLoader", "pinned", "publish", "read_info"]
+__all__ = ["CURRENT", "INFO", "STORE", "BuildInfo", "build_lock", "bulk_load_ntriples", "open_store", "PieceLoader", "pinned", "publish", "read_info"]
