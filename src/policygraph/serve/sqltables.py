@@ -45,7 +45,7 @@ from policygraph.graph.namespaces import curie
 from policygraph.labels import message
 
 #: Written into every file's meta: a file of another schema is computed again.
-SCHEMA = "2"
+SCHEMA = "3"
 #: Rows per page (`?_size=`), and the most one page shows.
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -208,7 +208,7 @@ def write(table, path: Path, extra: dict | None = None, null_names: dict[str, st
                 ("schema", SCHEMA), ("columns", json.dumps(columns, ensure_ascii=False)),
                 ("arrays", json.dumps(arrays, ensure_ascii=False)),
                 ("types", json.dumps(meta.types)), ("bools", json.dumps(bools)),
-                ("notes", json.dumps(meta.notes, ensure_ascii=False)),
+                ("notes", json.dumps([[getattr(n, "ja", None), str(n)] for n in meta.notes], ensure_ascii=False)),
                 ("extra", json.dumps(meta.extra, ensure_ascii=False)), ("total", str(meta.total)),
                 ("null_names", json.dumps(meta.null_names, ensure_ascii=False))])
             db.commit()
@@ -240,7 +240,9 @@ def read_meta(path: Path) -> Meta | None:
         return None
     if meta.get("schema") != SCHEMA:
         return None
-    return Meta(json.loads(meta["columns"]), json.loads(meta["types"]), json.loads(meta["notes"]),
+    from policygraph.labels import Said
+    notes = [Said(ja, en) if ja is not None else en for ja, en in json.loads(meta["notes"])]  # both languages kept
+    return Meta(json.loads(meta["columns"]), json.loads(meta["types"]), notes,
                 json.loads(meta["extra"]), int(meta["total"]), json.loads(meta.get("null_names") or "{}"),
                 json.loads(meta.get("arrays") or "[]"))
 
