@@ -33,12 +33,11 @@ DATES = [(D("2010-01-01"), None), (D("2017-11-30"), None), (D("2030-12-31"), Non
 IDS = ["before", "middle", "after", "published-by", "published-by-early", "both"]
 
 
-def reference(store_dir: Path, as_of, published_by, engine: str = "oxigraph"):
+def reference(store_dir: Path, as_of, published_by):
     """The copy-based implementation: the whole store in memory, restricted there."""
     store = copy_store(embedded.open_store(store_dir))
     derive.restrict(store, as_of, published_by)
-    oxigraph = OxigraphEngine(store=store)
-    return RdflibEngine(oxigraph.rdflib_graph()) if engine == "rdflib" else oxigraph
+    return OxigraphEngine(store=store)
 
 
 def answers(engine, lib: QueryLibrary, roots: list[str]) -> dict:
@@ -71,8 +70,16 @@ def corpus(project, tmp_path_factory):
 
 CASES = [pytest.param(which, dates, engine, id=f"{which}-{name}-{engine}")
          for which in ("corpus", "synthetic") for dates, name in zip(DATES, IDS) for engine in ("oxigraph", "rdflib")
-         # rdflib runs every query of a 20k-triple graph for minutes: two dates there
-         if not (which == "synthetic" and engine == "rdflib" and name not in ("middle", "published-by"))]
+         # rdflib reads the same dated store as Oxigraph and runs every query slowly (a 20k-triple graph for
+         # minutes): three dates on the corpus (as of, published by, both), two on the synthetic project
+         if not (engine == "rdflib" and name not in ("middle", "published-by")
+                 and not (which == "corpus" and name == "both"))]
+
+
+#: The reference's answers per (project, dates): made once on Oxigraph and compared with each engine's
+#: (the cross-engine test holds rdflib's rows equal to Oxigraph's on the same data, so rdflib need not
+#: run every query of the reference too: that doubled this module's time).
+_EXPECTED: dict = {}
 
 
 @pytest.mark.parametrize("which,dates,engine", CASES)
@@ -80,10 +87,15 @@ def test_the_dated_store_gives_the_reference_rows(request, which, dates, engine)
     as_of, published_by = dates
     project, store_dir = request.getfixturevalue(which)
     lib = QueryLibrary(project.query_dirs)
-    expected = reference(store_dir, as_of, published_by, engine)
+    key = (which, dates)
+    if key not in _EXPECTED:
+        expected = reference(store_dir, as_of, published_by)
+        _EXPECTED[key] = answers(expected, lib, _roots(expected, lib, None if which == "corpus" else 6))
+    want = _EXPECTED[key]
     opened = open_graph(project, store_dir, engine=engine, as_of=as_of, published_by=published_by)
-    roots = _roots(expected, lib, None if which == "corpus" and engine == "oxigraph" else 6)
-    assert answers(opened, lib, roots) == answers(expected, lib, roots)
+    roots = sorted(want["trace"])[:None if which == "corpus" and engine == "oxigraph" else 6]
+    want = {**want, "trace": {root: want["trace"][root] for root in roots}}
+    assert answers(opened, lib, roots) == want
     # Made once, beside the store it restricts; the store itself was not written.
     folder = store_dir.resolve().parent / dated.FOLDER / dated.name(as_of, published_by)
     assert (folder / dated.RECORD).is_file()
