@@ -85,3 +85,42 @@ def test_cli_trace_from_a_kpi_in_json_and_table(runner):
     assert data["root"]["type"] == "KPI" and {u["id"] for u in data["upward"]["reform_item"]} == {"ri-14"}
     table = runner.invoke(app, ["trace", "kpi-14-government-systems"])
     assert table.exit_code == 0 and "ri-14" in table.output and "556" in table.output
+
+
+class _Listing:
+    """An engine that ignores VALUES lists (every lookup lists every root, as resolve_target did before
+    it looked a label up) and counts the queries run without one."""
+
+    def __init__(self, engine, drop_values: bool):
+        self.engine, self.drop_values, self.whole = engine, drop_values, 0
+        self.where, self.note = engine.where, None
+
+    def run(self, query, values=None, **params):
+        if values is None or self.drop_values:
+            self.whole += 1
+            return self.engine.run(query, **params)
+        return self.engine.run(query, values=values, **params)
+
+
+def _outcome(engine, lib, target):
+    from policygraph.errors import PolicygraphError
+    from policygraph.query.trace import resolve_target
+    try:
+        return resolve_target(engine, lib, target)
+    except PolicygraphError as exc:
+        return str(exc)
+
+
+def test_a_label_as_written_resolves_without_listing_every_root(engine, lib):
+    """Every label, alias and number of every root on the corpus (and a few that are no label as written)
+    resolves to what picking from the whole listing gives — the same node, or the same error listing the
+    same candidates — and a label as written is found without listing every root (at a million triples
+    the listing took 2.1 s of a 3 s trace)."""
+    labels = sorted({str(r["label"]) for r in engine.run(lib.get("trace-roots"))})
+    assert len(labels) > 300
+    others = ["未来投資戦略", "ＫＰＩ", "kpi-cloud", "no such thing", "【指針１】", " 未来投資戦略2017 "]
+    for target in labels + others:
+        bounded, whole = _Listing(engine, drop_values=False), _Listing(engine, drop_values=True)
+        assert _outcome(bounded, lib, target) == _outcome(whole, lib, target), target
+        if target in labels:
+            assert bounded.whole == 0, target

@@ -569,8 +569,7 @@ def documents(engine, folders: list[Path]) -> list[dict]:
     from policygraph.graph.namespaces import record_id
     from policygraph.query.sparql import QueryLibrary
     found: dict[str, str] = {}
-    for r in engine.run(QueryLibrary(folders).get("trace-roots")):
-        if str(r["class"]).endswith("PolicyDocument") and (r["label"].language == "ja" or record_id(r["node"])
-                                                           not in found):
+    for r in engine.run(QueryLibrary(folders).get("documents")):
+        if r["label"].language == "ja" or record_id(r["node"]) not in found:
             found[record_id(r["node"])] = str(r["label"])
     return [{"id": k, "label": v} for k, v in sorted(found.items())]
