@@ -804,6 +804,13 @@ Causes measured on this machine while writing this report; the figures above are
   in a subquery joined after): projection-as-observation 1.4–1.6 → 0.66–1.07 s, preliminary-only
   0.74–0.85 → 0.35–0.40 s, grade-disagreement 1.15–1.34 → 0.88–1.0 s at 1M, the same rows on every
   engine; deadline-no-observation, directive-no-kpi and kpi-no-target gained nothing from it.
+- **Since 2026-12-08 (seventh pass), fewer whole listings behind commands and pages.** `trace` with a
+  label written as the graph writes it (the README's `trace 未来投資戦略2017`) looks the label up and
+  reads the roots that carry it, instead of listing every root (1M: 2.97 → 1.03 s wall, 145 → 64 MB);
+  a part of a label, or another width or case, still lists them all. The diff form reads the new named
+  query `documents` (3,572 documents at 1M, a listing of its own, so above 200 ms in the table) instead
+  of every trace root. No query of the tables above changed otherwise: `kpi-status`, `trace-roots`,
+  `record-facet-links` and the other listings of the whole graph remain the misses of this goal.
 - **Load rate at 1M (≥ 250k triples/s).** Oxigraph's bulk loader into RocksDB reaches ~260k
   triples/s at 100k here and slows at 1M on 2 cores as compactions compete with parsing; more cores,
   or loading without the final compaction, would close it.
