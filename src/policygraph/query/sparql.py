@@ -206,12 +206,13 @@ def parse_param(text: str, kind: str | None = None, name: str = "") -> URIRef | 
         except ValueError as exc:
             raise PolicygraphError.single(f"not a real date: {exc}", EXIT_INPUT, field=field_name,
                                           value=text) from exc
-        if kind != "iri":
-            return Literal(day, datatype=XSD.date)
-    elif kind == "date":
+        if kind == "iri":
+            raise _not_an_iri(field_name, text)
+        return Literal(day, datatype=XSD.date)
+    if kind == "date":
         raise PolicygraphError.single("this parameter is a date: write it as YYYY-MM-DD (e.g. 2019-08-01)",
                                       EXIT_INPUT, field=field_name, value=text)
-    if RECORD_ID.match(text) and not _DATE.match(text):
+    if RECORD_ID.match(text):
         return URIRef(str(PREFIXES["pgr"]) + text)
     prefix, _, local = text.partition(":")
     if prefix in PREFIXES and _LOCAL_NAME.match(local):
@@ -219,10 +220,14 @@ def parse_param(text: str, kind: str | None = None, name: str = "") -> URIRef | 
     if _SAFE_IRI.match(text):
         return URIRef(text)
     if kind == "iri":
-        raise PolicygraphError.single("this parameter is an IRI: give a record id (kpi-cloud-municipalities), "
-                                      "a prefixed name (pg:KPI) or an http(s) IRI", EXIT_INPUT,
-                                      field=field_name, value=text)
+        raise _not_an_iri(field_name, text)
     return Literal(text)
+
+
+def _not_an_iri(field_name: str, text: str) -> PolicygraphError:
+    return PolicygraphError.single("this parameter is an IRI: give a record id (kpi-cloud-municipalities), "
+                                   "a prefixed name (pg:KPI) or an http(s) IRI", EXIT_INPUT,
+                                   field=field_name, value=text)
 
 
 def run(graph: Graph, query: NamedQuery, **params) -> Rows:
