@@ -22,7 +22,7 @@ from policygraph.query.gaps import gap_report
 from policygraph.query.sparql import QueryLibrary
 from policygraph.query.trace import trace
 from policygraph.store import dated, derive, embedded
-from policygraph.store.engines import OxigraphEngine, RdflibEngine, copy_store
+from policygraph.store.engines import OxigraphEngine, copy_store
 from tests.conftest import REMOTE_SERVERS, built_synth
 from tests.store.test_engines import rows_of
 

@@ -12,7 +12,6 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -22,7 +21,7 @@ from policygraph.errors import PolicygraphError
 from policygraph.query.gaps import gap_report
 from policygraph.query.sparql import QueryLibrary
 from policygraph.query.trace import trace
-from policygraph.store.remote import GRAPH_PREFIX, META, Endpoints, RemoteStore, configured
+from policygraph.store.remote import GRAPH_PREFIX, META, Endpoints, configured
 from tests.conftest import REMOTE_SERVERS
 from tests.servers import free_port
 
